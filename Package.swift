@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "Spindle",
+  products: [
+    .executable(name: "spindle", targets: ["spindle"]),
+    .library(name: "SpindleKit", targets: ["Tensors", "Formats"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+    .systemLibrary(
+      name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"]), .brew(["json-c"])]),
+    .target(name: "CSystemShims"),
+    .target(name: "Tensors", dependencies: ["CSystemShims"]),
+    .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
+    .executableTarget(
+      name: "spindle",
+      dependencies: [
+        "Tensors", "Formats",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(
+      name: "TensorsTests",
+      dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")]),
+    .testTarget(
+      name: "FormatsTests",
+      dependencies: [
+        "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
+    .testTarget(name: "CLITests", dependencies: ["Formats"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,10 @@
+#ifndef SPINDLE_CSYSTEMSHIMS_H
+#define SPINDLE_CSYSTEMSHIMS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// copy_file_range(2) (glibc hides it behind _GNU_SOURCE, which Swift does not define).
+ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
+                                size_t len);
+#endif

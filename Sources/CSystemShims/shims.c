@@ -1,0 +1,12 @@
+#define _GNU_SOURCE
+#include <unistd.h>
+#include "CSystemShims.h"
+
+ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
+                                size_t len) {
+  loff_t in = (loff_t)*off_in, out = (loff_t)*off_out;
+  ssize_t n = copy_file_range(fd_in, &in, fd_out, &out, len, 0);
+  *off_in = (int64_t)in;
+  *off_out = (int64_t)out;
+  return n;
+}

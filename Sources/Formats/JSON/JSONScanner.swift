@@ -1,0 +1,146 @@
+/// A single pass over JSON text for what json-c does not report: duplicate keys (json-c keeps
+/// the last) and integers too large for 64 bits (json-c clamps them).
+///
+/// It assumes nothing about validity: on malformed text it stops quietly and leaves the syntax
+/// error to json-c, which reports it with its own position.
+enum JSONScanner {
+  private enum Container {
+    case object(keys: Set<String>, expectingKey: Bool)
+    case array
+  }
+
+  static func check(
+    _ bytes: UnsafeRawBufferPointer, path: String, baseOffset: Int
+  ) throws(FormatError) {
+    var stack: [Container] = []
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      let byte = bytes[index]
+      switch byte {
+      case UInt8(ascii: "{"):
+        stack.append(.object(keys: [], expectingKey: true))
+        index += 1
+      case UInt8(ascii: "["):
+        stack.append(.array)
+        index += 1
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        if stack.popLast() == nil { return }
+        index += 1
+      case UInt8(ascii: ","):
+        if case .object(let keys, _) = stack.last {
+          stack[stack.count - 1] = .object(keys: keys, expectingKey: true)
+        }
+        index += 1
+      case UInt8(ascii: ":"):
+        if case .object(let keys, _) = stack.last {
+          stack[stack.count - 1] = .object(keys: keys, expectingKey: false)
+        }
+        index += 1
+      case UInt8(ascii: "\""):
+        let start = index
+        guard let (text, next) = readString(bytes, from: index) else { return }
+        index = next
+        if case .object(var keys, true) = stack.last {
+          if !keys.insert(text).inserted {
+            throw FormatError(
+              .duplicateKey, path: path, offset: baseOffset + start, name: text,
+              "duplicate key \"\(text)\" in a JSON object (readers disagree on which one wins)")
+          }
+          stack[stack.count - 1] = .object(keys: keys, expectingKey: false)
+        }
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        let start = index
+        var isInteger = true
+        while index < count {
+          let c = bytes[index]
+          if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            isInteger = false
+          } else if !(c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")))
+          {
+            break
+          }
+          index += 1
+        }
+        if isInteger {
+          let literal = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+          if Int64(literal) == nil && UInt64(literal) == nil && literal != "-" {
+            throw FormatError(
+              .invalidJSON, path: path, offset: baseOffset + start,
+              "integer \(literal) does not fit in 64 bits")
+          }
+        }
+      default:
+        index += 1
+      }
+    }
+  }
+
+  /// Decodes the string literal starting at the quote at `start`; returns it and the index
+  /// after the closing quote, or `nil` if it is malformed.
+  private static func readString(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (String, Int)? {
+    var index = start + 1
+    var scalars: [UInt8] = []
+    var plainStart = index
+    func flush(_ upTo: Int) {
+      if upTo > plainStart { scalars.append(contentsOf: bytes[plainStart..<upTo]) }
+    }
+    while index < bytes.count {
+      let c = bytes[index]
+      if c == UInt8(ascii: "\"") {
+        flush(index)
+        return (String(decoding: scalars, as: UTF8.self), index + 1)
+      }
+      if c != UInt8(ascii: "\\") {
+        index += 1
+        continue
+      }
+      flush(index)
+      guard index + 1 < bytes.count else { return nil }
+      let escape = bytes[index + 1]
+      index += 2
+      switch escape {
+      case UInt8(ascii: "b"): scalars.append(8)
+      case UInt8(ascii: "f"): scalars.append(12)
+      case UInt8(ascii: "n"): scalars.append(10)
+      case UInt8(ascii: "r"): scalars.append(13)
+      case UInt8(ascii: "t"): scalars.append(9)
+      case UInt8(ascii: "u"):
+        guard var unit = hex4(bytes, at: index) else { return nil }
+        index += 4
+        var scalarValue = UInt32(unit)
+        if (0xD800..<0xDC00).contains(unit), index + 6 <= bytes.count,
+          bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
+          let low = hex4(bytes, at: index + 2), (0xDC00..<0xE000).contains(low)
+        {
+          scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+          index += 6
+          unit = 0
+        }
+        let scalar = Unicode.Scalar(scalarValue) ?? "\u{FFFD}"
+        scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+      default: scalars.append(escape)
+      }
+      plainStart = index
+    }
+    return nil
+  }
+
+  private static func hex4(_ bytes: UnsafeRawBufferPointer, at index: Int) -> UInt16? {
+    guard index + 4 <= bytes.count else { return nil }
+    var value: UInt16 = 0
+    for offset in 0..<4 {
+      let c = bytes[index + offset]
+      let digit: UInt8
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
+      default: return nil
+      }
+      value = value << 4 | UInt16(digit)
+    }
+    return value
+  }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+  public import Glibc
+#endif
+
+/// A whole file mapped read-only into memory; every reader in Spindle reads through one.
+///
+/// The mapping lives as long as the object. Bytes are only reachable inside closures, so no
+/// pointer outlives the mapping. An empty file has no mapping and reads as zero bytes.
+public final class MappedFile: Sendable {
+  /// The path the file was opened with.
+  public let path: String
+  /// The file size in bytes when it was mapped.
+  public let count: Int
+  /// Device and inode, to notice a file replaced underneath.
+  public let identity: FileIdentity
+  private nonisolated(unsafe) let base: UnsafeRawPointer?
+
+  /// Maps `path` read-only (`MAP_PRIVATE`).
+  public init(path: String) throws(SystemError) {
+    let fd = try Syscalls.open(path, flags: O_RDONLY)
+    defer { _ = Glibc.close(fd) }
+    let info = try Syscalls.fileStatus(fd, path: path)
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      throw SystemError(operation: "open", path: path, code: EISDIR)
+    }
+    let size = Int(info.st_size)
+    var mapped: UnsafeRawPointer? = nil
+    if size > 0 {
+      let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+      if pointer == MAP_FAILED || pointer == nil {
+        throw SystemError(operation: "mmap", path: path, code: errno)
+      }
+      mapped = UnsafeRawPointer(pointer)
+    }
+    self.path = path
+    self.count = size
+    self.identity = FileIdentity(info)
+    self.base = mapped
+  }
+
+  deinit {
+    if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+  }
+
+  /// Calls `body` with the whole mapped file.
+  @inlinable
+  public func withUnsafeBytes<R, E: Error>(
+    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  ) throws(E) -> R {
+    try body(bytes)
+  }
+
+  /// Calls `body` with `range` of the file; the range must lie inside the file.
+  @inlinable
+  public func withUnsafeBytes<R, E: Error>(
+    in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+  ) throws(E) -> R {
+    precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the file")
+    return try body(UnsafeRawBufferPointer(rebasing: bytes[range]))
+  }
+
+  /// Copies `range` out of the file.
+  public func bytes(in range: Range<Int>) -> [UInt8] {
+    withUnsafeBytes(in: range) { Array($0) }
+  }
+
+  @usableFromInline
+  var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+  /// Tells the kernel the mapping will be read sequentially.
+  public func adviseSequential() {
+    if let base { madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_SEQUENTIAL) }
+  }
+}
+
+/// Device, inode, size and modification time of a file, to tell whether it changed.
+public struct FileIdentity: Equatable, Sendable {
+  public var device: UInt64
+  public var inode: UInt64
+  public var size: Int
+  public var modificationSeconds: Int
+  public var modificationNanoseconds: Int
+
+  public init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+    size = Int(info.st_size)
+    modificationSeconds = Int(info.st_mtim.tv_sec)
+    modificationNanoseconds = Int(info.st_mtim.tv_nsec)
+  }
+
+  /// The identity of the file now at `path`, or `nil` if there is none.
+  public static func current(at path: String) throws(SystemError) -> FileIdentity? {
+    try Syscalls.pathStatus(path).map(FileIdentity.init)
+  }
+}
