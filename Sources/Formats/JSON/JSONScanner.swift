@@ -39,7 +39,11 @@ enum JSONScanner {
         index += 1
       case UInt8(ascii: "\""):
         let start = index
-        guard let (text, next) = readString(bytes, from: index) else { return }
+        guard let (text, next) = readString(bytes, from: index) else {
+          throw FormatError(
+            .invalidJSON, path: path, offset: baseOffset + start,
+            "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)")
+        }
         index = next
         if case .object(var keys, true) = stack.last {
           if !keys.insert(text).inserted {
@@ -51,30 +55,83 @@ enum JSONScanner {
         }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         let start = index
-        var isInteger = true
-        while index < count {
-          let c = bytes[index]
-          if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-            isInteger = false
-          } else if !(c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
-            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")))
-          {
-            break
-          }
+        while index < count, isNumberByte(bytes[index]) { index += 1 }
+        let literal = String(
+          decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let isInteger = numberShape(literal) else {
+          throw FormatError(
+            .invalidJSON, path: path, offset: baseOffset + start,
+            "invalid JSON: malformed number \(literal)")
+        }
+        if isInteger && Int64(literal) == nil && UInt64(literal) == nil {
+          throw FormatError(
+            .invalidJSON, path: path, offset: baseOffset + start,
+            "integer \(literal) does not fit in 64 bits")
+        }
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+        let start = index
+        while index < count, (bytes[index] | 0x20) >= UInt8(ascii: "a"),
+          (bytes[index] | 0x20) <= UInt8(ascii: "z")
+        {
           index += 1
         }
-        if isInteger {
-          let literal = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-          if Int64(literal) == nil && UInt64(literal) == nil && literal != "-" {
-            throw FormatError(
-              .invalidJSON, path: path, offset: baseOffset + start,
-              "integer \(literal) does not fit in 64 bits")
-          }
+        let word = String(
+          decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if word != "true" && word != "false" && word != "null" {
+          throw FormatError(
+            .invalidJSON, path: path, offset: baseOffset + start,
+            "invalid JSON: unexpected literal \(word.prefix(16))")
         }
-      default:
+      case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
         index += 1
+      default:
+        let shown = byte < 0x20 || byte >= 0x7F ? "byte 0x\(String(byte, radix: 16))" : "'\(Character(Unicode.Scalar(byte)))'"
+        throw FormatError(
+          .invalidJSON, path: path, offset: baseOffset + index,
+          "invalid JSON: unexpected \(shown)")
       }
     }
+  }
+
+  private static func isNumberByte(_ c: UInt8) -> Bool {
+    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-")
+      || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "e")
+      || c == UInt8(ascii: "E")
+  }
+
+  /// Checks RFC 8259 number syntax `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`; returns
+  /// whether it is an integer, or `nil` when malformed.
+  private static func numberShape(_ text: String) -> Bool? {
+    var chars = Array(text.utf8)[...]
+    func digits() -> Int {
+      var n = 0
+      while let c = chars.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+        chars = chars.dropFirst()
+        n += 1
+      }
+      return n
+    }
+    if chars.first == UInt8(ascii: "-") { chars = chars.dropFirst() }
+    if chars.first == UInt8(ascii: "0") {
+      chars = chars.dropFirst()
+    } else if digits() == 0 {
+      return nil
+    }
+    var isInteger = true
+    if chars.first == UInt8(ascii: ".") {
+      chars = chars.dropFirst()
+      if digits() == 0 { return nil }
+      isInteger = false
+    }
+    if chars.first == UInt8(ascii: "e") || chars.first == UInt8(ascii: "E") {
+      chars = chars.dropFirst()
+      if chars.first == UInt8(ascii: "+") || chars.first == UInt8(ascii: "-") {
+        chars = chars.dropFirst()
+      }
+      if digits() == 0 { return nil }
+      isInteger = false
+    }
+    return chars.isEmpty ? isInteger : nil
   }
 
   /// Decodes the string literal starting at the quote at `start`; returns it and the index
@@ -92,6 +149,7 @@ enum JSONScanner {
         flush(index)
         return (String(decoding: scalars, as: UTF8.self), index + 1)
       }
+      if c < 0x20 { return nil }
       if c != UInt8(ascii: "\\") {
         index += 1
         continue
@@ -118,7 +176,7 @@ enum JSONScanner {
           index += 6
           unit = 0
         }
-        let scalar = Unicode.Scalar(scalarValue) ?? "\u{FFFD}"
+        guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
         scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
       default: scalars.append(escape)
       }
