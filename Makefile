@@ -1,0 +1,61 @@
+# Spindle: two commands do all the set-up on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)/spindle
+DEMO_MODEL ?= fixtures/gguf/tiny-llama.gguf
+PEERS_VENV ?= .build/peers-venv
+CI_FLAGS = -Xswiftc -warnings-as-errors
+
+.PHONY: all deps build demo test unit-tests peer-check bench format lint clean
+
+all: build
+
+## deps: install the C libraries (libzstd, json-c) and pkg-config when pkg-config cannot find them.
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libzstd json-c; then \
+	  echo "deps: libzstd and json-c found"; \
+	else \
+	  echo "deps: installing libzstd-dev libjson-c-dev pkg-config"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libzstd-dev libjson-c-dev pkg-config; \
+	fi
+
+## build: release build of the spindle binary.
+build: deps
+	$(SWIFT) build -c $(CONFIG) $(CI_FLAGS) --product spindle
+
+## demo: the main job on the committed tiny llama model, as far as Spindle can do it today.
+demo: build
+	@bash scripts/demo.sh $(BIN) $(DEMO_MODEL)
+
+## test: the whole suite (unit, fixture and corpus tests, CLI tests, peer round-trip check).
+test: deps unit-tests peer-check
+
+unit-tests: deps
+	$(SWIFT) build --build-tests $(CI_FLAGS)
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+
+## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values.
+peer-check: build $(PEERS_VENV)/.ok
+	@rm -rf .build/peer-export && mkdir -p .build/peer-export
+	$(BIN) export-fixtures .build/peer-export
+	$(PEERS_VENV)/bin/python fixtures/check_peers.py .build/peer-export
+
+$(PEERS_VENV)/.ok:
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q gguf==0.19.0 safetensors==0.8.0 numpy ml-dtypes
+	touch $@
+
+## bench: inspect cost on a small vs a multi-GB sparse file (see docs/performance.md).
+bench: build
+	@bash Benchmarks/inspect-scaling.sh $(BIN)
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests
+
+clean:
+	rm -rf .build
