@@ -5,6 +5,16 @@ struct Spindle: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "spindle",
     abstract: "Read, patch and verify language-model checkpoints (safetensors and GGUF).",
-    version: "0.1.0",
-    subcommands: [])
+    discussion: """
+      Spindle reads safetensors files, sharded safetensors sets, Hugging Face model folders,
+      GGUF files and GGUF split sets (plain or zstd-compressed). Exit status: 0 on success,
+      1 when a file is malformed or a check fails, 64 for a usage error.
+      """,
+    version: SpindleVersion.current,
+    subcommands: [Inspect.self, Validate.self, Rewrite.self])
+}
+
+/// The version Spindle reports and records in files it writes.
+enum SpindleVersion {
+  static let current = "0.1.0"
 }

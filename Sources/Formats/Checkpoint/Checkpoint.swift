@@ -1,0 +1,62 @@
+public import Tensors
+
+/// Any checkpoint Spindle can open, seen the same way: where it came from, its metadata and
+/// its tensor table. Only headers are read, so building one costs O(header).
+public struct Checkpoint: Sendable {
+  /// What was opened.
+  public enum Layout: String, Sendable {
+    case safetensors = "safetensors"
+    case shardedSafetensors = "safetensors (sharded)"
+    case gguf = "GGUF"
+    case ggufSplit = "GGUF (split)"
+  }
+
+  /// One metadata entry, typed as its format types it.
+  public struct MetadataItem: Sendable, Equatable {
+    /// Where the entry comes from (`__metadata__`, `gguf`, `index`, `config.json`, …).
+    public var source: String
+    public var key: String
+    /// The stored type: a GGUF value type (`UINT32`, `[STRING]`), or `string` / JSON types.
+    public var type: String
+    /// The full value.
+    public var value: JSONValue
+    /// A one-line rendering, long arrays abbreviated.
+    public var summary: String
+
+    public init(source: String, key: String, type: String, value: JSONValue, summary: String) {
+      self.source = source
+      self.key = key
+      self.type = type
+      self.value = value
+      self.summary = summary
+    }
+  }
+
+  /// One file of the checkpoint.
+  public struct FilePart: Sendable, Equatable {
+    public var path: String
+    public var byteCount: Int
+    /// Bytes before the tensor data (length prefix, header, padding).
+    public var headerByteCount: Int
+  }
+
+  public var path: String
+  public var layout: Layout
+  /// GGUF version; nil for safetensors.
+  public var version: Int?
+  public var endianness: Endianness
+  /// Data alignment (GGUF) or nil.
+  public var alignment: Int?
+  public var files: [FilePart]
+  public var metadata: [MetadataItem]
+  public var tensors: [TensorEntry]
+  /// Problems that do not stop reading but that a strict loader rejects (for `validate`).
+  public var problems: [FormatError]
+
+  /// Total elements over all tensors.
+  public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+  /// Total tensor data bytes.
+  public var dataByteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+  /// Total bytes on disk.
+  public var fileByteCount: Int { files.reduce(0) { $0 + $1.byteCount } }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Formats
+
+extension Spindle {
+  struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Check a checkpoint the way the reference loaders do; exit 1 on any problem.",
+      discussion: """
+        safetensors checks follow the Rust crate's order, plus what it misses (duplicate
+        names, a tensor named __metadata__, non-string metadata, stale sharded indexes).
+        GGUF checks mirror ggml's gguf.cpp. One line per problem: path @offset: message [kind].
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+      let problems: [FormatError]
+      var checkpoint: Checkpoint?
+      do {
+        let opened = try Checkpoint.open(input.path)
+        checkpoint = opened
+        problems = opened.problems
+      } catch let error as FormatError {
+        problems = [error]
+      }
+      if json {
+        var root = JSONObject()
+        root["path"] = .string(input.path)
+        root["valid"] = .bool(problems.isEmpty)
+        root["format"] = checkpoint.map { .string($0.layout.rawValue) } ?? .null
+        root["problems"] = .array(
+          problems.map { problem in
+            var object = JSONObject()
+            object["kind"] = .string(problem.kind.rawValue)
+            object["path"] = .string(problem.path)
+            object["offset"] = problem.offset.map { .integer($0) } ?? .null
+            object["name"] = problem.name.map { .string($0) } ?? .null
+            object["message"] = .string(problem.message)
+            return .object(object)
+          })
+        print(JSONValue.object(root).serialized(.pretty))
+      } else if problems.isEmpty, let checkpoint {
+        print(
+          "\(input.path): OK (\(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count)) tensors, \(checkpoint.metadata.count) metadata entries)"
+        )
+      } else {
+        for problem in problems { print(problem.description) }
+      }
+      if !problems.isEmpty { throw ExitCode.failure }
+    }
+  }
+}
