@@ -13,9 +13,10 @@ struct GGUFParser {
   /// `GGML_MAX_NAME` and `GGML_MAX_DIMS`.
   static let maximumNameBytes = 64
   static let maximumDimensions = 4
-  /// Fewest bytes of one KV (key length, a 1-byte key, type, a 1-byte value) and of one tensor
-  /// info (name length, n_dims, type, offset: a scalar with an empty name).
-  static let minimumKVBytes = 8 + 1 + 4 + 1
+  /// Fewest bytes of one KV (key length, type, a 1-byte value) and of one tensor info (name
+  /// length, n_dims, type, offset). Empty keys and names count as possible so that such files
+  /// get the more precise `emptyKey` rather than `countTooLarge`.
+  static let minimumKVBytes = 8 + 4 + 1
   static let minimumTensorInfoBytes = 8 + 4 + 4 + 8
 
   let path: String
