@@ -1,0 +1,449 @@
+import Tensors
+
+/// Reads a GGUF header with the checks of ggml's `gguf_init_from_reader`, in its order.
+///
+/// Every count and length is checked against the bytes left before anything sized by it is
+/// allocated; errors carry the absolute offset of the field at fault.
+struct GGUFParser {
+  /// `GGUF_MAX_STRING_LENGTH` and `GGUF_MAX_ARRAY_ELEMENTS`.
+  static let maximumStringLength = 1 << 30
+  static let maximumArrayCount = 1 << 30
+  /// Array nesting accepted (llama.cpp PR #28880's `GGUF_MAX_ARRAY_NESTING`).
+  static let maximumNesting = 16
+  /// `GGML_MAX_NAME` and `GGML_MAX_DIMS`.
+  static let maximumNameBytes = 64
+  static let maximumDimensions = 4
+  /// Fewest bytes of one KV (key length, type, a 1-byte value) and of one tensor info (name
+  /// length, n_dims, type, offset). Empty keys and names count as possible so that such files
+  /// get the more precise `emptyKey` rather than `countTooLarge`.
+  static let minimumKVBytes = 8 + 4 + 1
+  static let minimumTensorInfoBytes = 8 + 4 + 4 + 8
+
+  let path: String
+  let start: Int
+  var reader: ByteReader
+  var version = 0
+  var alignment = GGUFFile.defaultAlignment
+  var metadata: [GGUFFile.MetadataEntry] = []
+  var keyIndex: [String: Int] = [:]
+  var tensorInfos: [GGUFFile.TensorInfo] = []
+  var tensors: [TensorEntry] = []
+  var headerEnd = 0
+  var dataOffset = 0
+  var problems: [FormatError] = []
+
+  init(file: MappedFile, start: Int) {
+    self.path = file.path
+    self.start = start
+    self.reader = ByteReader(file: file, offset: start, endianness: .little)
+  }
+
+  var fileSize: Int { reader.file.count }
+
+  func error(_ kind: FormatError.Kind, at offset: Int, _ name: String?, _ message: String)
+    -> FormatError
+  {
+    FormatError(kind, path: path, offset: offset, name: name, message)
+  }
+
+  func error(_ kind: FormatError.Kind, at offset: Int, _ message: String) -> FormatError {
+    error(kind, at: offset, nil, message)
+  }
+
+  func truncated(at offset: Int, _ what: String, _ name: String? = nil) -> FormatError {
+    error(
+      .truncated, at: offset, name,
+      "file ends at byte \(fileSize) while reading \(what) at byte \(offset)")
+  }
+
+  mutating func parse() throws(FormatError) {
+    try parseHeader()
+    let (tensorCount, kvCount) = try parseCounts()
+    for index in 0..<kvCount { try parseKeyValue(index) }
+    try checkAlignment()
+    for index in 0..<tensorCount { try parseTensorInfo(index) }
+    headerEnd = reader.offset
+    try layOutData(tensorCount: tensorCount)
+  }
+
+  // MARK: Header
+
+  mutating func parseHeader() throws(FormatError) {
+    guard start >= 0, reader.contains(start, count: 4),
+      reader.file.bytes(in: start..<(start + 4)) == GGUFFile.magic
+    else {
+      let found =
+        reader.contains(start, count: 4)
+        ? "found \(reader.file.bytes(in: start..<(start + 4)))"
+        : "the file has only \(max(0, fileSize - start)) bytes"
+      throw error(.badMagic, at: start, "not a GGUF file: expected the magic \"GGUF\", \(found)")
+    }
+    reader.offset = start + 4
+    guard var raw = reader.readInteger(as: UInt32.self) else {
+      throw truncated(at: start + 4, "the version")
+    }
+    if raw == 0 {
+      throw error(.unsupportedVersion, at: start + 4, "GGUF version 0 is invalid")
+    }
+    if raw & 0xFFFF == 0 {
+      // The other byte order: v3 read byte-swapped is 0x03000000.
+      reader.endianness = .big
+      raw = raw.byteSwapped
+    }
+    if raw == 1 {
+      throw error(
+        .unsupportedVersion, at: start + 4, "GGUFv1 is no longer supported; convert the file again")
+    }
+    if raw > 3 {
+      throw error(
+        .unsupportedVersion, at: start + 4,
+        "GGUF version \(raw) is newer than the supported versions 2 and 3")
+    }
+    version = Int(raw)
+  }
+
+  mutating func parseCounts() throws(FormatError) -> (tensors: Int, kvs: Int) {
+    let tensorOffset = reader.offset
+    guard let rawTensors = reader.readInteger(as: Int64.self) else {
+      throw truncated(at: tensorOffset, "the tensor count")
+    }
+    let afterTensorCount = fileSize - reader.offset
+    guard rawTensors >= 0, rawTensors <= afterTensorCount / GGUFParser.minimumTensorInfoBytes
+    else {
+      throw error(
+        .countTooLarge, at: tensorOffset,
+        "tensor count \(rawTensors) cannot fit in the \(afterTensorCount) bytes left (each tensor info takes at least \(GGUFParser.minimumTensorInfoBytes))"
+      )
+    }
+    let tensorCount = Int(rawTensors)
+    let kvOffset = reader.offset
+    guard let rawKVs = reader.readInteger(as: Int64.self) else {
+      throw truncated(at: kvOffset, "the key-value count")
+    }
+    let left = fileSize - reader.offset - tensorCount * GGUFParser.minimumTensorInfoBytes
+    guard rawKVs >= 0, left >= 0, rawKVs <= left / GGUFParser.minimumKVBytes else {
+      throw error(
+        .countTooLarge, at: kvOffset,
+        "key-value count \(rawKVs) cannot fit in the \(max(0, left)) bytes left after \(tensorCount) tensor infos (each key-value takes at least \(GGUFParser.minimumKVBytes))"
+      )
+    }
+    return (tensorCount, Int(rawKVs))
+  }
+
+  // MARK: Strings
+
+  /// Reads a length prefix and checks the string fits; returns the range of its bytes.
+  mutating func readStringRange(_ what: String, _ name: String?) throws(FormatError) -> Range<Int> {
+    let lengthOffset = reader.offset
+    guard let raw = reader.readInteger(as: UInt64.self) else {
+      throw truncated(at: lengthOffset, what, name)
+    }
+    if raw > UInt64(GGUFParser.maximumStringLength) {
+      throw error(
+        .stringTooLong, at: lengthOffset, name,
+        "\(what) is \(raw) bytes long, more than the 1 GiB limit")
+    }
+    let length = Int(raw)
+    guard reader.remaining >= length else {
+      throw error(
+        .stringTooLong, at: lengthOffset, name,
+        "\(what) is \(length) bytes long but only \(reader.remaining) bytes are left in the file")
+    }
+    reader.offset += length
+    return (lengthOffset + 8)..<(lengthOffset + 8 + length)
+  }
+
+  /// Reads a string and decodes it, rejecting bytes that are not UTF-8.
+  mutating func readString(_ what: String, _ name: String?) throws(FormatError) -> String {
+    let range = try readStringRange(what, name)
+    switch reader.getString(at: range.lowerBound, count: range.count) {
+    case .valid(let text): return text
+    case .invalid, nil:
+      throw error(.invalidUTF8, at: range.lowerBound - 8, name, "\(what) is not valid UTF-8")
+    }
+  }
+
+  /// Whether the bytes in `range` are UTF-8, without copying them out of the mapping.
+  func isUTF8(_ range: Range<Int>) -> Bool {
+    reader.file.withUnsafeBytes(in: range) { bytes in
+      var ascii = true
+      for byte in bytes where byte >= 0x80 {
+        ascii = false
+        break
+      }
+      return ascii || String(validating: bytes, as: UTF8.self) != nil
+    }
+  }
+
+  // MARK: Key-value pairs
+
+  mutating func parseKeyValue(_ index: Int) throws(FormatError) {
+    let entryOffset = reader.offset
+    let key = try readString("key #\(index)", nil)
+    if key.isEmpty {
+      throw error(.emptyKey, at: entryOffset, "key #\(index) is empty")
+    }
+    if let first = keyIndex[key] {
+      throw error(
+        .duplicateKey, at: entryOffset, key,
+        "duplicate key '\(key)' (first at byte \(metadata[first].offset))")
+    }
+    let what = "key #\(index) '\(key)'"
+    let type = try readType("\(what) type", key)
+    let value = try readValue(type, what: "\(what) value", key: key, depth: 0)
+    keyIndex[key] = metadata.count
+    metadata.append(GGUFFile.MetadataEntry(key: key, value: value, offset: entryOffset))
+  }
+
+  mutating func readType(_ what: String, _ key: String) throws(FormatError) -> GGUFValueType {
+    let offset = reader.offset
+    guard let raw = reader.readInteger(as: Int32.self) else {
+      throw truncated(at: offset, what, key)
+    }
+    guard raw >= 0, let type = GGUFValueType(rawValue: UInt32(raw)) else {
+      throw error(
+        .invalidValueType, at: offset, key,
+        "\(what) is \(raw), not a GGUF value type (0…\(GGUFValueType.count - 1))")
+    }
+    return type
+  }
+
+  mutating func readValue(_ type: GGUFValueType, what: String, key: String, depth: Int)
+    throws(FormatError) -> GGUFValue
+  {
+    let offset = reader.offset
+    switch type {
+    case .string:
+      return .string(try readString(what, key))
+    case .array:
+      return .array(try readArray(what: what, key: key, depth: depth + 1))
+    default:
+      guard reader.skip(type.minimumSize) else { throw truncated(at: offset, what, key) }
+      return GGUFArray.decode(type, at: offset, reader).0
+    }
+  }
+
+  mutating func readArray(what: String, key: String, depth: Int) throws(FormatError) -> GGUFArray {
+    let typeOffset = reader.offset
+    let elementType = try readType("\(what) element type", key)
+    if elementType == .array {
+      if depth >= GGUFParser.maximumNesting {
+        throw error(
+          .invalidValueType, at: typeOffset, key,
+          "\(what) nests arrays more than \(GGUFParser.maximumNesting) deep")
+      }
+      if depth == 1 {
+        problems.append(
+          error(
+            .nestedArray, at: typeOffset, key,
+            "key '\(key)' holds an array of arrays; the GGUF spec allows it but ggml's gguf.cpp rejects the file"
+          ))
+      }
+    }
+    let countOffset = reader.offset
+    guard let raw = reader.readInteger(as: UInt64.self) else {
+      throw truncated(at: countOffset, "\(what) element count", key)
+    }
+    if raw > UInt64(GGUFParser.maximumArrayCount) {
+      throw error(
+        .arrayTooLong, at: countOffset, key,
+        "\(what) has \(raw) elements, more than the limit of 2^30")
+    }
+    let count = Int(raw)
+    let minimum = elementType.minimumSize
+    guard count <= reader.remaining / minimum else {
+      throw error(
+        .arrayTooLong, at: countOffset, key,
+        "\(what) has \(count) \(elementType.name) elements, which need at least \(count * minimum) bytes, but only \(reader.remaining) bytes are left"
+      )
+    }
+    let begin = reader.offset
+    switch elementType {
+    case .array:
+      var elements: [GGUFValue] = []
+      elements.reserveCapacity(count)
+      for element in 0..<count {
+        elements.append(
+          .array(try readArray(what: "\(what)[\(element)]", key: key, depth: depth + 1)))
+      }
+      return GGUFArray(.array, elements)
+    case .string:
+      for element in 0..<count {
+        let range = try readStringRange("\(what)[\(element)]", key)
+        if !isUTF8(range) {
+          throw error(
+            .invalidUTF8, at: range.lowerBound - 8, key, "\(what)[\(element)] is not valid UTF-8")
+        }
+      }
+    default:
+      // The count check above guarantees the bytes are there.
+      reader.offset += count * minimum
+    }
+    return GGUFArray(
+      elementType, count: count, file: reader.file, range: begin..<reader.offset,
+      reader.endianness)
+  }
+
+  mutating func checkAlignment() throws(FormatError) {
+    guard let index = keyIndex["general.alignment"] else { return }
+    let entry = metadata[index]
+    guard case .uint32(let value) = entry.value else {
+      throw error(
+        .invalidAlignmentType, at: entry.offset, entry.key,
+        "general.alignment is \(entry.value.typeName), expected UINT32")
+    }
+    guard value != 0, value & (value - 1) == 0 else {
+      throw error(
+        .invalidAlignment, at: entry.offset, entry.key,
+        "general.alignment is \(value), expected a non-zero power of two")
+    }
+    alignment = Int(value)
+  }
+
+  // MARK: Tensor infos
+
+  mutating func parseTensorInfo(_ index: Int) throws(FormatError) {
+    let recordOffset = reader.offset
+    let name = try readString("tensor info #\(index) name", nil)
+    if name.utf8.count >= GGUFParser.maximumNameBytes {
+      throw error(
+        .tensorNameTooLong, at: recordOffset, name,
+        "tensor name is \(name.utf8.count) bytes; ggml allows at most \(GGUFParser.maximumNameBytes - 1)"
+      )
+    }
+    if let first = tensorInfos.firstIndex(where: { $0.name == name }) {
+      throw error(
+        .duplicateTensorName, at: recordOffset, name,
+        "duplicate tensor name '\(name)' (first at byte \(tensorInfos[first].recordOffset))")
+    }
+    let what = "tensor info '\(name)'"
+    let dimsOffset = reader.offset
+    guard let dimensionCount = reader.readInteger(as: UInt32.self) else {
+      throw truncated(at: dimsOffset, "\(what) dims", name)
+    }
+    if dimensionCount > UInt32(GGUFParser.maximumDimensions) {
+      throw error(
+        .tooManyDimensions, at: dimsOffset, name,
+        "tensor '\(name)' has \(dimensionCount) dimensions; ggml allows at most \(GGUFParser.maximumDimensions)"
+      )
+    }
+    var ne: [Int] = []
+    ne.reserveCapacity(Int(dimensionCount))
+    for dimension in 0..<Int(dimensionCount) {
+      let offset = reader.offset
+      guard let value = reader.readInteger(as: Int64.self) else {
+        throw truncated(at: offset, "\(what) dims", name)
+      }
+      if value < 0 {
+        throw error(
+          .negativeDimension, at: offset, name,
+          "tensor '\(name)' has ne[\(dimension)] = \(value); dimensions must not be negative")
+      }
+      ne.append(Int(value))
+    }
+    guard let elementCount = GGUFParser.elementCount(ne) else {
+      throw error(
+        .shapeOverflow, at: dimsOffset, name,
+        "tensor '\(name)' has ne \(ne): the element count does not fit in a signed 64-bit integer")
+    }
+    let typeOffset = reader.offset
+    guard let rawType = reader.readInteger(as: Int32.self) else {
+      throw truncated(at: typeOffset, "\(what) type", name)
+    }
+    let type = Int(rawType)
+    if DType.removedGGMLTypes.contains(type) {
+      throw error(
+        .removedTensorType, at: typeOffset, name,
+        "tensor '\(name)' has ggml type \(type), which was removed from ggml")
+    }
+    guard type >= 0, type < DType.ggmlTypeCount, let dtype = DType(ggmlType: type) else {
+      throw error(
+        .invalidTensorType, at: typeOffset, name,
+        "tensor '\(name)' has ggml type \(type), not one of 0…\(DType.ggmlTypeCount - 1)")
+    }
+    let rowLength = ne.first ?? 1
+    if rowLength % dtype.blockSize != 0 {
+      throw error(
+        .rowNotBlockMultiple, at: dimsOffset, name,
+        "tensor '\(name)' has rows of \(rowLength) elements, not a multiple of the \(dtype.name) block size \(dtype.blockSize)"
+      )
+    }
+    guard let byteCount = dtype.byteCount(elements: elementCount) else {
+      throw error(
+        .shapeOverflow, at: dimsOffset, name,
+        "tensor '\(name)' (\(elementCount) \(dtype.name) elements) does not fit in a 64-bit byte count"
+      )
+    }
+    let offsetOffset = reader.offset
+    guard let rawOffset = reader.readInteger(as: UInt64.self) else {
+      throw truncated(at: offsetOffset, "\(what) offset", name)
+    }
+    // Offsets above Int.max cannot match the running sum; -1 keeps that visible.
+    let relative = Int(exactly: rawOffset) ?? -1
+    tensorInfos.append(
+      GGUFFile.TensorInfo(
+        name: name, dtype: dtype, ne: ne, relativeOffset: relative, recordOffset: recordOffset))
+    tensors.append(
+      TensorEntry(
+        name: name, dtype: dtype, shape: ne.reversed(), offset: 0, byteCount: byteCount, path: path)
+    )
+  }
+
+  /// The element count of `ne`, or `nil` when gguf.cpp's INT64_MAX checks reject it.
+  static func elementCount(_ ne: [Int]) -> Int? {
+    var padded = ne + Array(repeating: 1, count: max(0, maximumDimensions - ne.count))
+    if padded.contains(0) { return 0 }
+    padded = Array(padded.prefix(maximumDimensions))
+    let limit = Int(Int64.max)
+    if limit / padded[1] <= padded[0] { return nil }
+    if limit / padded[2] <= padded[0] * padded[1] { return nil }
+    if limit / padded[3] <= padded[0] * padded[1] * padded[2] { return nil }
+    return padded[0] * padded[1] * padded[2] * padded[3]
+  }
+
+  // MARK: Data section
+
+  mutating func layOutData(tensorCount: Int) throws(FormatError) {
+    let headerLength = headerEnd - start
+    let padded = GGUFParser.pad(headerLength, alignment)
+    dataOffset = start + padded
+    if tensorCount > 0 && dataOffset > fileSize {
+      throw error(
+        .dataPastEOF, at: headerEnd,
+        "the data section starts at byte \(dataOffset), past the end of the file (\(fileSize) bytes)"
+      )
+    }
+    var expected = 0
+    for index in tensorInfos.indices {
+      let info = tensorInfos[index]
+      if info.relativeOffset != expected {
+        let offsetField = info.recordOffset + 8 + info.name.utf8.count + 4 + 8 * info.ne.count + 4
+        throw error(
+          .inconsistentOffset, at: offsetField, info.name,
+          "tensor '\(info.name)' has offset \(info.relativeOffset), expected \(expected) (the previous tensors padded to \(alignment) bytes)"
+        )
+      }
+      let byteCount = tensors[index].byteCount
+      let (paddedSize, overflow) = GGUFParser.pad(byteCount, alignment)
+        .addingReportingOverflow(expected)
+      guard !overflow, byteCount <= Int.max - alignment else {
+        throw error(
+          .shapeOverflow, at: info.recordOffset, info.name, "the data section size overflows")
+      }
+      tensors[index].offset = dataOffset + expected
+      let end = dataOffset + expected + byteCount
+      if end > fileSize {
+        throw error(
+          .dataPastEOF, at: dataOffset + expected, info.name,
+          "tensor '\(info.name)' ends at byte \(end) but the file has \(fileSize) bytes: \(end - fileSize) bytes are missing"
+        )
+      }
+      expected = paddedSize
+    }
+  }
+
+  /// `x` rounded up to a multiple of `alignment` (`GGML_PAD`).
+  static func pad(_ x: Int, _ alignment: Int) -> Int {
+    x + (alignment - x % alignment) % alignment
+  }
+}

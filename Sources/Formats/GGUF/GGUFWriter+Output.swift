@@ -1,0 +1,87 @@
+extension GGUFWriter {
+  /// The header, tensor infos and padding up to the data section.
+  public func headerBytes() throws(FormatError) -> [UInt8] {
+    guard reservedBytes >= 0, reservedBytes <= GGUFParser.maximumArrayCount else {
+      throw FormatError(
+        .invalidArgument, path: path, name: GGUFFile.reservedKey,
+        "reserved space of \(reservedBytes) bytes is outside 0…2^30")
+    }
+    var entries = metadata
+    if alignment != GGUFFile.defaultAlignment && !keys.contains("general.alignment") {
+      entries.append(("general.alignment", .uint32(UInt32(alignment))))
+    }
+    if reservedBytes > 0 {
+      entries.append(
+        (GGUFFile.reservedKey, .array(.uint8, Array(repeating: .uint8(0), count: reservedBytes))))
+    }
+    var encoder = GGUFEncoder(endianness: endianness)
+    encoder.bytes.append(contentsOf: GGUFFile.magic)
+    encoder.append(UInt32(3))
+    encoder.append(UInt64(pending.count))
+    encoder.append(UInt64(entries.count))
+    for (key, value) in entries {
+      encoder.append(key)
+      encoder.append(Int32(value.type.rawValue))
+      encoder.append(value)
+    }
+    var offset = 0
+    for tensor in pending {
+      encoder.append(tensor.name)
+      encoder.append(UInt32(tensor.ne.count))
+      for dimension in tensor.ne { encoder.append(Int64(dimension)) }
+      encoder.append(Int32(tensor.dtype.ggmlType ?? 0))
+      encoder.append(UInt64(offset))
+      let (next, overflow) = offset.addingReportingOverflow(
+        GGUFParser.pad(tensor.byteCount, alignment))
+      if overflow {
+        throw FormatError(
+          .shapeOverflow, path: path, name: tensor.name, "the data section size overflows")
+      }
+      offset = next
+    }
+    encoder.pad(to: alignment)
+    return encoder.bytes
+  }
+
+  /// Writes the file: a temporary file in the destination's folder, fsync'd and renamed over
+  /// `path`. On any failure nothing is left behind and an existing file is untouched.
+  public func write() throws(FormatError) {
+    let header = try headerBytes()
+    let output = try AtomicFileWriter(destination: path)
+    do throws(FormatError) {
+      try output.write(header)
+      for tensor in pending {
+        switch tensor.data {
+        case .bytes(let bytes):
+          try output.write(bytes)
+        case .file(let file, let range):
+          try output.copy(from: file, range: range)
+        case .stream(let produce):
+          var written = 0
+          try produce { (chunk: UnsafeRawBufferPointer) throws(FormatError) in
+            written += chunk.count
+            if written > tensor.byteCount {
+              throw FormatError(
+                .invalidArgument, path: path, name: tensor.name,
+                "the stream for tensor '\(tensor.name)' gave more than its \(tensor.byteCount) bytes"
+              )
+            }
+            try output.write(chunk)
+          }
+          if written != tensor.byteCount {
+            throw FormatError(
+              .invalidArgument, path: path, name: tensor.name,
+              "the stream for tensor '\(tensor.name)' gave \(written) of its \(tensor.byteCount) bytes"
+            )
+          }
+        }
+        try output.writeRepeating(
+          0, count: GGUFParser.pad(tensor.byteCount, alignment) - tensor.byteCount)
+      }
+      try output.commit()
+    } catch {
+      output.abort()
+      throw error
+    }
+  }
+}
