@@ -201,15 +201,18 @@ public struct SafetensorsWriter {
       try copy(file, range)
     case .stream(let byteCount, let produce):
       var delivered = 0
-      try produce { (chunk) throws(FormatError) in
-        delivered += chunk.count
-        guard delivered <= byteCount else {
-          throw FormatError(
-            .invalidArgument, path: path, name: tensor.name,
-            "tensor \"\(tensor.name)\": the stream delivered more than the \(byteCount) bytes announced"
-          )
-        }
-        try write(chunk)
+      try withoutActuallyEscaping(write) { write throws(FormatError) in
+        try produce(
+          TensorDataSink { (chunk) throws(FormatError) in
+            delivered += chunk.count
+            guard delivered <= byteCount else {
+              throw FormatError(
+                .invalidArgument, path: path, name: tensor.name,
+                "tensor \"\(tensor.name)\": the stream delivered more than the \(byteCount) bytes announced"
+              )
+            }
+            try write(chunk)
+          })
       }
       guard delivered == byteCount else {
         throw FormatError(
