@@ -1,4 +1,4 @@
-public import Tensors
+import Tensors
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import Tensors
+import Tensors
 
 /// A sharded safetensors checkpoint: its index and every shard, checked against each other.
 ///
