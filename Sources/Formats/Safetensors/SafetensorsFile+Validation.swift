@@ -191,7 +191,7 @@ extension SafetensorsFile {
     guard case .object(let members) = value else {
       throw FormatError(
         .invalidHeader, path: path, offset: offset, name: metadataKey,
-        "\(metadataKey) is a \(value.typeName), expected an object of strings")
+        "\(metadataKey) is \(SafetensorsFile.article(value)), expected an object of strings")
     }
     var result: [(key: String, value: String)] = []
     result.reserveCapacity(members.count)
@@ -199,7 +199,8 @@ extension SafetensorsFile {
       guard case .string(let text) = value else {
         throw FormatError(
           .invalidHeader, path: path, offset: offset, name: key,
-          "\(metadataKey) value of \"\(key)\" is a \(value.typeName), expected a string")
+          "\(metadataKey) value of \"\(key)\" is \(SafetensorsFile.article(value)), expected a string"
+        )
       }
       result.append((key, text))
     }
@@ -214,16 +215,18 @@ extension SafetensorsFile {
         .invalidHeader, path: path, offset: offset(), name: name, "tensor \"\(name)\": \(problem)")
     }
     guard case .object(let info) = value else {
-      throw fail("entry is a \(value.typeName), expected an object with dtype, shape, data_offsets")
+      throw fail(
+        "entry is \(SafetensorsFile.article(value)), expected an object with dtype, shape, data_offsets"
+      )
     }
     guard let dtypeValue = info["dtype"] else { throw fail("missing \"dtype\"") }
     guard case .string(let dtypeName) = dtypeValue else {
-      throw fail("\"dtype\" is a \(dtypeValue.typeName), expected a string")
+      throw fail("\"dtype\" is \(SafetensorsFile.article(dtypeValue)), expected a string")
     }
     func integers(_ key: String) throws(FormatError) -> [UInt64] {
       guard let field = info[key] else { throw fail("missing \"\(key)\"") }
       guard case .array(let elements) = field else {
-        throw fail("\"\(key)\" is a \(field.typeName), expected an array of integers")
+        throw fail("\"\(key)\" is \(SafetensorsFile.article(field)), expected an array of integers")
       }
       var result: [UInt64] = []
       result.reserveCapacity(elements.count)
@@ -244,6 +247,15 @@ extension SafetensorsFile {
     return RawEntry(
       name: name, dtypeName: dtypeName, shape: shape, begin: offsets[0], end: offsets[1],
       headerIndex: index)
+  }
+
+  /// The JSON type of `value` with its article, for messages ("an array", "null").
+  static func article(_ value: JSONValue) -> String {
+    switch value {
+    case .null: "null"
+    case .array, .object: "an \(value.typeName)"
+    default: "a \(value.typeName)"
+    }
   }
 
   static func isJSONWhitespace(_ byte: UInt8) -> Bool {

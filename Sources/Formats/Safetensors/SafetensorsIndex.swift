@@ -52,7 +52,8 @@ public struct SafetensorsIndex: Sendable {
     var totalSize: Int? = nil
     if let value = top["metadata"] {
       guard case .object(let object) = value else {
-        throw invalid("\"metadata\" is a \(value.typeName), expected an object", name: "metadata")
+        throw invalid(
+          "\"metadata\" is \(SafetensorsFile.article(value)), expected an object", name: "metadata")
       }
       metadata = object
       if let size = object["total_size"] {
@@ -69,7 +70,7 @@ public struct SafetensorsIndex: Sendable {
     }
     guard case .object(let map) = mapValue else {
       throw invalid(
-        "\"weight_map\" is a \(mapValue.typeName), expected an object of tensor → shard file",
+        "\"weight_map\" is \(SafetensorsFile.article(mapValue)), expected an object of tensor → shard file",
         name: "weight_map")
     }
     var weightMap: [(tensor: String, shard: String)] = []
@@ -79,7 +80,7 @@ public struct SafetensorsIndex: Sendable {
     for (tensor, value) in map {
       guard case .string(let shard) = value else {
         throw invalid(
-          "weight_map entry for \"\(tensor)\" is a \(value.typeName), expected a shard file name",
+          "weight_map entry for \"\(tensor)\" is \(SafetensorsFile.article(value)), expected a shard file name",
           name: tensor)
       }
       if shard.isEmpty || shard.hasPrefix("/") || shard.split(separator: "/").contains("..") {
