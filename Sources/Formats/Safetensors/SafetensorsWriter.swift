@@ -66,8 +66,13 @@ public struct SafetensorsWriter {
   /// - Throws: `reservedTensorName`, `duplicateTensorName`, `invalidArgument` (not a
   ///   safetensors dtype, negative dimension, bad source range), `validationOverflow`,
   ///   `misalignedSlice`, `tensorInvalidInfo` (byte count does not match shape and dtype),
-  ///   `headerTooLarge`.
+  ///   `headerTooLarge`, `duplicateKey` (a metadata key given twice).
   public func layout(path: String = "<memory>") throws(FormatError) -> Layout {
+    var keys = Set<String>()
+    for key in metadata?.map(\.key) ?? [] where !keys.insert(key).inserted {
+      throw FormatError(
+        .duplicateKey, path: path, name: key, "metadata key \"\(key)\" is given twice")
+    }
     var seen = Set<String>()
     for tensor in tensors {
       try check(tensor, path: path)

@@ -114,7 +114,7 @@ struct SafetensorsWriterTests {
 
   enum Defect: String, CaseIterable, Sendable {
     case reservedName, duplicateName, quantizedDType, byteCountMismatch, negativeDimension
-    case oddF4, shortStream, longStream, headerTooLarge
+    case oddF4, shortStream, longStream, headerTooLarge, duplicateMetadataKey
   }
 
   /// A failed write leaves the folder empty, whatever stage failed.
@@ -150,6 +150,9 @@ struct SafetensorsWriterTests {
           try sink.write([UInt8](repeating: 9, count: deliver))
         })
       expected = .invalidArgument
+    case .duplicateMetadataKey:
+      writer.metadata = [("format", "pt"), ("format", "np")]
+      expected = .duplicateKey
     case .headerTooLarge:
       writer.reserve = SafetensorsFile.maximumHeaderLength
       expected = .headerTooLarge
