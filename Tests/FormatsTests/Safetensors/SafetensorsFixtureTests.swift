@@ -19,7 +19,6 @@ struct SafetensorsFixtureTests {
 
   static let manifestPath = TestFiles.fixture("malformed/manifest.json")
   static let hasManifest = FileManager.default.fileExists(atPath: manifestPath)
-  static let safetensorsFolder = TestFiles.fixture("safetensors")
 
   /// The manifest's safetensors cases (empty when the fixtures are not there).
   static let manifestCases: [ManifestCase] = {
@@ -37,10 +36,22 @@ struct SafetensorsFixtureTests {
     }
   }()
 
-  /// Files written by PyPI safetensors.
+  /// Files written by PyPI safetensors, relative to `fixtures/`.
   static let referenceFiles: [String] = {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: safetensorsFolder)) ?? []
-    return names.filter { $0.hasSuffix(".safetensors") }.sorted()
+    var found: [String] = []
+    for folder in ["safetensors", "hf"] {
+      let root = TestFiles.fixture(folder)
+      let names = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+      found += names.filter { $0.hasSuffix(".safetensors") }.map { "\(folder)/\($0)" }
+    }
+    return found.sorted()
+  }()
+
+  /// `fixtures/expected/*.json` documents describing safetensors files.
+  static let expectedDocuments: [String] = {
+    let folder = TestFiles.fixture("expected")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.filter { $0.hasSuffix(".safetensors.json") }.sorted()
   }()
 
   @Test(.enabled(if: hasManifest)) func manifestHasSafetensorsCases() {
@@ -69,7 +80,7 @@ struct SafetensorsFixtureTests {
   /// Reading a PyPI-written file and writing it again gives the same bytes.
   @Test(.enabled(if: !referenceFiles.isEmpty), arguments: referenceFiles)
   func rewritesReferenceFilesByteForByte(_ name: String) throws {
-    let path = "\(Self.safetensorsFolder)/\(name)"
+    let path = TestFiles.fixture(name)
     let file = try SafetensorsFile(path: path)
     var writer = SafetensorsWriter(metadata: file.metadata)
     for entry in file.tensors {
@@ -79,5 +90,71 @@ struct SafetensorsFixtureTests {
     let layout = try writer.layout(path: path)
     #expect(layout.entries == file.tensors)
     #expect(try writer.serialized() == TestFiles.read(path))
+  }
+
+  /// What PyPI safetensors reported for each fixture file matches what the reader sees.
+  @Test(.enabled(if: !expectedDocuments.isEmpty), arguments: expectedDocuments)
+  func matchesExpectedDescription(_ document: String) throws {
+    let expectedPath = TestFiles.fixture("expected/\(document)")
+    let expected = try TestFiles.read(expectedPath).withUnsafeBytes {
+      try JSONValue.parse($0, path: expectedPath)
+    }
+    let relative = try #require(expected["file"]?.string)
+    let file = try SafetensorsFile(path: TestFiles.fixture(relative))
+    #expect(file.file.count == expected["file_size"]?.number?.int)
+    #expect(file.headerLength == expected["header_length"]?.number?.int)
+    #expect(file.dataStart == expected["data_offset"]?.number?.int)
+    let metadata = expected["metadata"]?.object.map { object in
+      object.members.map { "\($0.key)=\($0.value.string ?? "?")" }.sorted()
+    }
+    #expect(file.metadata.map { $0.map { "\($0.key)=\($0.value)" }.sorted() } == metadata)
+    let tensors = try #require(expected["tensors"]?.array)
+    #expect(file.tensors.count == tensors.count)
+    for (entry, want) in zip(file.tensors, tensors) {
+      #expect(entry.name == want["name"]?.string)
+      #expect(entry.dtype.safetensorsName == want["dtype"]?.string)
+      #expect(entry.shape == want["shape"]?.array?.compactMap { $0.number?.int })
+      #expect(entry.offset == want["offset"]?.number?.int)
+      #expect(entry.byteCount == want["n_bytes"]?.number?.int)
+      #expect(entry.elementCount == want["n_elements"]?.number?.int)
+      #expect(
+        [entry.offset - file.dataStart, entry.offset - file.dataStart + entry.byteCount]
+          == want["data_offsets"]?.array?.compactMap { $0.number?.int })
+    }
+  }
+
+  static let shardedFolder = TestFiles.fixture("safetensors/sharded")
+  static let hasSharded = FileManager.default.fileExists(
+    atPath: "\(shardedFolder)/\(SafetensorsIndex.fileName)")
+
+  @Test(.enabled(if: hasSharded)) func shardedFixtureIsConsistent() throws {
+    let model = try ShardedSafetensors(path: Self.shardedFolder)
+    #expect(model.problems().isEmpty)
+    #expect(model.index.shards.count == 3)
+    #expect(model.totalDataBytes == model.index.totalSize)
+    #expect(Set(model.tensors.map(\.name)) == Set(model.index.weightMap.map(\.tensor)))
+    let folder = try HFModelDirectory(path: Self.shardedFolder)
+    guard case .sharded = folder.weights else {
+      Issue.record("expected sharded weights")
+      return
+    }
+    #expect(folder.tokenizerConfig != nil)
+  }
+
+  static let tinyLlama = TestFiles.fixture("hf/tiny-llama")
+
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: "\(tinyLlama)/config.json")))
+  func tinyLlamaFolder() throws {
+    let model = try HFModelDirectory(path: Self.tinyLlama)
+    #expect(try model.config.architectures == ["LlamaForCausalLM"])
+    #expect(try model.config.hiddenSize == 64)
+    #expect(try model.config.numAttentionHeads == 4)
+    #expect(try model.config.numKeyValueHeads == 2)
+    #expect(try model.config.numHiddenLayers == 2)
+    #expect(try model.config.headDim == 16)
+    #expect(try model.config.ropeTheta == 10000)
+    #expect(try model.config.torchDType == "float32")
+    #expect(model.config["rope_scaling"] == .null)
+    #expect(!model.tensors.isEmpty)
   }
 }
