@@ -38,7 +38,7 @@ public struct HFConfig: Sendable {
   /// The value of `key`; `nil` when absent.
   public subscript(key: String) -> JSONValue? { json[key] }
 
-  /// `architectures`, e.g. `["LlamaForCausalLM"]`.
+  /// `architectures` (`["LlamaForCausalLM"]`).
   public var architectures: [String]? {
     get throws(FormatError) {
       guard let value = present("architectures") else { return nil }
@@ -56,7 +56,7 @@ public struct HFConfig: Sendable {
     }
   }
 
-  /// `model_type`, e.g. `"llama"`.
+  /// `model_type` (`"llama"`).
   public var modelType: String? { get throws(FormatError) { try string("model_type") } }
   /// `hidden_size`.
   public var hiddenSize: Int? { get throws(FormatError) { try integer("hidden_size") } }
