@@ -11,8 +11,10 @@ import Tensors
 /// 5. in `data_offsets` order: `invalidOffset`, `validationOverflow`, `misalignedSlice`,
 ///    `tensorInvalidInfo`; then `metadataIncompleteBuffer` when the data does not end the file.
 ///
-/// Header errors point at `8 + index` of the tensor's (or metadata's) key in the header.
-/// Unknown fields in a tensor entry are ignored, as the crate ignores them.
+/// Header errors point at `8 + index` of the tensor's (or metadata's) key in the header,
+/// `unknownDType` at the dtype value; a duplicate field inside a tensor entry names the tensor.
+/// Beyond the crate: duplicate keys anywhere and empty tensor names are rejected. Unknown
+/// fields in a tensor entry are ignored, as the crate ignores them.
 extension SafetensorsFile {
   struct Header {
     var headerLength: Int
@@ -63,7 +65,12 @@ extension SafetensorsFile {
           "header is not UTF-8: invalid byte 0x\(String(bytes[bad], radix: 16)) at header index \(bad)"
         )
       }
-      let root = try JSONValue.parse(bytes, path: path, baseOffset: 8)
+      let root: JSONValue
+      do throws(FormatError) {
+        root = try JSONValue.parse(bytes, path: path, baseOffset: 8)
+      } catch {
+        throw error.kind == .duplicateKey ? attributeDuplicate(error, in: bytes) : error
+      }
       var padding = 0
       while padding < bytes.count, isJSONWhitespace(bytes[bytes.count - 1 - padding]) {
         padding += 1
@@ -72,7 +79,16 @@ extension SafetensorsFile {
     }
     let locate = { (key: String) -> Int in
       file.withUnsafeBytes(in: headerRange) { bytes in
-        8 + (topLevelKeyIndex(of: key, in: bytes) ?? 0)
+        8 + (SafetensorsHeaderLocator(bytes: bytes).member(key)?.key ?? 0)
+      }
+    }
+    let locateDType = { (key: String) -> Int in
+      file.withUnsafeBytes(in: headerRange) { bytes in
+        let locator = SafetensorsHeaderLocator(bytes: bytes)
+        guard let entry = locator.member(key)?.value,
+          let dtype = locator.member("dtype", inObjectAt: entry)?.value
+        else { return 8 + (locator.member(key)?.key ?? 0) }
+        return 8 + dtype
       }
     }
     guard case .object(let members) = root else {
@@ -99,7 +115,7 @@ extension SafetensorsFile {
       guard let dtype = DType(safetensorsName: entries[index].dtypeName) else {
         let name = entries[index].name
         throw FormatError(
-          .unknownDType, path: path, offset: locate(name), name: name,
+          .unknownDType, path: path, offset: locateDType(name), name: name,
           "tensor \"\(name)\" has unknown dtype \"\(entries[index].dtypeName)\"")
       }
       entries[index].dtype = dtype
@@ -148,6 +164,7 @@ extension SafetensorsFile {
     }
     let available = UInt64(size - dataStart)
     guard runningEnd == available else {
+      let cut = runningEnd > available ? entries.last(where: { $0.end > available })?.name : nil
       let end = UInt64(dataStart).addingReportingOverflow(runningEnd)
       let detail =
         runningEnd < available
@@ -155,7 +172,7 @@ extension SafetensorsFile {
         : "\(runningEnd - available) bytes missing: tensor data ends at byte \(end.overflow ? "past 2^64" : String(end.partialValue)), file is \(size) bytes"
       throw FormatError(
         .metadataIncompleteBuffer, path: path,
-        offset: dataStart + Int(min(runningEnd, available)),
+        offset: dataStart + Int(min(runningEnd, available)), name: cut,
         "file not fully covered by tensors: \(detail)")
     }
 
@@ -214,6 +231,7 @@ extension SafetensorsFile {
       FormatError(
         .invalidHeader, path: path, offset: offset(), name: name, "tensor \"\(name)\": \(problem)")
     }
+    if name.isEmpty { throw fail("a tensor name cannot be empty") }
     guard case .object(let info) = value else {
       throw fail(
         "entry is \(SafetensorsFile.article(value)), expected an object with dtype, shape, data_offsets"
@@ -277,48 +295,19 @@ extension SafetensorsFile {
     }
   }
 
-  /// Where the top-level key `key` starts (its opening quote) in a valid JSON object.
-  static func topLevelKeyIndex(of key: String, in bytes: UnsafeRawBufferPointer) -> Int? {
-    var depth = 0
-    var expectingKey = false
-    var index = 0
-    while index < bytes.count {
-      let byte = bytes[index]
-      switch byte {
-      case UInt8(ascii: "{"), UInt8(ascii: "["):
-        depth += 1
-        expectingKey = depth == 1 && byte == UInt8(ascii: "{")
-      case UInt8(ascii: "}"), UInt8(ascii: "]"):
-        depth -= 1
-      case UInt8(ascii: ","):
-        expectingKey = depth == 1
-      case UInt8(ascii: "\""):
-        let start = index
-        var escaped = false
-        index += 1
-        while index < bytes.count {
-          if bytes[index] == UInt8(ascii: "\\") {
-            escaped = true
-            index += 2
-            continue
-          }
-          if bytes[index] == UInt8(ascii: "\"") { break }
-          index += 1
-        }
-        if expectingKey && depth == 1 {
-          expectingKey = false
-          let literal = UnsafeRawBufferPointer(rebasing: bytes[start...min(index, bytes.count - 1)])
-          let text =
-            escaped
-            ? (try? JSONValue.parse(literal, path: ""))?.string
-            : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
-          if text == key { return start }
-        }
-      default:
-        break
-      }
-      index += 1
-    }
-    return nil
+  /// Names the tensor whose entry holds a duplicate field (the parser names the field).
+  private static func attributeDuplicate(
+    _ error: FormatError, in bytes: UnsafeRawBufferPointer
+  ) -> FormatError {
+    guard let offset = error.offset,
+      let (owner, depth) = SafetensorsHeaderLocator(bytes: bytes).topLevelKey(
+        enclosing: offset - 8),
+      depth >= 2, owner != metadataKey
+    else { return error }
+    var attributed = error
+    attributed.name = owner
+    attributed.message =
+      "tensor \"\(owner)\" has the field \"\(error.name ?? "")\" twice (readers disagree on which one wins)"
+    return attributed
   }
 }

@@ -123,9 +123,22 @@ struct SafetensorsCase: CustomTestStringConvertible, Sendable {
       label: "non-string metadata value",
       bytes: file(#"{"__metadata__":{"format":"pt","epoch":3}}"#), expect: .invalidHeader,
       name: "epoch", offset: 8 + 1),
+    SafetensorsCase(
+      label: "unknown dtype (points at the dtype value)",
+      bytes: file(#"{"t":{"dtype":"F12","shape":[1],"data_offsets":[0,1]}}"#, data: [0]),
+      expect: .unknownDType, name: "t", offset: 8 + 14),
     tensor(
-      "unknown dtype", #"{"t":{"dtype":"F12","shape":[1],"data_offsets":[0,1]}}"#, data: [0],
-      .unknownDType, name: "t"),
+      "empty tensor name", #"{"":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [0],
+      .invalidHeader, name: ""),
+    SafetensorsCase(
+      label: "duplicate field in a tensor entry (names the tensor)",
+      bytes: file(
+        #"{"w":{"dtype":"U8","dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [0]),
+      expect: .duplicateKey, name: "w", offset: 8 + 19),
+    SafetensorsCase(
+      label: "duplicate key inside __metadata__ (names the key)",
+      bytes: file(#"{"__metadata__":{"format":"pt","format":"np"}}"#), expect: .duplicateKey,
+      name: "format", offset: 8 + 31),
     tensor(
       "gap before first tensor", #"{"t":{"dtype":"U8","shape":[1],"data_offsets":[4,5]}}"#,
       data: [0, 0, 0, 0, 0], .invalidOffset, name: "t"),
@@ -157,8 +170,9 @@ struct SafetensorsCase: CustomTestStringConvertible, Sendable {
       bytes: file(i32Test, data: zeros16 + Array("extra_bogus_data".utf8)),
       expect: .metadataIncompleteBuffer, offset: 8 + i32Test.utf8.count + 16),
     SafetensorsCase(
-      label: "2 bytes missing", bytes: file(i32Test, data: [UInt8](repeating: 0, count: 14)),
-      expect: .metadataIncompleteBuffer, offset: 8 + i32Test.utf8.count + 14),
+      label: "2 bytes missing (names the cut tensor)",
+      bytes: file(i32Test, data: [UInt8](repeating: 0, count: 14)),
+      expect: .metadataIncompleteBuffer, name: "test", offset: 8 + i32Test.utf8.count + 14),
     // Files that must open.
     SafetensorsCase(label: "empty header object", bytes: file("{}      "), expect: nil),
     SafetensorsCase(
