@@ -45,13 +45,15 @@ enum JSONScanner {
             "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)")
         }
         index = next
-        if case .object(var keys, true) = stack.last {
+        // Pop the set before inserting so it is uniquely referenced and grows in place;
+        // copying it out of the stack made every insertion copy it (quadratic in keys).
+        if case .object(_, true) = stack.last, case .object(var keys, _) = stack.removeLast() {
           if !keys.insert(text).inserted {
             throw FormatError(
               .duplicateKey, path: path, offset: baseOffset + start, name: text,
               "duplicate key \"\(text)\" in a JSON object (readers disagree on which one wins)")
           }
-          stack[stack.count - 1] = .object(keys: keys, expectingKey: false)
+          stack.append(.object(keys: keys, expectingKey: false))
         }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         let start = index

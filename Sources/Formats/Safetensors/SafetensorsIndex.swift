@@ -1,0 +1,114 @@
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sharded checkpoint's `model.safetensors.index.json`: which shard holds which tensor.
+///
+/// Only the structure is checked here; whether the shards agree with it is
+/// ``ShardedSafetensors``'s job.
+public struct SafetensorsIndex: Sendable {
+  /// The conventional file name.
+  public static let fileName = "model.safetensors.index.json"
+
+  /// The index file.
+  public let path: String
+  /// The folder shard names are relative to.
+  public let folder: String
+  /// The `metadata` object in file order, or `nil` when absent.
+  public let metadata: JSONObject?
+  /// `metadata.total_size`: the sum of tensor data bytes, when given.
+  public let totalSize: Int?
+  /// `weight_map` in file order: tensor name and shard file name.
+  public let weightMap: [(tensor: String, shard: String)]
+  /// The distinct shard file names in order of first mention.
+  public let shards: [String]
+
+  private let shardByTensor: [String: String]
+
+  /// Reads the index at `path`, or `path/model.safetensors.index.json` when `path` is a folder.
+  ///
+  /// - Throws: `notFound`, `invalidJSON`, `duplicateKey` (from the parser), `invalidIndex`
+  ///   when `weight_map` is missing or not an object of strings, `metadata` is not an object,
+  ///   `total_size` is not a non-negative integer, or a shard name is absolute or has `..`.
+  public init(path: String) throws(FormatError) {
+    var indexPath = path
+    if let info = try? Syscalls.pathStatus(path), (info.st_mode & S_IFMT) == S_IFDIR {
+      indexPath = path.hasSuffix("/") ? path + Self.fileName : "\(path)/\(Self.fileName)"
+    }
+    let file: MappedFile
+    do { file = try MappedFile(path: indexPath) } catch { throw FormatError(error) }
+    let root = try file.withUnsafeBytes { bytes throws(FormatError) in
+      try JSONValue.parse(bytes, path: indexPath)
+    }
+    func invalid(_ message: String, name: String? = nil) -> FormatError {
+      FormatError(.invalidIndex, path: indexPath, name: name, message)
+    }
+    guard case .object(let top) = root else {
+      throw invalid("the index is a JSON \(root.typeName), expected an object")
+    }
+    var metadata: JSONObject? = nil
+    var totalSize: Int? = nil
+    if let value = top["metadata"] {
+      guard case .object(let object) = value else {
+        throw invalid(
+          "\"metadata\" is \(SafetensorsFile.article(value)), expected an object", name: "metadata")
+      }
+      metadata = object
+      if let size = object["total_size"] {
+        guard case .number(let number) = size, let integer = number.int, integer >= 0 else {
+          let found = size.number?.text ?? size.typeName
+          throw invalid(
+            "\"total_size\" is \(found), expected a non-negative integer", name: "total_size")
+        }
+        totalSize = integer
+      }
+    }
+    guard let mapValue = top["weight_map"] else {
+      throw invalid("\"weight_map\" is missing", name: "weight_map")
+    }
+    guard case .object(let map) = mapValue else {
+      throw invalid(
+        "\"weight_map\" is \(SafetensorsFile.article(mapValue)), expected an object of tensor → shard file",
+        name: "weight_map")
+    }
+    var weightMap: [(tensor: String, shard: String)] = []
+    var shards: [String] = []
+    var shardByTensor: [String: String] = [:]
+    var known = Set<String>()
+    for (tensor, value) in map {
+      guard case .string(let shard) = value else {
+        throw invalid(
+          "weight_map entry for \"\(tensor)\" is \(SafetensorsFile.article(value)), expected a shard file name",
+          name: tensor)
+      }
+      if shard.isEmpty || shard.hasPrefix("/") || shard.split(separator: "/").contains("..") {
+        throw invalid(
+          "weight_map entry for \"\(tensor)\" names \"\(shard)\", expected a file inside the index's folder",
+          name: tensor)
+      }
+      weightMap.append((tensor, shard))
+      shardByTensor[tensor] = shard
+      if known.insert(shard).inserted { shards.append(shard) }
+    }
+    let (folder, _) = AtomicFileWriter.split(indexPath)
+    self.path = indexPath
+    self.folder = folder
+    self.metadata = metadata
+    self.totalSize = totalSize
+    self.weightMap = weightMap
+    self.shards = shards
+    self.shardByTensor = shardByTensor
+  }
+
+  /// The shard file name `tensor` is mapped to.
+  public func shard(for tensor: String) -> String? {
+    shardByTensor[tensor]
+  }
+
+  /// The path of shard file `name`.
+  public func path(ofShard name: String) -> String {
+    "\(folder)/\(name)"
+  }
+}
