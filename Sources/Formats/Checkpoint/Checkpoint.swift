@@ -9,6 +9,7 @@ public struct Checkpoint: Sendable {
     case shardedSafetensors = "safetensors (sharded)"
     case gguf = "GGUF"
     case ggufSplit = "GGUF (split)"
+    case huggingFace = "Hugging Face folder"
   }
 
   /// One metadata entry, typed as its format types it.
@@ -40,8 +41,17 @@ public struct Checkpoint: Sendable {
     public var headerByteCount: Int
   }
 
+  /// The opened files behind this view.
+  public enum Source: Sendable {
+    case safetensors(SafetensorsFile)
+    case sharded(ShardedSafetensors)
+    case huggingFace(HFModelDirectory)
+    case gguf([GGUFFile])
+  }
+
   public var path: String
   public var layout: Layout
+  public var source: Source
   /// GGUF version; nil for safetensors.
   public var version: Int?
   public var endianness: Endianness
@@ -52,6 +62,24 @@ public struct Checkpoint: Sendable {
   public var tensors: [TensorEntry]
   /// Problems that do not stop reading but that a strict loader rejects (for `validate`).
   public var problems: [FormatError]
+  /// Size of the zstd file this was decompressed from, if it was.
+  public var compressedByteCount: Int?
+
+  public init(
+    path: String, layout: Layout, source: Source, version: Int?, endianness: Endianness, alignment: Int?,
+    files: [FilePart], metadata: [MetadataItem], tensors: [TensorEntry], problems: [FormatError]
+  ) {
+    self.path = path
+    self.layout = layout
+    self.source = source
+    self.version = version
+    self.endianness = endianness
+    self.alignment = alignment
+    self.files = files
+    self.metadata = metadata
+    self.tensors = tensors
+    self.problems = problems
+  }
 
   /// Total elements over all tensors.
   public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }

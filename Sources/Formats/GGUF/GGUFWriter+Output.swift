@@ -51,30 +51,7 @@ extension GGUFWriter {
     do throws(FormatError) {
       try output.write(header)
       for tensor in pending {
-        switch tensor.data {
-        case .bytes(let bytes):
-          try output.write(bytes)
-        case .file(let file, let range):
-          try output.copy(from: file, range: range)
-        case .stream(let produce):
-          var written = 0
-          try produce { (chunk: UnsafeRawBufferPointer) throws(FormatError) in
-            written += chunk.count
-            if written > tensor.byteCount {
-              throw FormatError(
-                .invalidArgument, path: path, name: tensor.name,
-                "the stream for tensor '\(tensor.name)' gave more than its \(tensor.byteCount) bytes"
-              )
-            }
-            try output.write(chunk)
-          }
-          if written != tensor.byteCount {
-            throw FormatError(
-              .invalidArgument, path: path, name: tensor.name,
-              "the stream for tensor '\(tensor.name)' gave \(written) of its \(tensor.byteCount) bytes"
-            )
-          }
-        }
+        try tensor.data.write(to: output, name: tensor.name, path: path)
         try output.writeRepeating(
           0, count: GGUFParser.pad(tensor.byteCount, alignment) - tensor.byteCount)
       }

@@ -9,16 +9,6 @@ public import Tensors
 /// caller added it; ``reservedBytes`` appends a zero-filled `UINT8` array under
 /// `spindle.reserved` that a later in-place edit can shrink instead of moving the data.
 public struct GGUFWriter {
-  /// Where a tensor's bytes come from; they are already in the file's byte order.
-  public enum TensorData {
-    case bytes([UInt8])
-    /// A range of a mapped file, copied in the kernel (`copy_file_range`) when possible.
-    case file(MappedFile, Range<Int>)
-    /// A producer that hands over the bytes in chunks, in order, through `emit`.
-    case stream(
-      (_ emit: (UnsafeRawBufferPointer) throws(FormatError) -> Void) throws(FormatError) -> Void)
-  }
-
   struct PendingTensor {
     var name: String
     var dtype: DType
@@ -162,7 +152,7 @@ public struct GGUFWriter {
       case .bytes(let bytes): bytes.count
       case .file(let file, let range):
         range.lowerBound >= 0 && range.upperBound <= file.count ? range.count : -1
-      case .stream: nil
+      case .stream(let byteCount, _): byteCount
       }
     if let supplied, supplied != byteCount {
       throw FormatError(

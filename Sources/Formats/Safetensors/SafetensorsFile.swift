@@ -33,8 +33,13 @@ public struct SafetensorsFile: Sendable {
   public init(path: String) throws(FormatError) {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw FormatError(error) }
+    try self.init(file: file)
+  }
+
+  /// Validates an already mapped file.
+  public init(file: MappedFile) throws(FormatError) {
     let header = try SafetensorsFile.readHeader(of: file)
-    self.path = path
+    self.path = file.path
     self.file = file
     self.headerLength = header.headerLength
     self.metadata = header.metadata

@@ -162,11 +162,7 @@ public struct SafetensorsWriter {
       try output.requireSpace(layout.fileSize)
       try output.write(layout.prefix)
       for tensor in layout.tensors {
-        try SafetensorsWriter.emit(tensor, path: path) { (chunk) throws(FormatError) in
-          try output.write(chunk)
-        } copy: { (file, range) throws(FormatError) in
-          try output.copy(from: file, range: range)
-        }
+        try tensor.data.write(to: output, name: tensor.name, path: path)
       }
       try output.commit()
     } catch {
@@ -182,50 +178,13 @@ public struct SafetensorsWriter {
     var bytes = layout.prefix
     bytes.reserveCapacity(layout.fileSize)
     for tensor in layout.tensors {
-      try SafetensorsWriter.emit(tensor, path: "<memory>") { chunk in
+      try tensor.data.emit(name: tensor.name, path: "<memory>") { chunk in
         bytes.append(contentsOf: chunk)
       } copy: { file, range in
         file.withUnsafeBytes(in: range) { bytes.append(contentsOf: $0) }
       }
     }
     return bytes
-  }
-
-  private static func emit(
-    _ tensor: Tensor, path: String,
-    write: (UnsafeRawBufferPointer) throws(FormatError) -> Void,
-    copy: (MappedFile, Range<Int>) throws(FormatError) -> Void
-  ) throws(FormatError) {
-    switch tensor.data {
-    case .bytes(let bytes):
-      let result = bytes.withUnsafeBytes { raw in
-        Result { () throws(FormatError) in try write(raw) }
-      }
-      try result.get()
-    case .file(let file, let range):
-      try copy(file, range)
-    case .stream(let byteCount, let produce):
-      var delivered = 0
-      try withoutActuallyEscaping(write) { write throws(FormatError) in
-        try produce(
-          TensorDataSink { (chunk) throws(FormatError) in
-            delivered += chunk.count
-            guard delivered <= byteCount else {
-              throw FormatError(
-                .invalidArgument, path: path, name: tensor.name,
-                "tensor \"\(tensor.name)\": the stream delivered more than the \(byteCount) bytes announced"
-              )
-            }
-            try write(chunk)
-          })
-      }
-      guard delivered == byteCount else {
-        throw FormatError(
-          .invalidArgument, path: path, name: tensor.name,
-          "tensor \"\(tensor.name)\": the stream delivered \(delivered) bytes, expected \(byteCount)"
-        )
-      }
-    }
   }
 
   private func check(_ tensor: Tensor, path: String) throws(FormatError) {

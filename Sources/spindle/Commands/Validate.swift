@@ -18,12 +18,13 @@ extension Spindle {
 
     func run() throws {
       let problems: [FormatError]
-      var checkpoint: Checkpoint?
-      do {
-        let opened = try Checkpoint.open(input.path)
+      let checkpoint: Checkpoint?
+      switch Result(catching: { () throws(FormatError) in try Checkpoint.open(input.path) }) {
+      case .success(let opened):
         checkpoint = opened
         problems = opened.problems
-      } catch let error as FormatError {
+      case .failure(let error):
+        checkpoint = nil
         problems = [error]
       }
       if json {

@@ -77,7 +77,7 @@ struct GGUFWriterTests {
     for tensor in source.tensors {
       try writer.addTensor(
         tensor.name, dtype: tensor.dtype, shape: tensor.shape,
-        data: .file(source.file, tensor.byteRange))
+        data: .file(source.file, range: tensor.byteRange))
     }
     try writer.write()
     #expect(try TestFiles.read(folder + "/out.gguf") == f.bytes)
@@ -111,17 +111,12 @@ struct GGUFWriterTests {
     try TestFiles.write([0xAA, 0xBB] + payload, to: folder + "/raw.bin")
     let raw = try MappedFile(path: folder + "/raw.bin")
     var writer = try GGUFWriter(path: folder + "/s.gguf")
-    try writer.addTensor("copied", dtype: .f32, shape: [1000], data: .file(raw, 2..<4002))
+    try writer.addTensor("copied", dtype: .f32, shape: [1000], data: .file(raw, range: 2..<4002))
     try writer.addTensor(
       "streamed", dtype: .i8, shape: [4000],
-      data: .stream {
-        (emit: (UnsafeRawBufferPointer) throws(FormatError) -> Void) throws(FormatError) in
+      data: .stream(byteCount: payload.count) { sink throws(FormatError) in
         for start in stride(from: 0, to: payload.count, by: 1500) {
-          let chunk = Array(payload[start..<min(start + 1500, payload.count)])
-          let result = chunk.withUnsafeBytes { bytes in
-            Result { () throws(FormatError) in try emit(bytes) }
-          }
-          try result.get()
+          try sink.write(Array(payload[start..<min(start + 1500, payload.count)]))
         }
       })
     try writer.write()
@@ -234,13 +229,8 @@ struct GGUFWriterTests {
     try writer.addTensor("t", dtype: .i8, shape: [8], data: .bytes(Array(repeating: 1, count: 8)))
     try writer.addTensor(
       "u", dtype: .i8, shape: [8],
-      data: .stream {
-        (emit: (UnsafeRawBufferPointer) throws(FormatError) -> Void) throws(FormatError) in
-        let bytes: [UInt8] = Array(repeating: 2, count: variant == 2 ? 9 : 4)
-        let result = bytes.withUnsafeBytes { raw in
-          Result { () throws(FormatError) in try emit(raw) }
-        }
-        try result.get()
+      data: .stream(byteCount: 8) { sink throws(FormatError) in
+        try sink.write(Array(repeating: 2, count: variant == 2 ? 9 : 4))
         if variant == 0 { throw FormatError(.io, path: "source", "read failed") }
       })
     let error = #expect(throws: FormatError.self) { try writer.write() }
