@@ -30,7 +30,7 @@ demo: build
 	@bash scripts/demo.sh $(BIN) $(DEMO_MODEL)
 
 ## test: the whole suite (unit, fixture and corpus tests, CLI tests, peer round-trip check).
-test: deps unit-tests peer-check
+test: deps peer-check unit-tests
 
 unit-tests: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
@@ -38,9 +38,7 @@ unit-tests: deps
 
 ## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values.
 peer-check: build $(PEERS_VENV)/.ok
-	@rm -rf .build/peer-export && mkdir -p .build/peer-export
-	$(BIN) export-fixtures .build/peer-export
-	$(PEERS_VENV)/bin/python fixtures/check_peers.py .build/peer-export
+	bash scripts/peer-check.sh $(BIN) $(PEERS_VENV)/bin/python
 
 $(PEERS_VENV)/.ok:
 	python3 -m venv $(PEERS_VENV)

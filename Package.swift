@@ -33,7 +33,7 @@ let package = Package(
       dependencies: [
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
-    .testTarget(name: "CLITests", dependencies: ["Formats"]),
+    .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
   ],
   swiftLanguageModes: [.v6]
 )
