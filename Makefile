@@ -45,9 +45,12 @@ $(PEERS_VENV)/.ok:
 	$(PEERS_VENV)/bin/pip install -q gguf==0.19.0 safetensors==0.8.0 numpy ml-dtypes
 	touch $@
 
-## bench: inspect cost on a small vs a multi-GB sparse file (see docs/performance.md).
+## bench: inspect cost on a small vs a multi-GB sparse file and a real model, side by side with
+## the peers (PyPI gguf / safetensors); numbers go to docs/performance.md.
+PEERS_SH ?= ../shared/tools/peers.sh
 bench: build
-	@bash Benchmarks/inspect-scaling.sh $(BIN)
+	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/inspect-scaling.sh $(BIN) $$P/venv/bin/python \
+	  $$P/models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

@@ -23,9 +23,11 @@ public struct ByteReader: Sendable {
   }
 
   /// Bytes between the cursor and the end of the file.
+  @inlinable
   public var remaining: Int { max(0, file.count - offset) }
 
   /// Whether `count` bytes starting at `index` lie inside the file.
+  @inlinable
   public func contains(_ index: Int, count: Int) -> Bool {
     guard index >= 0, count >= 0 else { return false }
     let (end, overflow) = index.addingReportingOverflow(count)
@@ -33,6 +35,7 @@ public struct ByteReader: Sendable {
   }
 
   /// The integer at `index`, or `nil` past the end of the file.
+  @inlinable
   public func getInteger<T: FixedWidthInteger>(at index: Int, as: T.Type = T.self) -> T? {
     let size = MemoryLayout<T>.size
     guard contains(index, count: size) else { return nil }
@@ -41,11 +44,13 @@ public struct ByteReader: Sendable {
   }
 
   /// The `Float` at `index`, or `nil` past the end of the file.
+  @inlinable
   public func getFloat(at index: Int) -> Float? {
     getInteger(at: index, as: UInt32.self).map(Float.init(bitPattern:))
   }
 
   /// The `Double` at `index`, or `nil` past the end of the file.
+  @inlinable
   public func getDouble(at index: Int) -> Double? {
     getInteger(at: index, as: UInt64.self).map(Double.init(bitPattern:))
   }
@@ -67,6 +72,7 @@ public struct ByteReader: Sendable {
   }
 
   /// Reads an integer at the cursor and advances it.
+  @inlinable
   public mutating func readInteger<T: FixedWidthInteger>(as: T.Type = T.self) -> T? {
     guard let value = getInteger(at: offset, as: T.self) else { return nil }
     offset += MemoryLayout<T>.size
@@ -74,11 +80,13 @@ public struct ByteReader: Sendable {
   }
 
   /// Reads a `Float` at the cursor and advances it.
+  @inlinable
   public mutating func readFloat() -> Float? {
     readInteger(as: UInt32.self).map(Float.init(bitPattern:))
   }
 
   /// Reads a `Double` at the cursor and advances it.
+  @inlinable
   public mutating func readDouble() -> Double? {
     readInteger(as: UInt64.self).map(Double.init(bitPattern:))
   }
@@ -91,6 +99,7 @@ public struct ByteReader: Sendable {
   }
 
   /// Moves the cursor forward by `count` bytes if they are in the file.
+  @inlinable
   public mutating func skip(_ count: Int) -> Bool {
     guard contains(offset, count: count) else { return false }
     offset += count

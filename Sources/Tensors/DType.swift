@@ -120,7 +120,8 @@ public enum DType: Hashable, Sendable, CaseIterable {
       .iq2_S: gg("IQ2_S", 22, 256, 82), .iq4_XS: gg("IQ4_XS", 23, 256, 136),
       .iq1_M: gg("IQ1_M", 29, 256, 56), .tq1_0: gg("TQ1_0", 34, 256, 54),
       .tq2_0: gg("TQ2_0", 35, 256, 66), .mxfp4: gg("MXFP4", 39, 32, 17),
-      .nvfp4: gg("NVFP4", 40, 64, 36), .q1_0: gg("Q1_0", 41, 128, 18), .q2_0: gg("Q2_0", 42, 64, 18),
+      .nvfp4: gg("NVFP4", 40, 64, 36), .q1_0: gg("Q1_0", 41, 128, 18),
+      .q2_0: gg("Q2_0", 42, 64, 18),
     ]
   }()
 

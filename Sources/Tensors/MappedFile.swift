@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-  public import Glibc
+public import Glibc
 #endif
 
 /// A whole file mapped read-only into memory; every reader in Spindle reads through one.
@@ -65,7 +65,9 @@ public final class MappedFile: Sendable {
   }
 
   @usableFromInline
-  var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+  var bytes: UnsafeRawBufferPointer {
+    @inline(__always) get { UnsafeRawBufferPointer(start: base, count: count) }
+  }
 
   /// Tells the kernel the mapping will be read sequentially.
   public func adviseSequential() {

@@ -1,7 +1,7 @@
 internal import CSystemShims
 
 #if canImport(Glibc)
-  public import Glibc
+public import Glibc
 #endif
 
 private func emptyStat() -> stat { stat() }

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 import Testing
 
 @Suite("spindle inspect")
@@ -56,7 +56,8 @@ struct InspectCommandTests {
   }
 
   @Test func tensorsFlagPrintsOnlyTheTable() throws {
-    let result = try SpindleProcess.run("inspect", "fixtures/safetensors/dtypes.safetensors", "--tensors")
+    let result = try SpindleProcess.run(
+      "inspect", "fixtures/safetensors/dtypes.safetensors", "--tensors")
     #expect(result.status == 0)
     #expect(result.stdout.hasPrefix("tensors (14):\n  name"))
     #expect(!result.stdout.contains("metadata"))

@@ -10,7 +10,8 @@ struct SpindleProcess {
 
   static let executable: String = {
     let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-    return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("spindle").path
+    return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("spindle")
+      .path
   }()
 
   static let repositoryRoot: String = {

@@ -1,5 +1,5 @@
-import Foundation
 import Formats
+import Foundation
 import Tensors
 import Testing
 
@@ -8,7 +8,7 @@ struct ValidateCommandTests {
   struct ManifestCase: CustomTestStringConvertible, Sendable {
     var file: String
     var expect: String
-    var alternative: String?
+    var alternatives: [String]
     var testDescription: String { file }
   }
 
@@ -22,7 +22,9 @@ struct ValidateCommandTests {
       guard let file = entry["file"]?.string, let expect = entry["expect"]?.string else {
         return nil
       }
-      return ManifestCase(file: file, expect: expect, alternative: entry["alt"]?.string)
+      let alternatives =
+        entry["alt"]?.array?.compactMap(\.string) ?? entry["alt"]?.string.map { [$0] } ?? []
+      return ManifestCase(file: file, expect: expect, alternatives: alternatives)
     }
   }()
 
@@ -39,7 +41,7 @@ struct ValidateCommandTests {
       #expect(result.stdout.hasSuffix("OK") || result.stdout.contains(": OK ("))
     } else {
       #expect(result.status == 1)
-      let kinds = [testCase.expect] + (testCase.alternative.map { [$0] } ?? [])
+      let kinds = [testCase.expect] + testCase.alternatives
       #expect(kinds.contains { result.stdout.contains("[\($0)]") }, "\(result.stdout)")
       #expect(result.stdout.hasPrefix("fixtures/malformed/\(testCase.file)"))
     }
@@ -53,7 +55,8 @@ struct ValidateCommandTests {
       try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(folder)/\(name)")
     }
     try FileManager.default.removeItem(atPath: "\(folder)/model-00003-of-00003.safetensors")
-    let result = try SpindleProcess.run("validate", "\(folder)/model.safetensors.index.json", "--json")
+    let result = try SpindleProcess.run(
+      "validate", "\(folder)/model.safetensors.index.json", "--json")
     #expect(result.status == 1)
     let report = try JSONValue.parse(result.stdout)
     #expect(report["valid"]?.bool == false)
@@ -68,7 +71,8 @@ struct ValidateCommandTests {
       ("fixtures/gguf/tiny-llama.gguf", "copy.gguf"),
       ("fixtures/safetensors/dtypes.safetensors", "copy.safetensors"),
     ] {
-      let result = try SpindleProcess.run("rewrite", input, "-o", "\(folder)/\(output)", "--reserve", "4096")
+      let result = try SpindleProcess.run(
+        "rewrite", input, "-o", "\(folder)/\(output)", "--reserve", "4096")
       #expect(result.status == 0, "\(result.stderr)")
       let original = try Checkpoint.open(SpindleProcess.repositoryRoot + "/" + input)
       let copy = try Checkpoint.open("\(folder)/\(output)")
@@ -91,7 +95,8 @@ struct ValidateCommandTests {
       "rewrite", "fixtures/malformed/gguf/03-bad-version-0.gguf", "-o", "\(folder)/out.gguf")
     #expect(result.status == 1)
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
-    let sharded = try SpindleProcess.run("rewrite", "fixtures/safetensors/sharded", "-o", "\(folder)/x")
+    let sharded = try SpindleProcess.run(
+      "rewrite", "fixtures/safetensors/sharded", "-o", "\(folder)/x")
     #expect(sharded.status == 1)
     #expect(sharded.stderr.contains("name a shard"))
   }

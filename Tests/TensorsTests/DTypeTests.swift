@@ -44,7 +44,9 @@ struct DTypeTests {
       "F8_E4M3FNUZ", "F8_E5M2FNUZ", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "C64",
       "F64", "I64", "U64",
     ]
-    let bits: [Double] = [8, 4, 6, 6, 8, 8, 8, 8, 8, 8, 8, 16, 16, 16, 16, 32, 32, 32, 64, 64, 64, 64]
+    let bits: [Double] = [
+      8, 4, 6, 6, 8, 8, 8, 8, 8, 8, 8, 16, 16, 16, 16, 32, 32, 32, 64, 64, 64, 64,
+    ]
     for (rank, name) in names.enumerated() {
       let dtype = DType(safetensorsName: name)
       #expect(dtype?.safetensorsRank == rank, "\(name)")

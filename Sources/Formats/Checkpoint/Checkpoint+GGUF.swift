@@ -21,8 +21,8 @@ extension Checkpoint {
         shard.metadata.filter { index == 0 || !$0.key.hasPrefix("split.") }.map { entry in
           MetadataItem(
             source: split ? "shard \(index + 1)" : "gguf", key: entry.key,
-            type: entry.value.typeName, value: entry.value.jsonValue,
-            summary: entry.value.summary())
+            type: entry.value.typeName, summary: entry.value.summary()
+          ) { entry.value.jsonValue }
         }
       },
       tensors: shards.flatMap(\.tensors),

@@ -1,7 +1,7 @@
 import Tensors
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 extension Checkpoint {
@@ -41,17 +41,20 @@ extension Checkpoint {
     }
     throw FormatError(
       .unknownFormat, path: path,
-      "a folder without config.json or \(SafetensorsIndex.fileName); name a checkpoint file instead")
+      "a folder without config.json or \(SafetensorsIndex.fileName); name a checkpoint file instead"
+    )
   }
 
   /// Decompresses to an unlinked scratch file and opens that: zstd frames cannot be read at
   /// random, so a compressed checkpoint costs one pass over its data.
   private static func openCompressed(_ compressed: MappedFile) throws(FormatError) -> Checkpoint {
-    let inner = compressed.path.hasSuffix(".zst") ? String(compressed.path.dropLast(4)) : compressed.path
+    let inner =
+      compressed.path.hasSuffix(".zst") ? String(compressed.path.dropLast(4)) : compressed.path
     let name = inner.split(separator: "/").last.map(String.init) ?? "checkpoint"
     let scratchFolder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
     let writer = try AtomicFileWriter(
-      destination: "\(scratchFolder)/spindle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
+      destination:
+        "\(scratchFolder)/spindle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
     try Zstd.decompress(compressed) { bytes throws(FormatError) in try writer.write(bytes) }
     try writer.commit()
     let plain: MappedFile
@@ -79,7 +82,8 @@ extension Checkpoint {
     }
     checkpoint.compressedByteCount = compressed.count
     checkpoint.files = checkpoint.files.map { part in
-      FilePart(path: compressed.path, byteCount: compressed.count, headerByteCount: part.headerByteCount)
+      FilePart(
+        path: compressed.path, byteCount: compressed.count, headerByteCount: part.headerByteCount)
     }
     return checkpoint
   }

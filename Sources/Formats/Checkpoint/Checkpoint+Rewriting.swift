@@ -1,7 +1,7 @@
 import Tensors
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 extension Checkpoint {
@@ -45,7 +45,8 @@ extension Checkpoint {
     case .safetensors(let file):
       var writer = SafetensorsWriter(metadata: file.metadata, reserve: reserve)
       for entry in file.tensors {
-        writer.add(entry.name, dtype: entry.dtype, shape: entry.shape, data: .tensor(entry, in: file.file))
+        writer.add(
+          entry.name, dtype: entry.dtype, shape: entry.shape, data: .tensor(entry, in: file.file))
       }
       let layout = try writer.write(to: destination)
       let written = try SafetensorsFile(path: destination)

@@ -4,7 +4,8 @@ extension Checkpoint {
   /// The view of one safetensors file.
   public init(safetensors file: SafetensorsFile, path: String) {
     self.init(
-      path: path, layout: .safetensors, source: .safetensors(file), version: nil, endianness: .little, alignment: nil,
+      path: path, layout: .safetensors, source: .safetensors(file), version: nil,
+      endianness: .little, alignment: nil,
       files: [Checkpoint.part(file)],
       metadata: Checkpoint.items(file.metadata, source: "__metadata__"),
       tensors: file.tensors, problems: [])
@@ -17,7 +18,8 @@ extension Checkpoint {
       metadata += Checkpoint.items(first.metadata, source: "__metadata__")
     }
     self.init(
-      path: path, layout: .shardedSafetensors, source: .sharded(model), version: nil, endianness: .little, alignment: nil,
+      path: path, layout: .shardedSafetensors, source: .sharded(model), version: nil,
+      endianness: .little, alignment: nil,
       files: model.shards.map(Checkpoint.part), metadata: metadata, tensors: model.tensors,
       problems: model.problems())
   }
@@ -46,7 +48,8 @@ extension Checkpoint {
       break
     }
     self.init(
-      path: folder.path, layout: .huggingFace, source: .huggingFace(folder), version: nil, endianness: .little, alignment: nil,
+      path: folder.path, layout: .huggingFace, source: .huggingFace(folder), version: nil,
+      endianness: .little, alignment: nil,
       files: files, metadata: metadata, tensors: folder.tensors, problems: problems)
   }
 
@@ -59,17 +62,17 @@ extension Checkpoint {
   {
     (pairs ?? []).map { pair in
       MetadataItem(
-        source: source, key: pair.key, type: "string", value: .string(pair.value),
-        summary: abbreviated(pair.value))
+        source: source, key: pair.key, type: "string", summary: abbreviated(pair.value)
+      ) { .string(pair.value) }
     }
   }
 
   private static func items(_ object: JSONObject?, source: String) -> [MetadataItem] {
     (object ?? JSONObject()).map { member in
       MetadataItem(
-        source: source, key: member.key, type: member.value.typeName, value: member.value,
-        summary: abbreviated(
-          member.value.string ?? member.value.serialized(.compact)))
+        source: source, key: member.key, type: member.value.typeName,
+        summary: abbreviated(member.value.string ?? member.value.serialized(.compact))
+      ) { member.value }
     }
   }
 

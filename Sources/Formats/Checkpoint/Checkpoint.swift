@@ -13,23 +13,29 @@ public struct Checkpoint: Sendable {
   }
 
   /// One metadata entry, typed as its format types it.
-  public struct MetadataItem: Sendable, Equatable {
+  public struct MetadataItem: Sendable {
     /// Where the entry comes from (`__metadata__`, `gguf`, `index`, `config.json`, …).
     public var source: String
     public var key: String
     /// The stored type: a GGUF value type (`UINT32`, `[STRING]`), or `string` / JSON types.
     public var type: String
-    /// The full value.
-    public var value: JSONValue
     /// A one-line rendering, long arrays abbreviated.
     public var summary: String
+    private let makeValue: @Sendable () -> JSONValue
 
-    public init(source: String, key: String, type: String, value: JSONValue, summary: String) {
+    /// The full value as JSON, built on demand (a 150k-entry vocabulary is only converted
+    /// when someone asks for it).
+    public var value: JSONValue { makeValue() }
+
+    public init(
+      source: String, key: String, type: String, summary: String,
+      value: @escaping @Sendable () -> JSONValue
+    ) {
       self.source = source
       self.key = key
       self.type = type
-      self.value = value
       self.summary = summary
+      self.makeValue = value
     }
   }
 
@@ -66,7 +72,8 @@ public struct Checkpoint: Sendable {
   public var compressedByteCount: Int?
 
   public init(
-    path: String, layout: Layout, source: Source, version: Int?, endianness: Endianness, alignment: Int?,
+    path: String, layout: Layout, source: Source, version: Int?, endianness: Endianness,
+    alignment: Int?,
     files: [FilePart], metadata: [MetadataItem], tensors: [TensorEntry], problems: [FormatError]
   ) {
     self.path = path

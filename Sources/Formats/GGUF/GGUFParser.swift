@@ -50,10 +50,12 @@ struct GGUFParser {
     error(kind, at: offset, nil, message)
   }
 
-  func truncated(at offset: Int, _ what: String, _ name: String? = nil) -> FormatError {
+  func truncated(at offset: Int, _ what: @autoclosure () -> String, _ name: String? = nil)
+    -> FormatError
+  {
     error(
       .truncated, at: offset, name,
-      "file ends at byte \(fileSize) while reading \(what) at byte \(offset)")
+      "file ends at byte \(fileSize) while reading \(what()) at byte \(offset)")
   }
 
   mutating func parse() throws(FormatError) {
@@ -133,21 +135,23 @@ struct GGUFParser {
   // MARK: Strings
 
   /// Reads a length prefix and checks the string fits; returns the range of its bytes.
-  mutating func readStringRange(_ what: String, _ name: String?) throws(FormatError) -> Range<Int> {
+  mutating func readStringRange(_ what: @autoclosure () -> String, _ name: String?)
+    throws(FormatError) -> Range<Int>
+  {
     let lengthOffset = reader.offset
     guard let raw = reader.readInteger(as: UInt64.self) else {
-      throw truncated(at: lengthOffset, what, name)
+      throw truncated(at: lengthOffset, what(), name)
     }
     if raw > UInt64(GGUFParser.maximumStringLength) {
       throw error(
         .stringTooLong, at: lengthOffset, name,
-        "\(what) is \(raw) bytes long, more than the 1 GiB limit")
+        "\(what()) is \(raw) bytes long, more than the 1 GiB limit")
     }
     let length = Int(raw)
     guard reader.remaining >= length else {
       throw error(
         .stringTooLong, at: lengthOffset, name,
-        "\(what) is \(length) bytes long but only \(reader.remaining) bytes are left in the file")
+        "\(what()) is \(length) bytes long but only \(reader.remaining) bytes are left in the file")
     }
     reader.offset += length
     return (lengthOffset + 8)..<(lengthOffset + 8 + length)
@@ -195,15 +199,17 @@ struct GGUFParser {
     metadata.append(GGUFFile.MetadataEntry(key: key, value: value, offset: entryOffset))
   }
 
-  mutating func readType(_ what: String, _ key: String) throws(FormatError) -> GGUFValueType {
+  mutating func readType(_ what: @autoclosure () -> String, _ key: String) throws(FormatError)
+    -> GGUFValueType
+  {
     let offset = reader.offset
     guard let raw = reader.readInteger(as: Int32.self) else {
-      throw truncated(at: offset, what, key)
+      throw truncated(at: offset, what(), key)
     }
     guard raw >= 0, let type = GGUFValueType(rawValue: UInt32(raw)) else {
       throw error(
         .invalidValueType, at: offset, key,
-        "\(what) is \(raw), not a GGUF value type (0…\(GGUFValueType.count - 1))")
+        "\(what()) is \(raw), not a GGUF value type (0…\(GGUFValueType.count - 1))")
     }
     return type
   }

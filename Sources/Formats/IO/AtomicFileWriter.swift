@@ -1,7 +1,7 @@
 public import Tensors
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Writes a new file under a temporary name in the destination's folder and renames it into

@@ -106,7 +106,8 @@ public enum Zstd {
 
   private static func check(_ code: Int, _ path: String) throws(FormatError) {
     if ZSTD_isError(code) != 0 {
-      throw FormatError(.compression, path: path, "zstd: \(String(cString: ZSTD_getErrorName(code)))")
+      throw FormatError(
+        .compression, path: path, "zstd: \(String(cString: ZSTD_getErrorName(code)))")
     }
   }
 }

@@ -26,7 +26,9 @@ struct InspectReport {
         lines.append("files (\(checkpoint.files.count)):")
         lines.append(
           table(
-            checkpoint.files.map { [$0.path, grouped($0.byteCount), "header \(grouped($0.headerByteCount))"] },
+            checkpoint.files.map {
+              [$0.path, grouped($0.byteCount), "header \(grouped($0.headerByteCount))"]
+            },
             rightAligned: [1]))
       }
       lines.append("metadata (\(checkpoint.metadata.count)):")
@@ -65,7 +67,8 @@ struct InspectReport {
     if let alignment = checkpoint.alignment { parts.append("alignment \(alignment)") }
     let headerBytes = checkpoint.files.reduce(0) { $0 + $1.headerByteCount }
     parts.append("header \(grouped(headerBytes)) bytes")
-    parts.append("file \(grouped(checkpoint.fileByteCount)) bytes (\(humanBytes(checkpoint.fileByteCount)))")
+    parts.append(
+      "file \(grouped(checkpoint.fileByteCount)) bytes (\(humanBytes(checkpoint.fileByteCount)))")
     return "\(checkpoint.path): " + parts.joined(separator: ", ")
   }
 

@@ -1,7 +1,7 @@
 import Formats
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 /// Writing to stdout/stderr, and turning library errors into exit codes.
