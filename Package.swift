@@ -19,6 +19,7 @@ let package = Package(
     .target(name: "CSystemShims"),
     .target(name: "Tensors", dependencies: ["CSystemShims"]),
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
+    .target(name: "RoPE"),
     .executableTarget(
       name: "spindle",
       dependencies: [
@@ -34,6 +35,9 @@ let package = Package(
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(name: "CLITests", dependencies: ["Formats"]),
+    .testTarget(
+      name: "RoPETests",
+      dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),
   ],
   swiftLanguageModes: [.v6]
 )
