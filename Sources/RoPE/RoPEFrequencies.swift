@@ -104,10 +104,7 @@ extension RoPEScaling {
         * LibM.power(factor * length / maxPositions - (factor - 1), Double(d) / Double(d - 2))
       inverse = RotaryConfiguration.inverseFrequencies(base: base, rotaryDimension: d)
     case .yarn(_, let parameters), .dynamicYaRN(let parameters):
-      let range = YaRNCorrectionRange(
-        betaFast: parameters.betaFast, betaSlow: parameters.betaSlow, rotaryDimension: d,
-        base: configuration.base, originalContextLength: configuration.originalContextLength,
-        truncate: parameters.truncate)
+      let range = YaRNCorrectionRange(parameters: parameters, configuration: configuration)
       inverse = theta.indices.map { i in
         let kept = (1 - range.ramp(pairIndex: i)) * parameters.extrapolationFactor
         return theta[i] / s * (1 - kept) + theta[i] * kept
