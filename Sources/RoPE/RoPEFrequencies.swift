@@ -91,6 +91,13 @@ extension RoPEScaling {
     switch self {
     case .none:
       inverse = theta
+    case .yarn(_, let parameters) where s == 1, .dynamicYaRN(let parameters) where s == 1:
+      // Every blend reduces to θ_i at s = 1; taking θ_i directly keeps that exact in Double
+      // (θ(1-e) + θe need not round back to θ). The attention factor still follows its rule.
+      inverse = theta
+      attention = parameters.attentionFactor(factor: 1)
+    case .llama3 where s == 1:
+      inverse = theta
     case .linear(let factor):
       inverse = theta.map { $0 / factor }
     case .ntkAware(let factor):
