@@ -173,8 +173,9 @@ public struct GGMLRoPE: Hashable, Sendable {
     return (max(0, start), min(Float(dimensionCount - 1), end))
   }
 
-  /// `rope_yarn_ramp`: the extrapolated share of dimension `i0` (an even index), 1 below the range
-  /// and 0 above it. Note the reversal against transformers' ramp: this is `1 - ramp_i`.
+  /// `rope_yarn_ramp`: the extrapolated share of dimension `i0` (an even index).
+  ///
+  /// 1 below the range and 0 above it: the reverse of transformers' ramp, i.e. `1 - ramp_i`.
   public static func ramp(low: Float, high: Float, dimensionIndex i0: Int) -> Float {
     let y = (Float(i0 / 2) - low) / max(0.001, high - low)
     return 1 - min(1, max(0, y))
@@ -201,8 +202,9 @@ public struct GGMLRoPE: Hashable, Sendable {
       sin: LibM.sinFloat(theta) * magnitude)
   }
 
-  /// The `attn_factor` llama.cpp passes to the kernel (`llama_context` constructor, after PR
-  /// #17945), in Float:
+  /// The `attn_factor` llama.cpp passes to the kernel, in Float.
+  ///
+  /// From the `llama_context` constructor (after PR #17945):
   ///
   /// ```
   /// if ext_factor != 0:
