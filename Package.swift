@@ -5,7 +5,7 @@ let package = Package(
   name: "Spindle",
   products: [
     .executable(name: "spindle", targets: ["spindle"]),
-    .library(name: "SpindleKit", targets: ["Tensors", "Formats"]),
+    .library(name: "SpindleKit", targets: ["Tensors", "Formats", "RoPE"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -19,6 +19,7 @@ let package = Package(
     .target(name: "CSystemShims"),
     .target(name: "Tensors", dependencies: ["CSystemShims"]),
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
+    .target(name: "RoPE"),
     .executableTarget(
       name: "spindle",
       dependencies: [
@@ -34,6 +35,9 @@ let package = Package(
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
+    .testTarget(
+      name: "RoPETests",
+      dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),
   ],
   swiftLanguageModes: [.v6]
 )
