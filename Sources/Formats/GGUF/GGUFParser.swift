@@ -104,29 +104,39 @@ struct GGUFParser {
     version = Int(raw)
   }
 
+  /// Reads n_tensors and n_kv in gguf.cpp's order.
+  ///
+  /// Each is read with a plain read (a file that ends inside either is `truncated` at that
+  /// field) and rejected at once only when negative; the stricter count-fits-file checks run
+  /// once both counts are read.
   mutating func parseCounts() throws(FormatError) -> (tensors: Int, kvs: Int) {
     let tensorOffset = reader.offset
     guard let rawTensors = reader.readInteger(as: Int64.self) else {
       throw truncated(at: tensorOffset, "the tensor count")
     }
-    let afterTensorCount = fileSize - reader.offset
-    guard rawTensors >= 0, rawTensors <= afterTensorCount / GGUFParser.minimumTensorInfoBytes
-    else {
-      throw error(
-        .countTooLarge, at: tensorOffset,
-        "tensor count \(rawTensors) cannot fit in the \(afterTensorCount) bytes left (each tensor info takes at least \(GGUFParser.minimumTensorInfoBytes))"
-      )
+    if rawTensors < 0 {
+      throw error(.countTooLarge, at: tensorOffset, "tensor count \(rawTensors) is negative")
     }
-    let tensorCount = Int(rawTensors)
     let kvOffset = reader.offset
     guard let rawKVs = reader.readInteger(as: Int64.self) else {
       throw truncated(at: kvOffset, "the key-value count")
     }
-    let left = fileSize - reader.offset - tensorCount * GGUFParser.minimumTensorInfoBytes
-    guard rawKVs >= 0, left >= 0, rawKVs <= left / GGUFParser.minimumKVBytes else {
+    if rawKVs < 0 {
+      throw error(.countTooLarge, at: kvOffset, "key-value count \(rawKVs) is negative")
+    }
+    let afterCounts = fileSize - reader.offset
+    guard rawTensors <= afterCounts / GGUFParser.minimumTensorInfoBytes else {
+      throw error(
+        .countTooLarge, at: tensorOffset,
+        "tensor count \(rawTensors) cannot fit in the \(afterCounts) bytes left (each tensor info takes at least \(GGUFParser.minimumTensorInfoBytes))"
+      )
+    }
+    let tensorCount = Int(rawTensors)
+    let left = afterCounts - tensorCount * GGUFParser.minimumTensorInfoBytes
+    guard rawKVs <= left / GGUFParser.minimumKVBytes else {
       throw error(
         .countTooLarge, at: kvOffset,
-        "key-value count \(rawKVs) cannot fit in the \(max(0, left)) bytes left after \(tensorCount) tensor infos (each key-value takes at least \(GGUFParser.minimumKVBytes))"
+        "key-value count \(rawKVs) cannot fit in the \(left) bytes left after \(tensorCount) tensor infos (each key-value takes at least \(GGUFParser.minimumKVBytes))"
       )
     }
     return (tensorCount, Int(rawKVs))
@@ -185,7 +195,7 @@ struct GGUFParser {
     let entryOffset = reader.offset
     let key = try readString("key #\(index)", nil)
     if key.isEmpty {
-      throw error(.emptyKey, at: entryOffset, "key #\(index) is empty")
+      throw error(.emptyKey, at: entryOffset, key, "key #\(index) is empty")
     }
     if let first = keyIndex[key] {
       throw error(
@@ -290,17 +300,20 @@ struct GGUFParser {
       reader.endianness)
   }
 
+  /// Rejects a `general.alignment` that is not a UINT32 (pointing at its type field) or not a
+  /// non-zero power of two (pointing at its value).
   mutating func checkAlignment() throws(FormatError) {
     guard let index = keyIndex["general.alignment"] else { return }
     let entry = metadata[index]
+    let typeOffset = entry.offset + 8 + entry.key.utf8.count
     guard case .uint32(let value) = entry.value else {
       throw error(
-        .invalidAlignmentType, at: entry.offset, entry.key,
+        .invalidAlignmentType, at: typeOffset, entry.key,
         "general.alignment is \(entry.value.typeName), expected UINT32")
     }
     guard value != 0, value & (value - 1) == 0 else {
       throw error(
-        .invalidAlignment, at: entry.offset, entry.key,
+        .invalidAlignment, at: typeOffset + 4, entry.key,
         "general.alignment is \(value), expected a non-zero power of two")
     }
     alignment = Int(value)
@@ -347,9 +360,11 @@ struct GGUFParser {
       }
       ne.append(Int(value))
     }
+    // Shape errors point at the dimensions themselves (ne[0]), not at n_dims.
+    let neOffset = ne.isEmpty ? dimsOffset : dimsOffset + 4
     guard let elementCount = GGUFParser.elementCount(ne) else {
       throw error(
-        .shapeOverflow, at: dimsOffset, name,
+        .shapeOverflow, at: neOffset, name,
         "tensor '\(name)' has ne \(ne): the element count does not fit in a signed 64-bit integer")
     }
     let typeOffset = reader.offset
@@ -370,13 +385,13 @@ struct GGUFParser {
     let rowLength = ne.first ?? 1
     if rowLength % dtype.blockSize != 0 {
       throw error(
-        .rowNotBlockMultiple, at: dimsOffset, name,
+        .rowNotBlockMultiple, at: neOffset, name,
         "tensor '\(name)' has rows of \(rowLength) elements, not a multiple of the \(dtype.name) block size \(dtype.blockSize)"
       )
     }
     guard let byteCount = dtype.byteCount(elements: elementCount) else {
       throw error(
-        .shapeOverflow, at: dimsOffset, name,
+        .shapeOverflow, at: neOffset, name,
         "tensor '\(name)' (\(elementCount) \(dtype.name) elements) does not fit in a 64-bit byte count"
       )
     }

@@ -10,6 +10,8 @@ struct GGUFFixtureTests {
   struct ManifestCase: CustomTestStringConvertible, Sendable {
     var file: String
     var expect: String
+    /// Other kinds the manifest accepts for this file (`alt`).
+    var alternatives: [String]
     var what: String
     var offset: Int?
     var name: String?
@@ -26,14 +28,16 @@ struct GGUFFixtureTests {
   }
 
   static let manifestCases: [ManifestCase] = {
-    guard let root = parse(manifestPath) else { return [] }
-    return (root.array ?? root["cases"]?.array ?? []).compactMap { entry in
+    guard let cases = parse(manifestPath)?["cases"]?.array else { return [] }
+    return cases.compactMap { entry in
       guard entry["format"]?.string == "gguf", let file = entry["file"]?.string,
         let expect = entry["expect"]?.string
       else { return nil }
       return ManifestCase(
-        file: file, expect: expect, what: entry["what"]?.string ?? "",
-        offset: entry["offset"]?.number?.int, name: entry["name"]?.string)
+        file: file, expect: expect,
+        alternatives: entry["alt"]?.array?.compactMap(\.string) ?? [],
+        what: entry["what"]?.string ?? "", offset: entry["offset"]?.number?.int,
+        name: entry["name"]?.string)
     }
   }()
 
@@ -43,106 +47,269 @@ struct GGUFFixtureTests {
     return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".gguf") }.sorted()
   }()
 
-  /// The expected JSON for a reference file: `expected/<stem>.json` or `<name>.json`.
+  /// `expected/gguf__<relative with / as __>.json`, as `check_peers.describe()` names it.
   static func expectation(for relative: String) -> JSONValue? {
-    let name = (relative as NSString).lastPathComponent
-    let stem = (name as NSString).deletingPathExtension
-    for candidate in [stem, name, relative.replacingOccurrences(of: "/", with: "_")] {
-      if let value = parse(TestFiles.fixture("expected/\(candidate).json")) { return value }
-    }
-    return nil
+    parse(
+      TestFiles.fixture("expected/gguf__\(relative.replacingOccurrences(of: "/", with: "__")).json")
+    )
   }
 
   @Test(.enabled(if: hasManifest)) func manifestHasGGUFCases() {
-    #expect(!Self.manifestCases.isEmpty)
+    #expect(Self.manifestCases.count == 60)
     #expect(
-      Self.manifestCases.allSatisfy {
-        $0.expect == "ok" || FormatError.Kind(rawValue: $0.expect) != nil
+      Self.manifestCases.allSatisfy { testCase in
+        ([testCase.expect] + testCase.alternatives).allSatisfy {
+          $0 == "ok" || FormatError.Kind(rawValue: $0) != nil
+        }
       })
+  }
+
+  /// Every expected document has its `.gguf` file and the other way round.
+  @Test(.enabled(if: !referenceFiles.isEmpty)) func everyReferenceFileHasADocument() throws {
+    let folder = TestFiles.fixture("expected")
+    let documents = try TestFiles.list(folder).filter {
+      $0.hasPrefix("gguf__") && $0.hasSuffix(".gguf.json")
+    }
+    let expected = Self.referenceFiles.map {
+      "gguf__\($0.replacingOccurrences(of: "/", with: "__")).json"
+    }
+    #expect(documents == expected.sorted())
+  }
+
+  /// The error the reader reports for `path`.
+  ///
+  /// That is the thrown error, or else the first readable defect it lists (`problems`, e.g.
+  /// `nestedArray`, which gguf.cpp rejects but the reader reads).
+  static func reportedError(_ path: String) -> FormatError? {
+    do {
+      return try GGUFFile(path: path).problems.first
+    } catch {
+      return error
+    }
   }
 
   @Test(.enabled(if: hasManifest), arguments: manifestCases)
   func manifestCase(_ testCase: ManifestCase) throws {
     let path = TestFiles.fixture("malformed/\(testCase.file)")
     if testCase.expect == "ok" {
-      _ = try GGUFFile(path: path)
+      let gguf = try GGUFFile(path: path)
+      #expect(gguf.problems.isEmpty, "\(gguf.problems)")
       return
     }
-    let error = #expect(throws: FormatError.self) { try GGUFFile(path: path) }
-    #expect(error?.kind.rawValue == testCase.expect, "\(String(describing: error))")
-    if let offset = testCase.offset {
-      #expect(error?.offset == offset, "\(String(describing: error))")
-    }
-    if let name = testCase.name { #expect(error?.name == name) }
+    let error = try #require(Self.reportedError(path), "the reader accepts the file")
+    let accepted = [testCase.expect] + testCase.alternatives
+    #expect(accepted.contains(error.kind.rawValue), "\(error)")
+    #expect(error.offset == testCase.offset, "\(error)")
+    #expect(error.name == testCase.name, "\(error)")
   }
 
-  /// Our reader sees what gguf-py saw: metadata values, tensor names, types, shapes, offsets,
-  /// sizes and data hashes.
+  /// Our reader sees exactly what gguf-py saw: layout, every KV (type, element type, value,
+  /// offset) and every tensor (type, shape, offsets, size, data hash, first values).
   @Test(.enabled(if: !referenceFiles.isEmpty), arguments: referenceFiles)
   func matchesThePeerReader(_ relative: String) throws {
     let gguf = try GGUFFile(path: "\(Self.ggufFolder)/\(relative)")
     let expected = try #require(Self.expectation(for: relative), "no expected JSON for \(relative)")
-    if let version = expected["version"]?.number?.int { #expect(gguf.version == version) }
-    if let alignment = expected["alignment"]?.number?.int { #expect(gguf.alignment == alignment) }
-    if let offset = (expected["data_offset"] ?? expected["dataOffset"])?.number?.int {
-      #expect(gguf.dataOffset == offset)
+    try ExpectedGGUF.check(gguf, against: expected)
+  }
+
+  /// The split fixture opened as a set from any shard: the first shard's metadata and every
+  /// shard's tensors, each as gguf-py saw it, and consistent split keys.
+  @Test(
+    .enabled(if: referenceFiles.contains("split/tiny-00001-of-00003.gguf")), arguments: [1, 2, 3])
+  func splitSetMatchesThePeerReader(number: Int) throws {
+    let shards = (1...3).map { "split/tiny-0000\($0)-of-00003.gguf" }
+    let set = try GGUFSplitSet(path: "\(Self.ggufFolder)/\(shards[number - 1])")
+    #expect(set.shards.count == 3)
+    #expect(set.problems().isEmpty, "\(set.problems())")
+    let documents = try shards.map { try #require(Self.expectation(for: $0)) }
+    for (shard, document) in zip(set.shards, documents) {
+      try ExpectedGGUF.check(shard, against: document)
     }
-    // Metadata: an object keyed by key, or an array of {key, type, value}.
-    var items: [(key: String, entry: JSONValue)] = []
-    if let object = expected["metadata"]?.object {
-      items = object.members.map { ($0.key, $0.value) }
-    } else if let array = expected["metadata"]?.array {
-      items = array.compactMap { entry in entry["key"]?.string.map { ($0, entry) } }
-    }
-    let ours = gguf.metadata.map(\.key).filter { !$0.hasPrefix("GGUF.") }
-    #expect(ours == items.map(\.key).filter { !$0.hasPrefix("GGUF.") })
-    for (key, entry) in items where !key.hasPrefix("GGUF.") {
-      let value = try #require(gguf.metadata(key), "missing \(key)")
-      let expectedValue = entry["value"] ?? entry
+    // The set's metadata is the first shard's, in file order.
+    let firstKeys = try #require(documents[0]["metadata"]?.object).keys
+    #expect(set.metadata.map(\.key) == firstKeys)
+    for document in documents.dropFirst() {
       #expect(
-        Self.same(value.jsonValue, expectedValue),
-        "\(key): \(value.summary()) vs \(expectedValue.serialized())")
-      if let type = entry["type"]?.string {
-        #expect(
-          [value.typeName, value.type.name].contains(type.uppercased()),
-          "\(key): \(value.typeName) vs \(type)")
-      }
+        try #require(document["metadata"]?.object).keys == [
+          "split.no", "split.count", "split.tensors.count",
+        ])
     }
-    let tensors = expected["tensors"]?.array ?? []
-    #expect(gguf.tensors.map(\.name) == tensors.compactMap { $0["name"]?.string })
-    for (ours, theirs) in zip(gguf.tensors, tensors) {
-      let info = gguf.tensorInfos.first { $0.name == ours.name }
-      if let dtype = (theirs["dtype"] ?? theirs["type"])?.string {
-        #expect(ours.dtype.name == dtype.uppercased())
-      }
-      if let ggml = theirs["ggml_type"]?.number?.int { #expect(ours.dtype.ggmlType == ggml) }
-      if let shape = theirs["shape"]?.array {
-        #expect(ours.shape == shape.compactMap { $0.number?.int })
-      }
-      if let ne = theirs["ne"]?.array { #expect(info?.ne == ne.compactMap { $0.number?.int }) }
-      if let offset = (theirs["offset"] ?? theirs["data_offset"])?.number?.int {
-        #expect(ours.offset == offset)
-      }
-      if let bytes = theirs["n_bytes"]?.number?.int { #expect(ours.byteCount == bytes) }
-      if let hash = theirs["sha256"]?.string {
-        let digest = gguf.file.withUnsafeBytes(in: ours.byteRange) { SHA256.hex($0) }
-        #expect(digest == hash.lowercased(), "\(ours.name)")
+    // Its tensors are every shard's, in shard order, at their shard's absolute offsets.
+    let expectedTensors = try documents.flatMap { try #require($0["tensors"]?.array) }
+    #expect(set.tensors.map(\.name) == expectedTensors.compactMap { $0["name"]?.string })
+    #expect(set.tensors.map(\.offset) == expectedTensors.compactMap { $0["offset"]?.number?.int })
+    #expect(
+      set.tensors.map(\.path)
+        == zip(shards, documents).flatMap { shard, document in
+          Array(
+            repeating: "\(Self.ggufFolder)/\(shard)",
+            count: document["tensors"]?.array?.count ?? -1)
+        })
+    #expect(set.metadata("split.tensors.count") == .int32(Int32(expectedTensors.count)))
+    #expect(set.metadata("split.count") == .uint16(3))
+  }
+}
+
+/// Strict comparison of a ``GGUFFile`` with a `fixtures/expected/gguf__*.json` document
+/// (`check_peers.describe()`; schema in `fixtures/README.md`).
+enum ExpectedGGUF {
+  static func check(_ gguf: GGUFFile, against expected: JSONValue) throws {
+    let file = expected["file"]?.string ?? "?"
+    #expect(expected["format"]?.string == "gguf")
+    #expect(gguf.file.count == expected["file_size"]?.number?.int, "\(file)")
+    #expect(gguf.version == expected["gguf_version"]?.number?.int, "\(file)")
+    #expect(
+      (gguf.endianness == .big ? "big" : "little") == expected["endianness"]?.string, "\(file)")
+    #expect(gguf.alignment == expected["alignment"]?.number?.int, "\(file)")
+    #expect(gguf.dataOffset == expected["data_offset"]?.number?.int, "\(file)")
+    #expect(gguf.tensors.count == expected["tensor_count"]?.number?.int, "\(file)")
+    #expect(gguf.metadata.count == expected["kv_count"]?.number?.int, "\(file)")
+
+    let metadata = try #require(expected["metadata"]?.object, "\(file): no metadata object")
+    #expect(gguf.metadata.map(\.key) == metadata.keys, "\(file): KV order")
+    for (entry, (key, want)) in zip(gguf.metadata, metadata.members) where entry.key == key {
+      #expect(entry.offset == want["offset"]?.number?.int, "\(file) \(key): offset")
+      let type = try #require(want["type"]?.string, "\(file) \(key): no type")
+      compare(entry.value, type: type, want, at: "\(file) \(key)")
+    }
+
+    let tensors = try #require(expected["tensors"]?.array, "\(file): no tensors")
+    #expect(gguf.tensors.map(\.name) == tensors.compactMap { $0["name"]?.string }, "\(file)")
+    for ((ours, info), want) in zip(zip(gguf.tensors, gguf.tensorInfos), tensors) {
+      try checkTensor(ours, info, in: gguf, against: want, at: "\(file) \(ours.name)")
+    }
+  }
+
+  /// `value` against `{"type": …, ["element_type": …,] "value": …}`; nested arrays recurse
+  /// into `{"element_type": …, "value": [...]}` elements.
+  static func compare(_ value: GGUFValue, type: String, _ want: JSONValue, at place: String) {
+    #expect(value.type.name == type, "\(place): type \(value.type.name), expected \(type)")
+    guard let json = want["value"] else {
+      Issue.record("\(place): no value")
+      return
+    }
+    guard case .array(let array) = value else {
+      #expect(same(value, json), "\(place): \(value.summary()) vs \(json.serialized())")
+      return
+    }
+    let elementType = want["element_type"]?.string
+    #expect(array.elementType.name == elementType, "\(place): element type")
+    guard let elements = json.array else {
+      Issue.record("\(place): value is not an array")
+      return
+    }
+    #expect(array.count == elements.count, "\(place): count")
+    for (index, (element, wanted)) in zip(array, elements).enumerated() {
+      if case .array = element {
+        compare(element, type: "ARRAY", wanted, at: "\(place)[\(index)]")
+      } else {
+        #expect(
+          element.type.name == elementType && same(element, wanted),
+          "\(place)[\(index)]: \(element.summary()) vs \(wanted.serialized())")
       }
     }
   }
 
-  /// JSON equality with numbers compared by value (floats as `Float` when either side is one).
-  static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
-    switch (a, b) {
-    case (.number(let x), .number(let y)):
-      if x.isInteger && y.isInteger { return x.text == y.text }
-      return x.double == y.double || Float(x.double) == Float(y.double)
-    case (.array(let x), .array(let y)):
-      return x.count == y.count && zip(x, y).allSatisfy { same($0, $1) }
-    case (.string(let x), .number(let y)):
-      return (x == "NaN" && y.double.isNaN)
-    default:
-      return a == b
+  /// Exact equality of a scalar with its JSON form: integers by their digits, floats by the
+  /// exact value of the repr'd double (a FLOAT32 widened to double is exact), NaN/inf strings.
+  static func same(_ value: GGUFValue, _ json: JSONValue) -> Bool {
+    func integer(_ text: String) -> Bool {
+      json.number.map { $0.isInteger && $0.text == text } ?? false
+    }
+    switch value {
+    case .uint8(let x): return integer(String(x))
+    case .int8(let x): return integer(String(x))
+    case .uint16(let x): return integer(String(x))
+    case .int16(let x): return integer(String(x))
+    case .uint32(let x): return integer(String(x))
+    case .int32(let x): return integer(String(x))
+    case .uint64(let x): return integer(String(x))
+    case .int64(let x): return integer(String(x))
+    case .float32(let x): return sameFloat(Double(x), json)
+    case .float64(let x): return sameFloat(x, json)
+    case .bool(let x): return json.bool == x
+    case .string(let x): return json.string == x
+    case .array: return false
+    }
+  }
+
+  static func sameFloat(_ x: Double, _ json: JSONValue) -> Bool {
+    switch json {
+    case .string("nan"): return x.isNaN
+    case .string("inf"): return x == .infinity
+    case .string("-inf"): return x == -.infinity
+    case .number(let number):
+      guard let wanted = Double(number.text) else { return false }
+      return wanted.bitPattern == x.bitPattern
+    default: return false
+    }
+  }
+
+  static func checkTensor(
+    _ ours: TensorEntry, _ info: GGUFFile.TensorInfo, in gguf: GGUFFile, against want: JSONValue,
+    at place: String
+  ) throws {
+    #expect(ours.dtype.name == want["dtype"]?.string, "\(place): dtype")
+    #expect(ours.dtype.ggmlType == want["ggml_type"]?.number?.int, "\(place): ggml type")
+    #expect(ours.shape == want["shape"]?.array?.compactMap { $0.number?.int }, "\(place): shape")
+    #expect(info.ne == want["ne"]?.array?.compactMap { $0.number?.int }, "\(place): ne")
+    #expect(ours.offset == want["offset"]?.number?.int, "\(place): offset")
+    #expect(info.relativeOffset == want["relative_offset"]?.number?.int, "\(place): relative")
+    #expect(ours.byteCount == want["n_bytes"]?.number?.int, "\(place): n_bytes")
+    #expect(ours.elementCount == want["n_elements"]?.number?.int, "\(place): n_elements")
+    let bytes = gguf.file.bytes(in: ours.byteRange)
+    let hash = try #require(want["sha256"]?.string, "\(place): no sha256")
+    #expect(bytes.withUnsafeBytes { SHA256.hex($0) } == hash, "\(place): sha256")
+    if let hashLE = want["sha256_le"]?.string {
+      // The data with each element swapped to little-endian (plain types only).
+      #expect(gguf.endianness == .big && ours.dtype.blockSize == 1, "\(place): sha256_le")
+      let width = ours.dtype.blockBytes
+      var swapped = bytes
+      for start in stride(from: 0, to: swapped.count, by: width) {
+        swapped[start..<(start + width)].reverse()
+      }
+      #expect(swapped.withUnsafeBytes { SHA256.hex($0) } == hashLE, "\(place): sha256_le")
+    }
+    guard let wanted = want["first_values"]?.array else {
+      #expect(want["first_values"] == .null, "\(place): first_values")
+      return
+    }
+    #expect(wanted.count == min(4, ours.elementCount), "\(place): first_values count")
+    guard let values = firstValues(bytes, ours.dtype, gguf.endianness, count: wanted.count) else {
+      // Block-quantized: no dequantizer in Spindle yet.
+      #expect(ours.dtype.isQuantized, "\(place): no decoder for \(ours.dtype.name)")
+      return
+    }
+    for (index, (value, json)) in zip(values, wanted).enumerated() {
+      #expect(same(value, json), "\(place)[\(index)]: \(value.summary()) vs \(json.serialized())")
+    }
+  }
+
+  /// The first `count` elements of `bytes` decoded as `dtype` (nil for block types).
+  static func firstValues(_ bytes: [UInt8], _ dtype: DType, _ order: Endianness, count: Int)
+    -> [GGUFValue]?
+  {
+    func word<T: FixedWidthInteger>(_ index: Int, as _: T.Type) -> T {
+      let width = MemoryLayout<T>.size
+      let slice = bytes[(index * width)..<((index + 1) * width)]
+      let ordered = order == .big ? Array(slice) : Array(slice.reversed())
+      return T(truncatingIfNeeded: ordered.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+    return (0..<count).map { index -> GGUFValue? in
+      switch dtype {
+      case .f32: .float32(Float(bitPattern: word(index, as: UInt32.self)))
+      case .f64: .float64(Double(bitPattern: word(index, as: UInt64.self)))
+      case .f16: .float32(HalfFloat.float(fromHalf: word(index, as: UInt16.self)))
+      case .bf16: .float32(HalfFloat.float(fromBFloat16: word(index, as: UInt16.self)))
+      case .i8: .int8(word(index, as: Int8.self))
+      case .i16: .int16(word(index, as: Int16.self))
+      case .i32: .int32(word(index, as: Int32.self))
+      case .i64: .int64(word(index, as: Int64.self))
+      default: nil
+      }
+    }.reduce([GGUFValue]?([])) { partial, value in
+      guard let partial, let value else { return nil }
+      return partial + [value]
     }
   }
 }

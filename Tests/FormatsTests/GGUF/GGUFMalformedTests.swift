@@ -59,6 +59,20 @@ let ggufDefects: [GGUFDefect] = [
     f.u32(3)
     f.i64(0)
   },
+  // gguf.cpp reads n_kv with a plain read before any size check: a file that ends inside n_kv is
+  // truncated there, whatever n_tensors claims, but a negative n_tensors is rejected first.
+  GGUFDefect("header cut inside n_kv", .truncated, offset: 16, message: "key-value count") { f in
+    f.raw(Array("GGUF".utf8))
+    f.u32(3)
+    f.i64(3)
+    f.raw([0, 0, 0, 0])
+  },
+  GGUFDefect("n_tensors -1, header cut inside n_kv", .countTooLarge, offset: 8) { f in
+    f.raw(Array("GGUF".utf8))
+    f.u32(3)
+    f.i64(-1)
+    f.raw([0, 0, 0, 0])
+  },
   GGUFDefect("n_tensors -1", .countTooLarge, offset: 8) { f in f.header(tensors: -1, kvs: 0) },
   GGUFDefect("n_kv -1", .countTooLarge, offset: 16) { f in f.header(tensors: 0, kvs: -1) },
   GGUFDefect("n_kv past the file", .countTooLarge, offset: 16) { f in
@@ -86,7 +100,7 @@ let ggufDefects: [GGUFDefect] = [
     f.u64(100)
     f.raw(Array(repeating: 0x61, count: 14))
   },
-  GGUFDefect("empty key", .emptyKey, offset: 24) { f in
+  GGUFDefect("empty key", .emptyKey, offset: 24, name: "") { f in
     f.header(tensors: 0, kvs: 1)
     f.key("", .uint8)
     f.u8(1)
@@ -126,17 +140,18 @@ let ggufDefects: [GGUFDefect] = [
     f.key("k", .string)
     f.string([0xC3, 0x28])
   },
-  GGUFDefect("alignment 13", .invalidAlignment, offset: 24, name: "general.alignment") { f in
+  // general.alignment (17 bytes) at 24: its type is at 49 and its value at 53.
+  GGUFDefect("alignment 13", .invalidAlignment, offset: 53, name: "general.alignment") { f in
     f.header(tensors: 0, kvs: 1)
     f.key("general.alignment", .uint32)
     f.u32(13)
   },
-  GGUFDefect("alignment 0", .invalidAlignment, offset: 24, name: "general.alignment") { f in
+  GGUFDefect("alignment 0", .invalidAlignment, offset: 53, name: "general.alignment") { f in
     f.header(tensors: 0, kvs: 1)
     f.key("general.alignment", .uint32)
     f.u32(0)
   },
-  GGUFDefect("alignment as INT32", .invalidAlignmentType, offset: 24, name: "general.alignment") {
+  GGUFDefect("alignment as INT32", .invalidAlignmentType, offset: 49, name: "general.alignment") {
     f in
     f.header(tensors: 0, kvs: 1)
     f.key("general.alignment", .int32)
@@ -218,14 +233,14 @@ let ggufDefects: [GGUFDefect] = [
     f.pad()
     f.data(32)
   },
-  GGUFDefect("4·INT32_MAX per dimension", .shapeOverflow, offset: 33, name: "t") { f in
+  GGUFDefect("4·INT32_MAX per dimension", .shapeOverflow, offset: 37, name: "t") { f in
     let big = 4 * Int64(Int32.max)
     f.header(tensors: 1, kvs: 0)
     f.tensorInfo("t", ne: [big, big, big, big], type: 0, offset: 0)
     f.pad()
     f.data(32)
   },
-  GGUFDefect("byte size overflows", .shapeOverflow, offset: 33, name: "t") { f in
+  GGUFDefect("byte size overflows", .shapeOverflow, offset: 37, name: "t") { f in
     f.header(tensors: 1, kvs: 0)
     f.tensorInfo("t", ne: [1 << 60, 4], type: 28, offset: 0)
     f.pad()
@@ -249,7 +264,7 @@ let ggufDefects: [GGUFDefect] = [
     f.pad()
     f.data(32)
   },
-  GGUFDefect("Q4_0 row of 33", .rowNotBlockMultiple, offset: 33, name: "t") { f in
+  GGUFDefect("Q4_0 row of 33", .rowNotBlockMultiple, offset: 37, name: "t") { f in
     f.header(tensors: 1, kvs: 0)
     f.tensorInfo("t", ne: [33], type: 2, offset: 0)
     f.pad()
