@@ -22,7 +22,7 @@ public struct SafetensorsIndex: Sendable {
   public let totalSize: Int?
   /// `weight_map` in file order: tensor name and shard file name.
   public let weightMap: [(tensor: String, shard: String)]
-  /// The distinct shard file names in order of first mention.
+  /// The distinct shard file names, sorted by name.
   public let shards: [String]
 
   private let shardByTensor: [String: String]
@@ -98,7 +98,8 @@ public struct SafetensorsIndex: Sendable {
     self.metadata = metadata
     self.totalSize = totalSize
     self.weightMap = weightMap
-    self.shards = shards
+    // Shard files in name order (model-00001-of-…, model-00002-of-…), not first mention.
+    self.shards = shards.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     self.shardByTensor = shardByTensor
   }
 
