@@ -15,7 +15,8 @@ struct JSONTextLayout {
   var members: [Member] = []
   /// The closing brace of the object.
   var closingBrace = 0
-  /// The bytes between `{` (or a comma) and the next key: `"\n  "`, `" "` or `""`.
+  /// The bytes between a comma and the next key (`"\n  "`, `" "` or `""`), or between `{` and
+  /// the only key.
   var memberGap: [UInt8] = []
   /// The bytes between a key and its value: `": "` or `":"`.
   var colon: [UInt8] = Array(": ".utf8)
@@ -44,7 +45,7 @@ struct JSONTextLayout {
         break
       }
       guard text[index] == UInt8(ascii: "\"") else { return nil }
-      if members.isEmpty { memberGap = Array(text[gapStart..<index]) }
+      if members.isEmpty && memberGap.isEmpty { memberGap = Array(text[gapStart..<index]) }
       let keyStart = index
       guard let keyEnd = Self.endOfString(text, from: index) else { return nil }
       let key = String(decoding: text[(keyStart + 1)..<(keyEnd - 1)], as: UTF8.self)
@@ -64,6 +65,10 @@ struct JSONTextLayout {
       if text[index] == UInt8(ascii: ",") {
         index += 1
         gapStart = index
+        if members.count == 1 {
+          skipSpace()
+          memberGap = Array(text[gapStart..<index])
+        }
       }
     }
     if let crlf = memberGap.firstIndex(of: 0x0A) {

@@ -192,7 +192,7 @@ struct GGUFScalingReader {
       if (stated - computed).magnitude > 1e-6 * computed {
         log.warn(
           "'\(p)rope.scaling.yarn_attn_factor' says \(PatchError.number(stated)) but llama.cpp"
-            + " recomputes the YaRN attention factor and uses \(PatchError.number(computed))")
+            + " recomputes the YaRN attention factor and uses \(RoPESettings.rounded(computed))")
       }
     } else if ropeAttentionFactor != 1 {
       parameters.attentionFactor = computed

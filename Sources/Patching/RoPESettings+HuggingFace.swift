@@ -168,7 +168,12 @@ struct HuggingFaceScalingReader {
       settings.scaling = .none
       original = topOriginal
     case "linear":
-      settings.scaling = .linear(factor: try factor() ?? 1)
+      let factor = try factor() ?? 1
+      settings.scaling = .linear(factor: factor)
+      // Linear scaling has no original length in transformers: it is the context ÷ factor.
+      if original == nil, let contextLength, factor >= 1 {
+        original = Int((Double(contextLength) / factor).rounded())
+      }
     case "dynamic":
       settings.scaling = .dynamicNTK(factor: try factor() ?? 1)
       try readOriginal(required: false)

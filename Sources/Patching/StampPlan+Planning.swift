@@ -11,7 +11,8 @@ extension StampPlan {
   /// safetensors file or a single GGUF file.
   ///
   /// The original context defaults to the existing scaling's original length, else the
-  /// model's context length; the new context to `original × factor`. Refuses, with a message
+  /// model's context length; the new context to `original × factor` (dynamic NTK: the
+  /// original). Refuses, with a message
   /// naming the key or option: an invalid existing configuration (unless `force`), a different
   /// existing scaling (unless `replace`), a context that would shrink, YaRN lengths that
   /// disagree with the factor (unless `force`), a scaling the format cannot express (GGUF:
@@ -74,7 +75,7 @@ extension StampPlan {
     var changes: [KeyChange] = []
     for (key, value) in after.huggingFaceMembers(for: config) {
       let old = config[key]
-      if old == value { continue }
+      if let old, Self.sameJSON(old, value) { continue }
       patch.set(key, value)
       changes.append(
         KeyChange(
@@ -200,7 +201,10 @@ extension StampPlan {
         "the model declares \(scaled ? "an original" : "a") context of \(modelOriginal);"
           + " scaling from --original-context \(original) instead")
     }
-    let context = request.contextLength ?? Int((Double(original) * request.factor).rounded())
+    // Dynamic NTK measures the sequence against max_position_embeddings: it stays the original.
+    let defaultContext =
+      request.method == .dynamic ? original : Int((Double(original) * request.factor).rounded())
+    let context = request.contextLength ?? defaultContext
     if context < original {
       throw PatchError(
         .invalidValue, path: path, key: "--context",
@@ -263,6 +267,19 @@ extension StampPlan {
         .format, path: path,
         "internal check failed: the stamped form reads back as \(reread.summary), not"
           + " \(after.summary); nothing was written")
+    }
+  }
+
+  /// JSON equality with object members in any order (a sorted config.json holds the same dict).
+  static func sameJSON(_ left: JSONValue, _ right: JSONValue) -> Bool {
+    switch (left, right) {
+    case (.object(let a), .object(let b)):
+      return a.count == b.count
+        && a.allSatisfy { member in b[member.key].map { sameJSON(member.value, $0) } ?? false }
+    case (.array(let a), .array(let b)):
+      return a.count == b.count && zip(a, b).allSatisfy { sameJSON($0, $1) }
+    default:
+      return left == right
     }
   }
 

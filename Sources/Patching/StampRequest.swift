@@ -19,7 +19,8 @@ public struct StampRequest: Hashable, Sendable {
   /// The pre-training context; default: the model's (its scaling's original length, else its
   /// context length).
   public var originalContextLength: Int?
-  /// The context after scaling; default: `original × factor`.
+  /// The context after scaling; default: `original × factor` (dynamic NTK: the original, since
+  /// transformers measures the sequence against `max_position_embeddings`).
   public var contextLength: Int?
   /// YaRN `beta_fast` (default 32).
   public var betaFast: Double?
