@@ -5,7 +5,7 @@ let package = Package(
   name: "Spindle",
   products: [
     .executable(name: "spindle", targets: ["spindle"]),
-    .library(name: "SpindleKit", targets: ["Tensors", "Formats", "RoPE"]),
+    .library(name: "SpindleKit", targets: ["Tensors", "Formats", "RoPE", "Patching"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -20,10 +20,11 @@ let package = Package(
     .target(name: "Tensors", dependencies: ["CSystemShims"]),
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
     .target(name: "RoPE"),
+    .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats",
+        "Tensors", "Formats", "RoPE", "Patching",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -35,6 +36,7 @@ let package = Package(
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
+    .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
     .testTarget(
       name: "RoPETests",
       dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),

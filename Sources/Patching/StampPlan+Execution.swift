@@ -1,0 +1,224 @@
+import Formats
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StampPlan {
+  /// Writes the plan: a new file or folder, or the input replaced.
+  ///
+  /// Files are written whole through Spindle's writers (temporary file in the destination's
+  /// folder, fsync, rename), tensor bytes copied untouched; in place, the input is replaced
+  /// only when complete and still the file that was planned. A folder output (Hugging Face) is
+  /// built under a temporary name beside it and renamed into place; it holds the new
+  /// config.json and copies of the folder's other top-level files (copies, not hard links, so
+  /// a later in-place edit of one folder cannot change the other). On failure nothing is left
+  /// under the output's name and the input is unchanged. The written output is read back and
+  /// must declare ``after``.
+  ///
+  /// - Returns: the path written.
+  @discardableResult
+  public func execute(_ output: Output) throws(PatchError) -> String {
+    switch target {
+    case .huggingFace(let folder, let configText):
+      switch output {
+      case .inPlace:
+        let configPath = "\(folder)/config.json"
+        try Self.requireUnchanged(configPath, bytes: configText.original)
+        try Self.writeFile(configPath, bytes: configText.edited)
+        try verify(configPath: configPath)
+        return folder
+      case .path(let destination):
+        try writeFolder(from: folder, to: destination, config: configText.edited)
+        try verify(configPath: "\(destination)/config.json")
+        return destination
+      }
+    case .safetensors(let file, let metadata):
+      let destination = try destinationFile(output, input: file.file)
+      var writer = SafetensorsWriter(
+        metadata: metadata, reserve: file.headerPadding >= 8 ? file.headerPadding : 0)
+      for entry in file.tensors {
+        writer.add(
+          entry.name, dtype: entry.dtype, shape: entry.shape, data: .tensor(entry, in: file.file))
+      }
+      do { _ = try writer.write(to: destination) } catch { throw PatchError(error) }
+      let written: SafetensorsFile
+      do { written = try SafetensorsFile(path: destination) } catch { throw PatchError(error) }
+      try check(
+        try RoPESettings(safetensorsMetadata: written.metadata, path: destination, force: true),
+        path: destination)
+      return destination
+    case .gguf(let file, let metadata):
+      let destination = try destinationFile(output, input: file.file)
+      do {
+        var writer = try GGUFWriter(
+          path: destination, alignment: file.alignment, endianness: file.endianness)
+        writer.reservedBytes = file.reservedBytes
+        for (key, value) in metadata { try writer.add(key, value) }
+        for entry in file.tensors {
+          try writer.addTensor(
+            entry.name, dtype: entry.dtype, shape: entry.shape,
+            data: .file(file.file, range: entry.byteRange))
+        }
+        try writer.write()
+      } catch { throw PatchError(error) }
+      let written: GGUFFile
+      do { written = try GGUFFile(path: destination) } catch { throw PatchError(error) }
+      try check(try RoPESettings(gguf: written, force: true), path: destination)
+      return destination
+    }
+  }
+
+  private func destinationFile(_ output: Output, input: MappedFile) throws(PatchError) -> String {
+    switch output {
+    case .path(let destination):
+      return destination
+    case .inPlace:
+      let current: FileIdentity?
+      do { current = try FileIdentity.current(at: input.path) } catch {
+        throw PatchError(FormatError(error))
+      }
+      guard current == input.identity else {
+        throw PatchError(
+          FormatError(
+            .fileChanged, path: input.path,
+            "the file changed since it was read; nothing was written"))
+      }
+      return input.path
+    }
+  }
+
+  private func verify(configPath: String) throws(PatchError) {
+    let text: [UInt8]
+    do {
+      let file = try MappedFile(path: configPath)
+      text = file.bytes(in: 0..<file.count)
+    } catch { throw PatchError(FormatError(error)) }
+    let config: JSONObject
+    do {
+      config =
+        try JSONValue.parse(String(decoding: text, as: UTF8.self), path: configPath).object
+        ?? JSONObject()
+    } catch { throw PatchError(error) }
+    try check(
+      try RoPESettings(huggingFace: config, path: configPath, force: true), path: configPath)
+  }
+
+  private func check(_ written: RoPESettings, path: String) throws(PatchError) {
+    try Self.checkReadBack(written, after, path: path)
+  }
+
+  static func requireUnchanged(_ path: String, bytes: [UInt8]) throws(PatchError) {
+    let current: [UInt8]
+    do {
+      let file = try MappedFile(path: path)
+      current = file.bytes(in: 0..<file.count)
+    } catch { throw PatchError(FormatError(error)) }
+    guard current == bytes else {
+      throw PatchError(
+        FormatError(
+          .fileChanged, path: path, "the file changed since it was read; nothing was written"))
+    }
+  }
+
+  static func writeFile(_ path: String, bytes: [UInt8], mode: UInt32? = nil) throws(PatchError) {
+    do {
+      let writer = try AtomicFileWriter(destination: path, mode: mode)
+      try writer.write(bytes)
+      try writer.commit()
+    } catch { throw PatchError(error) }
+  }
+
+  /// Builds `destination` as a copy of `folder` with a new config.json.
+  private func writeFolder(from folder: String, to destination: String, config: [UInt8])
+    throws(PatchError)
+  {
+    if (try? Syscalls.pathStatus(destination)) ?? nil != nil {
+      throw PatchError(
+        .outputExists, path: destination,
+        "the output folder exists; choose a new path (or stamp with --in-place)")
+    }
+    let trimmed =
+      destination.count > 1 && destination.hasSuffix("/")
+      ? String(destination.dropLast()) : destination
+    let slash = trimmed.lastIndex(of: "/")
+    let parent = slash.map { String(trimmed[..<$0]) } ?? "."
+    let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
+    let temporary = "\(parent.isEmpty ? "/" : parent)/.\(name).spindle-\(getpid()).tmp"
+    guard mkdir(temporary, 0o755) == 0 else {
+      throw PatchError(FormatError(SystemError(operation: "mkdir", path: temporary, code: errno)))
+    }
+    do throws(PatchError) {
+      for entry in try Self.entries(of: folder) {
+        let source = "\(folder)/\(entry.name)"
+        let target = "\(temporary)/\(entry.name)"
+        if entry.name == "config.json" {
+          try Self.writeFile(target, bytes: config, mode: entry.mode)
+          continue
+        }
+        do {
+          let mapped = try MappedFile(path: source)
+          let writer = try AtomicFileWriter(destination: target, mode: entry.mode)
+          try writer.copy(from: mapped, range: 0..<mapped.count)
+          try writer.commit()
+        } catch let error as SystemError {
+          throw PatchError(FormatError(error))
+        } catch let error as FormatError {
+          throw PatchError(error)
+        } catch {
+          throw PatchError(.format, path: source, "\(error)")
+        }
+      }
+      do { try Syscalls.rename(temporary, to: trimmed) } catch {
+        throw PatchError(FormatError(error))
+      }
+    } catch {
+      Self.removeFolder(temporary)
+      throw error
+    }
+  }
+
+  /// The regular files directly in `folder` with their modes; subfolders are refused.
+  private static func entries(of folder: String) throws(PatchError) -> [(
+    name: String, mode: UInt32
+  )] {
+    guard let directory = opendir(folder) else {
+      throw PatchError(FormatError(SystemError(operation: "opendir", path: folder, code: errno)))
+    }
+    defer { closedir(directory) }
+    var result: [(name: String, mode: UInt32)] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name == "." || name == ".." { continue }
+      let status: stat?
+      do { status = try Syscalls.pathStatus("\(folder)/\(name)") } catch {
+        throw PatchError(FormatError(error))
+      }
+      guard let status else { continue }
+      guard (status.st_mode & S_IFMT) == S_IFREG else {
+        throw PatchError(
+          .unsupported, path: "\(folder)/\(name)",
+          "the model folder holds '\(name)', which is not a regular file; -o copies flat"
+            + " folders only (use --in-place, or copy the folder and stamp the copy in place)")
+      }
+      result.append((name, UInt32(status.st_mode & 0o7777)))
+    }
+    return result.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+  }
+
+  private static func removeFolder(_ path: String) {
+    if let directory = opendir(path) {
+      while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." { _ = unlink("\(path)/\(name)") }
+      }
+      closedir(directory)
+    }
+    _ = rmdir(path)
+  }
+}

@@ -1,0 +1,289 @@
+import Formats
+import RoPE
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StampPlan {
+  /// Plans stamping `request` into the checkpoint at `path`: a Hugging Face folder, a
+  /// safetensors file or a single GGUF file.
+  ///
+  /// The original context defaults to the existing scaling's original length, else the
+  /// model's context length; the new context to `original × factor` (dynamic NTK: the
+  /// original). Refuses, with a message
+  /// naming the key or option: an invalid existing configuration (unless `force`), a different
+  /// existing scaling (unless `replace`), a context that would shrink, YaRN lengths that
+  /// disagree with the factor (unless `force`), a scaling the format cannot express (GGUF:
+  /// llama3, dynamic types, files with a `rope_freqs` tensor), compressed files, sharded
+  /// indexes and GGUF split sets.
+  public init(path: String, request: StampRequest) throws(PatchError) {
+    try request.validate(path: path)
+    let status: stat?
+    do { status = try Syscalls.pathStatus(path) } catch { throw PatchError(FormatError(error)) }
+    guard let status else {
+      throw PatchError(FormatError(.notFound, path: path, "no such file or folder"))
+    }
+    if (status.st_mode & S_IFMT) == S_IFDIR {
+      try self.init(folder: path, request: request)
+      return
+    }
+    if path.hasSuffix(".index.json") {
+      throw PatchError(
+        .unsupported, path: path,
+        "a sharded index carries no scaling; stamp the model folder (its config.json) instead")
+    }
+    let file: MappedFile
+    do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
+    if Zstd.isCompressed(file) {
+      throw PatchError(
+        .unsupported, path: path, "a zstd-compressed checkpoint cannot be stamped; decompress it")
+    }
+    if file.count >= 4 && file.bytes(in: 0..<4) == GGUFFile.magic || path.hasSuffix(".gguf") {
+      let gguf: GGUFFile
+      do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }
+      try self.init(gguf: gguf, path: path, request: request)
+    } else {
+      let safetensors: SafetensorsFile
+      do { safetensors = try SafetensorsFile(file: file) } catch { throw PatchError(error) }
+      try self.init(safetensors: safetensors, path: path, request: request)
+    }
+  }
+
+  private init(folder: String, request: StampRequest) throws(PatchError) {
+    let trimmed = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+    let configPath = "\(trimmed)/config.json"
+    let text: [UInt8]
+    do {
+      let file = try MappedFile(path: configPath)
+      text = file.count == 0 ? [] : file.bytes(in: 0..<file.count)
+    } catch {
+      throw PatchError(FormatError(error))
+    }
+    var patch = try ConfigTextPatch(text: text, path: configPath)
+    let config: JSONObject
+    do {
+      let parsed = try JSONValue.parse(String(decoding: text, as: UTF8.self), path: configPath)
+      config = parsed.object ?? JSONObject()
+    } catch { throw PatchError(error) }
+    let before = try RoPESettings(huggingFace: config, path: configPath, force: request.force)
+    var (after, warnings) = try Self.resolve(
+      before, request: request, path: configPath,
+      contextKey: "max_position_embeddings")
+    after.otherLayerTypes = before.otherLayerTypes
+    var changes: [KeyChange] = []
+    for (key, value) in after.huggingFaceMembers(for: config) {
+      let old = config[key]
+      if let old, Self.sameJSON(old, value) { continue }
+      patch.set(key, value)
+      changes.append(
+        KeyChange(
+          key: key, before: old.map { $0.serialized(.compact) },
+          after: value.serialized(.compact)))
+    }
+    // The edited text must read back as the settings planned.
+    if !patch.isEmpty {
+      let edited = patch.edited
+      let reread: RoPESettings
+      do {
+        let value = try JSONValue.parse(String(decoding: edited, as: UTF8.self), path: configPath)
+        reread = try RoPESettings(
+          huggingFace: value.object ?? JSONObject(), path: configPath, force: request.force)
+      } catch let error as PatchError {
+        throw error
+      } catch let error as FormatError {
+        throw PatchError(error)
+      } catch {
+        throw PatchError(.format, path: configPath, "\(error)")
+      }
+      try Self.checkReadBack(reread, after, path: configPath)
+    }
+    self.init(
+      path: folder, target: .huggingFace(folder: trimmed, configText: patch), before: before,
+      after: after, changes: changes, warnings: before.warnings + warnings)
+  }
+
+  private init(safetensors file: SafetensorsFile, path: String, request: StampRequest)
+    throws(PatchError)
+  {
+    let before = try RoPESettings(
+      safetensorsMetadata: file.metadata, path: path, force: request.force)
+    let (after, warnings) = try Self.resolve(
+      before, request: request, path: path,
+      contextKey: "__metadata__ \(RoPESettings.safetensorsContextKey)")
+    let old = file.metadata ?? []
+    let new = after.safetensorsMetadata(updating: old)
+    var changes: [KeyChange] = []
+    for key in [RoPESettings.safetensorsContextKey, RoPESettings.safetensorsScalingKey] {
+      let previous = old.first { $0.key == key }?.value
+      let next = new.first { $0.key == key }?.value
+      if previous != next {
+        changes.append(
+          KeyChange(
+            key: key, before: previous.map(Self.quoted), after: next.map(Self.quoted)))
+      }
+    }
+    let reread = try RoPESettings(safetensorsMetadata: new, path: path, force: request.force)
+    try Self.checkReadBack(reread, after, path: path)
+    self.init(
+      path: path, target: .safetensors(file, metadata: new), before: before, after: after,
+      changes: changes, warnings: before.warnings + warnings)
+  }
+
+  private init(gguf file: GGUFFile, path: String, request: StampRequest) throws(PatchError) {
+    if let count = file.metadata("split.count")?.integer, count > 1 {
+      throw PatchError(
+        .unsupported, path: path, key: "split.count",
+        "this is shard of a \(count)-file GGUF split set; merge it first (spindle rewrite) and"
+          + " stamp the merged file")
+    }
+    let before = try RoPESettings(gguf: file, force: request.force)
+    let lookup = { (key: String) in file.metadata(key) }
+    let architecture = try RoPESettings.ggufArchitecture(lookup, path: path)
+    if file.tensors.contains(where: { $0.name == "rope_freqs.weight" }) {
+      throw PatchError(
+        .unsupported, path: path, key: "rope_freqs.weight",
+        "the file has a rope_freqs.weight tensor (llama3-style frequency factors); stamping a"
+          + " scaling on top would scale twice, and replacing tables arrives with --tables")
+    }
+    var (after, warnings) = try Self.resolve(
+      before, request: request, path: path, contextKey: "\(architecture).context_length")
+    after.base = before.base
+    let mapping = after.ggufMapping(architecture: architecture, existing: lookup)
+    if !mapping.unexpressed.isEmpty {
+      throw PatchError(
+        .unsupported, path: path,
+        "GGUF cannot express this scaling: " + mapping.unexpressed.joined(separator: "; "))
+    }
+    warnings += mapping.warnings
+    var changes: [KeyChange] = []
+    var edits: [GGUFKeyEdit] = []
+    for edit in mapping.edits {
+      let previous = file.metadata(edit.key)
+      switch edit {
+      case .set(let key, let value):
+        if previous == value { continue }
+        changes.append(
+          KeyChange(key: key, before: previous.map(Self.rendered), after: Self.rendered(value)))
+      case .delete(let key):
+        changes.append(KeyChange(key: key, before: previous.map(Self.rendered), after: nil))
+      }
+      edits.append(edit)
+    }
+    let metadata = edits.applied(
+      to: file.metadata.filter { $0.key != GGUFFile.reservedKey }.map { ($0.key, $0.value) },
+      groupingPrefix: architecture + ".")
+    var index: [String: GGUFValue] = [:]
+    for (key, value) in metadata { index[key] = value }
+    let reread = try RoPESettings(ggufMetadata: index, path: path, force: request.force)
+    try Self.checkReadBack(reread, after, path: path)
+    self.init(
+      path: path, target: .gguf(file, metadata: metadata), before: before, after: after,
+      changes: changes, warnings: before.warnings + warnings)
+  }
+
+  /// The settings to write, and warnings, from what the model says and what was asked.
+  static func resolve(
+    _ before: RoPESettings, request: StampRequest, path: String, contextKey: String
+  ) throws(PatchError) -> (RoPESettings, [String]) {
+    var warnings: [String] = []
+    let scaled: Bool
+    if case .none = before.scaling { scaled = false } else { scaled = true }
+    let modelOriginal = scaled ? before.originalContextLength : before.contextLength
+    guard let original = request.originalContextLength ?? modelOriginal else {
+      throw PatchError(
+        .missingKey, path: path, key: contextKey,
+        "the model does not say its context length ('\(contextKey)'); pass --original-context")
+    }
+    if let modelOriginal, request.originalContextLength != nil, modelOriginal != original {
+      warnings.append(
+        "the model declares \(scaled ? "an original" : "a") context of \(modelOriginal);"
+          + " scaling from --original-context \(original) instead")
+    }
+    // Dynamic NTK measures the sequence against max_position_embeddings: it stays the original.
+    let defaultContext =
+      request.method == .dynamic ? original : Int((Double(original) * request.factor).rounded())
+    let context = request.contextLength ?? defaultContext
+    if context < original {
+      throw PatchError(
+        .invalidValue, path: path, key: "--context",
+        "the context \(context) is below the original \(original): scaling cannot shrink it")
+    }
+    let parameters = YaRNParameters(
+      betaFast: request.betaFast ?? 32, betaSlow: request.betaSlow ?? 1,
+      attentionFactor: request.attentionFactor)
+    let scaling: RoPEScaling =
+      switch request.method {
+      case .yarn:
+        request.dynamic ? .dynamicYaRN(parameters) : .yarn(factor: request.factor, parameters)
+      case .linear: .linear(factor: request.factor)
+      case .dynamic: .dynamicNTK(factor: request.factor)
+      case .llama3: .llama3(factor: request.factor)
+      }
+    if request.method == .yarn,
+      (Double(original) * request.factor - Double(context)).magnitude >= 1
+    {
+      let error = PatchError(
+        .inconsistent, path: path, key: "--context",
+        "--context \(context) is not factor × original (\(PatchError.number(request.factor)) ×"
+          + " \(original) = \(PatchError.number(request.factor * Double(original)))); YaRN"
+          + " readers disagree on which one wins")
+      guard request.force else { throw error }
+      warnings.append(error.message + " (proceeding: --force)")
+    }
+    if request.method == .yarn, request.dynamic, request.contextLength != nil,
+      (Double(original) * request.factor - Double(context)).magnitude >= 1
+    {
+      warnings.append("dynamic-yarn derives its factor from the lengths; --factor is ignored")
+    }
+    if request.factor == 1 {
+      warnings.append("a factor of 1 scales nothing")
+    }
+    var after = before
+    after.scaling = scaling
+    after.contextLength = context
+    after.originalContextLength = original
+    after.warnings = []
+    if let configuration = after.rotaryConfiguration {
+      do { try scaling.validate(for: configuration) } catch {
+        throw PatchError(error, path: path, prefix: "")
+      }
+    }
+    if scaled && !before.sameScaling(as: after) && !request.replace {
+      throw PatchError(
+        .conflict, path: path,
+        "the model already has \(before.summary); stamping \(after.summary) would overwrite it:"
+          + " pass --replace to do so")
+    }
+    return (after, warnings)
+  }
+
+  static func checkReadBack(_ reread: RoPESettings, _ after: RoPESettings, path: String)
+    throws(PatchError)
+  {
+    guard reread.summary == after.summary else {
+      throw PatchError(
+        .format, path: path,
+        "internal check failed: the stamped form reads back as \(reread.summary), not"
+          + " \(after.summary); nothing was written")
+    }
+  }
+
+  /// JSON equality with object members in any order (a sorted config.json holds the same dict).
+  static func sameJSON(_ left: JSONValue, _ right: JSONValue) -> Bool {
+    switch (left, right) {
+    case (.object(let a), .object(let b)):
+      return a.count == b.count
+        && a.allSatisfy { member in b[member.key].map { sameJSON(member.value, $0) } ?? false }
+    case (.array(let a), .array(let b)):
+      return a.count == b.count && zip(a, b).allSatisfy { sameJSON($0, $1) }
+    default:
+      return left == right
+    }
+  }
+
+  static func rendered(_ value: GGUFValue) -> String { "\(value.typeName) \(value.summary())" }
+
+  static func quoted(_ text: String) -> String { JSONValue.string(text).serialized(.compact) }
+}

@@ -1,0 +1,66 @@
+extension StampRequest {
+  /// Checks the request on its own, before any file is read: the checks `spindle stamp` runs
+  /// on its options.
+  ///
+  /// - Throws: ``PatchError/Kind/invalidArgument`` (options that do not go together) or
+  ///   ``PatchError/Kind/invalidValue`` (a number out of its domain), naming the option.
+  public func validate(path: String = "") throws(PatchError) {
+    func invalid(_ option: String, _ message: String) -> PatchError {
+      PatchError(.invalidValue, path: path, key: option, message)
+    }
+    guard factor.isFinite, factor >= 1 else {
+      throw invalid(
+        "--factor",
+        "the factor must be a finite number >= 1 (below 1 it would shrink the context), not"
+          + " \(PatchError.number(factor))")
+    }
+    if let original = originalContextLength, original <= 0 {
+      throw invalid("--original-context", "--original-context must be positive, not \(original)")
+    }
+    if let context = contextLength, context <= 0 {
+      throw invalid("--context", "--context must be positive, not \(context)")
+    }
+    if let original = originalContextLength, let context = contextLength, context < original {
+      throw invalid(
+        "--context",
+        "--context \(context) is below --original-context \(original): scaling cannot shrink"
+          + " the context")
+    }
+    if method != .yarn {
+      let yarnOnly: [(String, Bool)] = [
+        ("--beta-fast", betaFast != nil), ("--beta-slow", betaSlow != nil),
+        ("--attention-factor", attentionFactor != nil),
+      ]
+      if let (option, _) = yarnOnly.first(where: { $0.1 }) {
+        throw PatchError(
+          .invalidArgument, path: path, key: option,
+          "\(option) applies to YaRN only, not to \(method.rawValue) scaling")
+      }
+      if dynamic && method != .dynamic {
+        throw PatchError(
+          .invalidArgument, path: path, key: "--dynamic",
+          "--dynamic applies to YaRN (dynamic-yarn) and NTK (--rope dynamic); transformers has"
+            + " no dynamic \(method.rawValue) scaling")
+      }
+    }
+    for (option, value) in [("--beta-fast", betaFast), ("--beta-slow", betaSlow)] {
+      if let value, !(value.isFinite && value > 0) {
+        throw invalid(
+          option, "\(option) must be a positive number, not \(PatchError.number(value))")
+      }
+    }
+    let fast = betaFast ?? 32
+    let slow = betaSlow ?? 1
+    if fast <= slow {
+      throw invalid(
+        "--beta-fast",
+        "--beta-fast (\(PatchError.number(fast))) must be above --beta-slow"
+          + " (\(PatchError.number(slow)))")
+    }
+    if let attentionFactor, !(attentionFactor.isFinite && attentionFactor > 0) {
+      throw invalid(
+        "--attention-factor",
+        "--attention-factor must be a positive number, not \(PatchError.number(attentionFactor))")
+    }
+  }
+}

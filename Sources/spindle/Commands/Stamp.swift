@@ -1,0 +1,129 @@
+import ArgumentParser
+import Formats
+import Patching
+
+extension Spindle {
+  struct Stamp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Stamp a RoPE scaling (YaRN, linear, dynamic NTK, llama3) into a model.",
+      discussion: """
+        Targets: a Hugging Face folder (config.json is rewritten; key order and formatting are
+        kept), a safetensors file (__metadata__ keys rope_scaling and max_position_embeddings),
+        or a GGUF file ({arch}.context_length and the rope.scaling.* keys, as llama.cpp reads
+        them). The original context defaults to the model's; the new context to original ×
+        factor. --dry-run prints the exact change; warnings go to stderr. Refuses to overwrite
+        a different existing scaling without --replace; --force turns validation errors into
+        warnings. Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Stamp YaRN with this factor.", valueName: "factor"))
+    var yarn: Double?
+
+    @Option(help: ArgumentHelp("Scaling type, with --factor.", valueName: "type"))
+    var rope: StampRequest.Method?
+
+    @Option(help: "Scale factor for --rope.")
+    var factor: Double?
+
+    @Option(help: "The context the model was trained with (default: read from the model).")
+    var originalContext: Int?
+
+    @Option(help: "The context after scaling (default: original × factor).")
+    var context: Int?
+
+    @Option(help: "YaRN beta_fast (default 32).")
+    var betaFast: Double?
+
+    @Option(help: "YaRN beta_slow (default 1).")
+    var betaSlow: Double?
+
+    @Option(help: "YaRN attention factor (default 1 + 0.1·ln factor).")
+    var attentionFactor: Double?
+
+    @Flag(help: "Dynamic YaRN (dynamic-yarn); with --rope dynamic, dynamic NTK.")
+    var dynamic = false
+
+    @Flag(help: "Overwrite a different scaling the model already has.")
+    var replace = false
+
+    @Flag(help: "Proceed past validation errors, printing them as warnings.")
+    var force = false
+
+    @Flag(help: "Print the change without writing anything.")
+    var dryRun = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write a new file (or folder) here.")
+    var output: String?
+
+    @Flag(help: "Replace the input (temporary file + rename; the file mode is kept).")
+    var inPlace = false
+
+    var request: StampRequest {
+      get throws {
+        let method: StampRequest.Method
+        let chosenFactor: Double
+        switch (yarn, rope, factor) {
+        case (let yarn?, nil, nil):
+          (method, chosenFactor) = (.yarn, yarn)
+        case (nil, let rope?, let factor?):
+          (method, chosenFactor) = (rope, factor)
+        case (_?, _?, _):
+          throw ValidationError("--yarn and --rope both choose the scaling; give one")
+        case (_?, nil, _?):
+          throw ValidationError("--factor goes with --rope; --yarn takes its factor itself")
+        case (nil, _?, nil):
+          throw ValidationError("--rope needs --factor")
+        case (nil, nil, _):
+          throw ValidationError("give --yarn FACTOR, or --rope TYPE --factor FACTOR")
+        }
+        return StampRequest(
+          method: method, factor: chosenFactor, originalContextLength: originalContext,
+          contextLength: context, betaFast: betaFast, betaSlow: betaSlow,
+          attentionFactor: attentionFactor, dynamic: dynamic, replace: replace, force: force)
+      }
+    }
+
+    func validate() throws {
+      do { try request.validate() } catch let error as PatchError {
+        throw ValidationError(error.message)
+      }
+      if !dryRun {
+        switch (output, inPlace) {
+        case (nil, false):
+          throw ValidationError("say where to write: -o OUT, or --in-place (or --dry-run)")
+        case (_?, true):
+          throw ValidationError("-o and --in-place both say where to write; give one")
+        default: break
+        }
+      }
+      if let output, normalized(output) == normalized(input.path) {
+        throw ValidationError("-o names the input; use --in-place to replace it")
+      }
+    }
+
+    func run() throws {
+      let plan = try StampPlan(path: input.path, request: try request)
+      for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
+      if plan.isEmpty {
+        print("\(input.path): already has \(plan.after.summary); nothing to change")
+        return
+      }
+      if dryRun {
+        print(plan.diff, terminator: "")
+        return
+      }
+      let written = try plan.execute(output.map(StampPlan.Output.path) ?? .inPlace)
+      print(
+        "\(written): \(plan.before.summary) → \(plan.after.summary), \(plan.changes.count)"
+          + " key\(plan.changes.count == 1 ? "" : "s") changed")
+    }
+
+    private func normalized(_ path: String) -> String {
+      path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+  }
+}
+
+extension StampRequest.Method: ExpressibleByArgument {}
