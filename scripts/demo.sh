@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
-#   inspect → validate → (stamp YaRN → bake tables → verify: arriving with the next issues).
+#   inspect → validate → stamp YaRN → (bake tables → verify: arriving with issues #4 and #5).
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -12,7 +12,15 @@ step "1. inspect: what is inside (headers only)" "$BIN" inspect "$MODEL"
 step "   one key, in full" "$BIN" inspect "$MODEL" --metadata llama.context_length --metadata llama.rope.freq_base
 step "2. validate: the checks llama.cpp's gguf.cpp makes" "$BIN" validate "$MODEL"
 step "   the same model as a Hugging Face folder" "$BIN" validate fixtures/hf/tiny-llama
-step "3. rewrite with 16 KiB reserved header room for later in-place patches" \
-  "$BIN" rewrite "$MODEL" -o "$WORK/tiny-llama.gguf" --reserve 16384
-step "   the copy is valid and holds the same tensors" "$BIN" validate "$WORK/tiny-llama.gguf"
-printf '\n(stamp YaRN, bake tables and verify arrive with issues #3, #4 and #5.)\n'
+step "3. stamp YaRN x4: first the exact change, then a patched copy" \
+  "$BIN" stamp "$MODEL" --yarn 4 --dry-run
+step "   ..." "$BIN" stamp "$MODEL" --yarn 4 -o "$WORK/tiny-llama-yarn4.gguf"
+step "   the patched copy is valid and carries llama.cpp's keys" "$BIN" validate "$WORK/tiny-llama-yarn4.gguf"
+step "   ..." "$BIN" inspect "$WORK/tiny-llama-yarn4.gguf" --metadata llama.context_length \
+  --metadata llama.rope.scaling.type --metadata llama.rope.scaling.factor \
+  --metadata llama.rope.scaling.original_context_length
+step "   the Hugging Face form: config.json changes only where it must" \
+  "$BIN" stamp fixtures/hf/tiny-llama --yarn 4 --dry-run
+step "4. rewrite with 16 KiB of header room for later in-place patches" \
+  "$BIN" rewrite "$WORK/tiny-llama-yarn4.gguf" -o "$WORK/tiny-llama-roomy.gguf" --reserve 16384
+printf '\n(baking the YaRN tables and verify arrive with issues #4 and #5.)\n'

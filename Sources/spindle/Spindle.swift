@@ -6,8 +6,8 @@ struct Spindle: ParsableCommand {
     commandName: "spindle",
     abstract: "Read, patch and verify language-model checkpoints (safetensors and GGUF).",
     discussion: """
-      Spindle reads safetensors files, sharded safetensors sets, Hugging Face model folders,
-      GGUF files and GGUF split sets (plain or zstd-compressed). Exit status: 0 on success,
+      Spindle reads safetensors files, sharded safetensors sets, Hugging Face model folders, \
+      GGUF files and GGUF split sets (plain or zstd-compressed). Exit status: 0 on success, \
       1 when a file is malformed or a check fails, 64 for a usage error.
       """,
     version: SpindleVersion.current,

@@ -6,8 +6,8 @@ extension Spindle {
     static let configuration = CommandConfiguration(
       abstract: "Show a checkpoint's format, metadata and tensor table (reads headers only).",
       discussion: """
-        Reading cost follows the header, not the file: a 100 GB model inspects as fast as a
-        small one. Long arrays (token lists) are abbreviated in text output; --json prints
+        Reading cost follows the header, not the file: a 100 GB model inspects as fast as a \
+        small one. Long arrays (token lists) are abbreviated in text output; --json prints \
         every value in full.
         """)
 

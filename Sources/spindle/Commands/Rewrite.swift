@@ -6,9 +6,9 @@ extension Spindle {
     static let configuration = CommandConfiguration(
       abstract: "Write a checkpoint again through Spindle's writer, with room for in-place edits.",
       discussion: """
-        GGUF stays GGUF (version 3, same alignment, byte order and key order; a split set is
-        merged into one file); safetensors gets the reference byte layout. Tensor bytes are
-        copied, never decoded. An output ending in .zst is compressed with zstd. The output
+        GGUF stays GGUF (version 3, same alignment, byte order and key order; a split set is \
+        merged into one file); safetensors gets the reference byte layout. Tensor bytes are \
+        copied, never decoded. An output ending in .zst is compressed with zstd. The output \
         appears only when complete (temporary file, fsync, rename).
         """)
 

@@ -6,8 +6,8 @@ extension Spindle {
     static let configuration = CommandConfiguration(
       abstract: "Check a checkpoint the way the reference loaders do; exit 1 on any problem.",
       discussion: """
-        safetensors checks follow the Rust crate's order, plus what it misses (duplicate
-        names, a tensor named __metadata__, non-string metadata, stale sharded indexes).
+        safetensors checks follow the Rust crate's order, plus what it misses (duplicate \
+        names, a tensor named __metadata__, non-string metadata, stale sharded indexes). \
         GGUF checks mirror ggml's gguf.cpp. One line per problem: path @offset: message [kind].
         """)
 
