@@ -107,6 +107,15 @@ struct StampAcceptanceTests {
     #expect(metadata.first { $0.key == "llama.context_length" }?.value == .uint32(UInt32(context)))
   }
 
+  /// `spindle stamp` printed the plan's warnings, no more and no less.
+  @Test(arguments: try LlamaCppRecord.load().cases)
+  func stampWarnedAsPlanned(_ entry: LlamaCppRecord.Case) throws {
+    let record = try LlamaCppRecord.load()
+    let source = try #require(record.sources[entry.source])
+    let warnings = try Self.planWarnings(entry, source: source)
+    #expect(entry.spindleWarnings == warnings.map { "warning: \($0)" })
+  }
+
   /// llama.cpp's load log shows the stamped context, scaling type, frequency scale and
   /// original context; its RoPE magnitude at position 0 is Spindle's attention factor.
   @Test(arguments: try LlamaCppRecord.load().cases)
@@ -181,6 +190,21 @@ struct StampAcceptanceTests {
     let metadata = mapping.edits.applied(
       to: original.map { (key: $0.0, value: $0.1) }, groupingPrefix: "llama.")
     return (after, metadata)
+  }
+
+  /// The warnings `spindle stamp` prints for a recorded GGUF case (resolution, then mapping).
+  static func planWarnings(_ entry: LlamaCppRecord.Case, source: LlamaCppRecord.Source) throws
+    -> [String]
+  {
+    var index: [String: GGUFValue] = ["general.architecture": .string("llama")]
+    for key in source.gguf { index[key.key] = try key.ggufValue() }
+    let before = try RoPESettings(ggufMetadata: index, path: entry.name)
+    var (after, warnings) = try StampPlan.resolve(
+      before, request: try stampRequest(entry.arguments), path: entry.name,
+      contextKey: "llama.context_length")
+    after.base = before.base
+    return before.warnings + warnings
+      + after.ggufMapping(architecture: "llama", existing: { index[$0] }).warnings
   }
 
   static func isRopeKey(_ key: String) -> Bool {
@@ -316,12 +340,14 @@ struct LlamaCppRecord: Decodable {
     var name: String
     var source: String
     var arguments: [String]
+    var spindleWarnings: [String]
     var gguf: [Key]
     var log: [String]
     var ropeMagnitudeAtZero: Double
 
     enum CodingKeys: String, CodingKey {
       case name, source, arguments
+      case spindleWarnings = "spindle_warnings"
       case gguf = "gguf_py"
       case log = "llama_log"
       case ropeMagnitudeAtZero = "rope_magnitude_at_0"
