@@ -170,6 +170,30 @@ struct StampAcceptanceTests {
     #expect(abs(entry.ropeMagnitudeAtZero - Double(wanted)) <= 2e-3)
   }
 
+  /// llama.cpp ignores stamped YaRN betas for llama (the warning above): SmolLM2 stamped with
+  /// betas 8/4 gives the same RoPE output as with the defaults, though Spindle's (and
+  /// transformers') table differs, while a changed original context does move the output.
+  @Test func llamaCppIgnoresStampedBetas() throws {
+    let record = try LlamaCppRecord.load()
+    let sums = Dictionary(uniqueKeysWithValues: record.betaControl.map { ($0.name, $0.ropeSum) })
+    #expect(sums.count == 3)
+    #expect(sums["yarn8-betas-8-4"] == sums["yarn8"])
+    #expect(sums["yarn8-orig4096"] != sums["yarn8"])
+    let configuration = RotaryConfiguration(
+      base: 100_000, headDimension: 64, maxPositionEmbeddings: 65536, originalContextLength: 8192)
+    let defaults = try RoPEScaling.yarn(factor: 8).frequencies(for: configuration)
+    let betas = try RoPEScaling.yarn(factor: 8, YaRNParameters(betaFast: 8, betaSlow: 4))
+      .frequencies(for: configuration)
+    #expect(defaults.inverseFrequencies != betas.inverseFrequencies)
+    let stamped = RoPESettings(
+      scaling: .yarn(factor: 8, YaRNParameters(betaFast: 8, betaSlow: 4)), contextLength: 65536,
+      originalContextLength: 8192)
+    #expect(
+      stamped.ggufMapping(architecture: "llama").warnings.contains {
+        $0.hasPrefix("llama.cpp reads yarn_beta_fast and yarn_beta_slow only for")
+      })
+  }
+
   // MARK: helpers
 
   /// What Spindle plans for a recorded GGUF case: its settings and the whole metadata, from
@@ -372,9 +396,24 @@ struct LlamaCppRecord: Decodable {
     var testDescription: String { name }
   }
 
+  struct Control: Decodable, Sendable {
+    var name: String
+    var ropeSum: String
+    enum CodingKeys: String, CodingKey {
+      case name
+      case ropeSum = "rope_sum"
+    }
+  }
+
   var peers: [String: String]
   var sources: [String: Source]
   var cases: [Case]
+  var betaControl: [Control]
+
+  enum CodingKeys: String, CodingKey {
+    case peers, sources, cases
+    case betaControl = "beta_control"
+  }
 
   static func load() throws -> LlamaCppRecord {
     let data = Data(try Scratch.bytes(Scratch.fixture("stamp-acceptance/llamacpp.json")))
