@@ -98,6 +98,16 @@ extension RoPESettings {
     if parameters.betaSlow != 1 {
       set("rope.scaling.yarn_beta_slow", .float32(Float(parameters.betaSlow)))
     }
+    let ignored =
+      (parameters.betaFast != 32 ? ["yarn_beta_fast"] : [])
+      + (parameters.betaSlow != 1 ? ["yarn_beta_slow"] : [])
+    if !ignored.isEmpty && !Self.ggufArchitecturesReadingYaRNBetas.contains(architecture) {
+      mapping.warnings.append(
+        "llama.cpp reads \(ignored.joined(separator: " and ")) only for"
+          + " \(Self.ggufArchitecturesReadingYaRNBetas.joined(separator: " and ")); a \(architecture)"
+          + " model runs with beta_fast 32 and beta_slow 1 whatever the file says (the keys are"
+          + " written for other readers)")
+    }
     if !parameters.truncate {
       mapping.warnings.append(
         "truncate=false cannot be expressed: ggml always rounds the YaRN correction range to"
@@ -128,6 +138,11 @@ extension RoPESettings {
         + " \(Self.rounded(wanted)) is carried as rope.scaling.attn_factor ="
         + " \(Self.rounded(multiplier)), the multiplier llama.cpp applies on top")
   }
+
+  /// The architectures whose llama.cpp loader reads `rope.scaling.yarn_beta_fast`/`_slow`
+  /// (`src/models/grok.cpp`, `src/models/mistral3.cpp`); every other one keeps the hparams
+  /// defaults 32 and 1 (reference §4.2).
+  static let ggufArchitecturesReadingYaRNBetas = ["grok", "mistral3"]
 
   static func rounded(_ value: Double) -> String {
     let scaled = (value * 1e6).rounded() / 1e6

@@ -114,10 +114,33 @@ struct WritingTests {
       ])
     #expect(
       mapping.warnings == [
+        "llama.cpp reads yarn_beta_fast only for grok and mistral3; a llama model runs with"
+          + " beta_fast 32 and beta_slow 1 whatever the file says (the keys are written for other"
+          + " readers)",
         "llama.cpp recomputes the YaRN attention factor as 1 + 0.1·ln(s) = 1.138629 and ignores"
           + " yarn_attn_factor; the wanted 1.2 is carried as rope.scaling.attn_factor = 1.053899,"
-          + " the multiplier llama.cpp applies on top"
+          + " the multiplier llama.cpp applies on top",
       ])
+    #expect(mapping.unexpressed.isEmpty)
+  }
+
+  /// Only grok's and mistral3's loaders read the YaRN betas; elsewhere llama.cpp runs 32/1.
+  @Test(arguments: [("llama", true), ("qwen2", true), ("grok", false), ("mistral3", false)])
+  func yarnBetasWarnWhereLlamaCppIgnoresThem(architecture: String, warns: Bool) {
+    let settings = RoPESettings(
+      scaling: .yarn(factor: 4, YaRNParameters(betaFast: 16, betaSlow: 2)),
+      contextLength: 8192, originalContextLength: 2048)
+    let mapping = settings.ggufMapping(architecture: architecture)
+    #expect(
+      mapping.edits.contains(.set("\(architecture).rope.scaling.yarn_beta_slow", .float32(2))))
+    #expect(
+      mapping.warnings
+        == (warns
+          ? [
+            "llama.cpp reads yarn_beta_fast and yarn_beta_slow only for grok and mistral3; a"
+              + " \(architecture) model runs with beta_fast 32 and beta_slow 1 whatever the file"
+              + " says (the keys are written for other readers)"
+          ] : []))
     #expect(mapping.unexpressed.isEmpty)
   }
 
