@@ -35,20 +35,20 @@ struct RoPEFrequencyPlot {
   var svg: String {
     let pairs = document.report.dimensions
     let logs = pairs.flatMap { [log10($0.originalInverseFrequency), log10($0.inverseFrequency)] }
-    let lowest = (logs.min() ?? -1) - 0.1
-    let highest = (logs.max() ?? 0) + 0.1
-    let bottomDecade = lowest.rounded(.down)
-    var topDecade = highest.rounded(.up)
-    if topDecade <= bottomDecade { topDecade = bottomDecade + 1 }
+    let smallest = logs.min() ?? -1
+    let largest = logs.max() ?? 0
+    let padding = 0.06 * max(largest - smallest, 1)
+    let bottom = smallest - padding
+    let top = largest + padding
     let count = max(pairs.count, 1)
     func x(_ position: Double) -> Double {
       Self.plotLeft + (position + 0.5) / Double(count) * Self.plotWidth
     }
     func y(_ value: Double) -> Double {
-      Self.plotTop + (topDecade - log10(value)) / (topDecade - bottomDecade) * Self.plotHeight
+      Self.plotTop + (top - log10(value)) / (top - bottom) * Self.plotHeight
     }
     func yDecade(_ decade: Double) -> Double {
-      Self.plotTop + (topDecade - decade) / (topDecade - bottomDecade) * Self.plotHeight
+      Self.plotTop + (top - decade) / (top - bottom) * Self.plotHeight
     }
     let plotRight = Self.plotLeft + Self.plotWidth
     let plotBottom = Self.plotTop + Self.plotHeight
@@ -91,10 +91,11 @@ struct RoPEFrequencyPlot {
     out.append("  </g>")
 
     // Grid and y ticks at decades.
-    let decades = Int(topDecade - bottomDecade)
-    let decadeStep = max(1, (decades + 9) / 10)
+    let firstDecade = Int(bottom.rounded(.up))
+    let lastDecade = Int(top.rounded(.down))
+    let decadeStep = max(1, (lastDecade - firstDecade + 10) / 10)
     out.append(##"  <g id="y-axis" font-size="12" fill="#222222">"##)
-    for k in stride(from: Int(bottomDecade), through: Int(topDecade), by: decadeStep) {
+    for k in stride(from: firstDecade, through: lastDecade, by: decadeStep) {
       let position = yDecade(Double(k))
       out.append(
         ##"    <line x1="\##(Self.n(Self.plotLeft))" y1="\##(Self.n(position))""##
@@ -139,11 +140,11 @@ struct RoPEFrequencyPlot {
       "\(Self.n(x(Double($0.pairIndex)))),\(Self.n(y($0.inverseFrequency)))"
     }
     out.append(
-      ##"  <polyline class="original" points="\##(original.joined(separator: " "))" fill="none""##
-        + ##" stroke="\##(Self.originalColor)" stroke-width="1.6" stroke-dasharray="6 4"/>"##)
-    out.append(
       ##"  <polyline class="scaled" points="\##(scaled.joined(separator: " "))" fill="none""##
         + ##" stroke="\##(Self.scaledColor)" stroke-width="2.2"/>"##)
+    out.append(
+      ##"  <polyline class="original" points="\##(original.joined(separator: " "))" fill="none""##
+        + ##" stroke="\##(Self.originalColor)" stroke-width="1.6" stroke-dasharray="6 4"/>"##)
     if pairs.count <= 128 {
       out.append(##"  <g class="scaled-points" fill="\##(Self.scaledColor)">"##)
       for pair in pairs {

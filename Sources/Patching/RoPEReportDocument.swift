@@ -108,8 +108,8 @@ public struct RoPEReportDocument: Sendable {
   private static func missingHeadMessage(_ format: RoPESource.Format) -> String {
     switch format {
     case .safetensors:
-      "no rotary geometry: a safetensors file does not record its head size; show the model's"
-        + " folder or its config.json instead"
+      "no rotary geometry: a safetensors file does not record its head size; pass --head-dim"
+        + " (and --rope-theta), or show the model's folder or its config.json"
     case .gguf:
       "the head size is unknown: the file has neither 'attention.key_length',"
         + " 'rope.dimension_count' nor 'embedding_length' with 'attention.head_count'"

@@ -22,6 +22,12 @@ extension Spindle {
     @OptionGroup(title: "What-if scaling (preview without stamping)")
     var scaling: ScalingOptions
 
+    @Option(help: "The attention head size, when the model does not say it (safetensors).")
+    var headDim: Int?
+
+    @Option(help: "The RoPE base θ, when the model does not say it (default 10000).")
+    var ropeTheta: Double?
+
     @Option(help: "Evaluate dynamic types (and LongRoPE's factor choice) at this length.")
     var sequenceLength: Int?
 
@@ -45,11 +51,26 @@ extension Spindle {
         }
         if plot == input.path { throw ValidationError("--plot names the input") }
       }
-      if !scaling.isEmpty { _ = try scaling.request() }
+      if let headDim, headDim <= 0 || !headDim.isMultiple(of: 2) {
+        throw ValidationError("--head-dim must be even and positive, not \(headDim)")
+      }
+      if let ropeTheta, !(ropeTheta.isFinite && ropeTheta > 1) {
+        throw ValidationError("--rope-theta must be a number above 1, not \(ropeTheta)")
+      }
+      if !scaling.isEmpty {
+        if scaling.yarn == nil && scaling.rope == nil {
+          throw ValidationError(
+            "the what-if options describe a scaling to preview: add --yarn FACTOR, or --rope"
+              + " TYPE --factor FACTOR")
+        }
+        _ = try scaling.request()
+      }
     }
 
     func run() throws {
-      let source = try RoPESource(path: input.path)
+      var source = try RoPESource(path: input.path)
+      if let headDim { source.settings.headDimension = headDim }
+      if let ropeTheta { source.settings.base = ropeTheta }
       let preview =
         try scaling.isEmpty
         ? nil
