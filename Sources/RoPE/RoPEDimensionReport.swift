@@ -49,6 +49,9 @@ public struct RoPEDimensionReport: Hashable, Sendable {
   public var factor: Double
   /// The YaRN correction range, for YaRN methods only.
   public var correctionRange: YaRNCorrectionRange?
+  /// The magnitude on cos and sin in Double (``RoPEFrequencies/attentionFactor`` before its
+  /// rounding to Float).
+  public var attentionFactor: Double
 
   /// Builds the report for a scaling method and configuration.
   ///
@@ -96,6 +99,7 @@ public struct RoPEDimensionReport: Hashable, Sendable {
     }
     factor = s
     correctionRange = range
+    attentionFactor = exact.attentionFactor
   }
 
   /// The number of pairs in each class.

@@ -11,7 +11,7 @@ struct Spindle: ParsableCommand {
       1 when a file is malformed or a check fails, 64 for a usage error.
       """,
     version: SpindleVersion.current,
-    subcommands: [Inspect.self, Validate.self, Rewrite.self, Stamp.self])
+    subcommands: [Inspect.self, Validate.self, Rewrite.self, Stamp.self, Rope.self])
 }
 
 /// The version Spindle reports and records in files it writes.

@@ -18,32 +18,7 @@ extension Spindle {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("Stamp YaRN with this factor.", valueName: "factor"))
-    var yarn: Double?
-
-    @Option(help: ArgumentHelp("Scaling type, with --factor.", valueName: "type"))
-    var rope: StampRequest.Method?
-
-    @Option(help: "Scale factor for --rope.")
-    var factor: Double?
-
-    @Option(help: "The context the model was trained with (default: read from the model).")
-    var originalContext: Int?
-
-    @Option(help: "The context after scaling (default: original × factor).")
-    var context: Int?
-
-    @Option(help: "YaRN beta_fast (default 32).")
-    var betaFast: Double?
-
-    @Option(help: "YaRN beta_slow (default 1).")
-    var betaSlow: Double?
-
-    @Option(help: "YaRN attention factor (default 1 + 0.1·ln factor).")
-    var attentionFactor: Double?
-
-    @Flag(help: "Dynamic YaRN (dynamic-yarn); with --rope dynamic, dynamic NTK.")
-    var dynamic = false
+    @OptionGroup var scaling: ScalingOptions
 
     @Flag(help: "Overwrite a different scaling the model already has.")
     var replace = false
@@ -61,34 +36,11 @@ extension Spindle {
     var inPlace = false
 
     var request: StampRequest {
-      get throws {
-        let method: StampRequest.Method
-        let chosenFactor: Double
-        switch (yarn, rope, factor) {
-        case (let yarn?, nil, nil):
-          (method, chosenFactor) = (.yarn, yarn)
-        case (nil, let rope?, let factor?):
-          (method, chosenFactor) = (rope, factor)
-        case (_?, _?, _):
-          throw ValidationError("--yarn and --rope both choose the scaling; give one")
-        case (_?, nil, _?):
-          throw ValidationError("--factor goes with --rope; --yarn takes its factor itself")
-        case (nil, _?, nil):
-          throw ValidationError("--rope needs --factor")
-        case (nil, nil, _):
-          throw ValidationError("give --yarn FACTOR, or --rope TYPE --factor FACTOR")
-        }
-        return StampRequest(
-          method: method, factor: chosenFactor, originalContextLength: originalContext,
-          contextLength: context, betaFast: betaFast, betaSlow: betaSlow,
-          attentionFactor: attentionFactor, dynamic: dynamic, replace: replace, force: force)
-      }
+      get throws { try scaling.request(replace: replace, force: force) }
     }
 
     func validate() throws {
-      do { try request.validate() } catch let error as PatchError {
-        throw ValidationError(error.message)
-      }
+      _ = try request
       if !dryRun {
         switch (output, inPlace) {
         case (nil, false):
@@ -125,5 +77,3 @@ extension Spindle {
     }
   }
 }
-
-extension StampRequest.Method: ExpressibleByArgument {}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Numbers as report text: compact (`%.6g`), fixed-point (SVG coordinates) or exact.
+///
+/// The C library's `vsnprintf` does the digit work, so the output is correctly rounded from the
+/// binary value (a hand-rolled rounding of Swift's shortest decimal text would round twice) and
+/// identical to Python's and C's `%g` on the same number.
+enum NumberText {
+  /// Six significant digits, `%.6g`, except that integral values below 10^15 print as integers
+  /// (`10000`, `1000000`, not `1e+06`).
+  static func compact(_ value: Double) -> String {
+    if value.isFinite, value == value.rounded(), value.magnitude < 1e15 {
+      return String(Int64(value))
+    }
+    return formatted("%.*g", precision: 6, value)
+  }
+
+  /// `decimals` digits after the point, `%.*f`.
+  static func fixed(_ value: Double, decimals: Int) -> String {
+    formatted("%.*f", precision: decimals, value)
+  }
+
+  /// The shortest text that reads back as exactly `value` (`0.1`, `6.283185307179586`, `1e-05`).
+  static func exact(_ value: Double) -> String { "\(value)" }
+
+  private static func formatted(_ format: String, precision: Int, _ value: Double) -> String {
+    guard value.isFinite, value.magnitude < 1e100 else { return "\(value)" }
+    var buffer = [CChar](repeating: 0, count: 160)
+    let capacity = buffer.count
+    let written = withVaList([Int32(clamping: precision), value]) { arguments in
+      buffer.withUnsafeMutableBufferPointer { storage in
+        vsnprintf(storage.baseAddress, capacity, format, arguments)
+      }
+    }
+    guard written > 0, Int(written) < capacity else { return "\(value)" }
+    return String(
+      decoding: buffer.prefix(Int(written)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}

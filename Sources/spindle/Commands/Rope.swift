@@ -1,0 +1,112 @@
+import ArgumentParser
+import Formats
+import Patching
+
+extension Spindle {
+  struct Rope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "rope",
+      abstract: "Show a model's effective RoPE: settings, per-pair table, attention factor.",
+      discussion: """
+        PATH is a Hugging Face folder, a config.json, a GGUF file, or a safetensors file with
+        a stamped __metadata__. The table lists each rotary pair i: wavelength in tokens, how
+        often it fits in the original context (L/λ), the ramp (0 kept … 1 interpolated), the
+        class, θ_i, the scaled inverse frequency and θ_i/inv_freq. The scaling options preview
+        a scaling as `stamp` would write it, without writing anything. --csv prints exact
+        numbers; --plot writes an SVG of inverse frequency per pair (log scale).
+        Exit status: 0 shown, 1 unreadable or invalid model, 64 bad options.
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @OptionGroup(title: "What-if scaling (preview without stamping)")
+    var scaling: ScalingOptions
+
+    @Option(help: "The attention head size, when the model does not say it (safetensors).")
+    var headDim: Int?
+
+    @Option(help: "The RoPE base θ, when the model does not say it (default 10000).")
+    var ropeTheta: Double?
+
+    @Option(help: "Evaluate dynamic types (and LongRoPE's factor choice) at this length.")
+    var sequenceLength: Int?
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    @Flag(help: "Print CSV: a header row and one row per pair, exact numbers.")
+    var csv = false
+
+    @Option(help: ArgumentHelp("Also write an SVG plot here.", valueName: "file.svg"))
+    var plot: String?
+
+    func validate() throws {
+      if json && csv { throw ValidationError("--json and --csv are two formats; give one") }
+      if let sequenceLength, sequenceLength <= 0 {
+        throw ValidationError("--sequence-length must be positive, not \(sequenceLength)")
+      }
+      if let plot {
+        guard plot.hasSuffix(".svg"), plot.count > 4 else {
+          throw ValidationError("--plot writes SVG; name a file ending in .svg, not '\(plot)'")
+        }
+        if plot == input.path { throw ValidationError("--plot names the input") }
+      }
+      if let headDim, headDim <= 0 || !headDim.isMultiple(of: 2) {
+        throw ValidationError("--head-dim must be even and positive, not \(headDim)")
+      }
+      if let ropeTheta, !(ropeTheta.isFinite && ropeTheta > 1) {
+        throw ValidationError("--rope-theta must be a number above 1, not \(ropeTheta)")
+      }
+      if !scaling.isEmpty {
+        if scaling.yarn == nil && scaling.rope == nil {
+          throw ValidationError(
+            "the what-if options describe a scaling to preview: add --yarn FACTOR, or --rope"
+              + " TYPE --factor FACTOR")
+        }
+        _ = try scaling.request()
+      }
+    }
+
+    func run() throws {
+      var source = try RoPESource(path: input.path)
+      if let headDim { source.settings.headDimension = headDim }
+      if let ropeTheta { source.settings.base = ropeTheta }
+      let preview =
+        try scaling.isEmpty
+        ? nil
+        : source.settings.previewing(
+          try scaling.request(), path: source.settingsPath, contextKey: source.contextKey)
+      let document = try RoPEReportDocument(
+        source: source, preview: preview, sequenceLength: sequenceLength)
+      for warning in document.warnings { Terminal.printError("warning: \(warning)") }
+      if let plot {
+        let writer = try AtomicFileWriter(destination: plot)
+        try writer.write(document.svg)
+        try writer.commit()
+      }
+      if json {
+        print(document.json.serialized(.pretty))
+      } else if csv {
+        print(document.csv, terminator: "")
+      } else {
+        print(text(document))
+        if let plot { print("plot: \(plot)") }
+      }
+    }
+
+    private func text(_ document: RoPEReportDocument) -> String {
+      let fields = document.summaryFields
+      let width = fields.map(\.label.count).max() ?? 0
+      var lines = fields.map { field in
+        field.label + ":" + String(repeating: " ", count: width - field.label.count + 1)
+          + field.value
+      }
+      lines.append("pairs:")
+      lines.append(
+        table(
+          [RoPEReportDocument.tableHeader] + document.tableRows,
+          rightAligned: [0, 1, 2, 3, 5, 6, 7]))
+      return lines.joined(separator: "\n")
+    }
+  }
+}
