@@ -19,6 +19,8 @@ step "   the patched copy is valid and carries llama.cpp's keys" "$BIN" validate
 step "   ..." "$BIN" inspect "$WORK/tiny-llama-yarn4.gguf" --metadata llama.context_length \
   --metadata llama.rope.scaling.type --metadata llama.rope.scaling.factor \
   --metadata llama.rope.scaling.original_context_length
+step "   what YaRN does to each rotary pair (the plot goes to $WORK/rope.svg)" \
+  "$BIN" rope "$WORK/tiny-llama-yarn4.gguf" --plot "$WORK/rope.svg"
 step "   the Hugging Face form: config.json changes only where it must" \
   "$BIN" stamp fixtures/hf/tiny-llama --yarn 4 --dry-run
 step "4. rewrite with 16 KiB of header room for later in-place patches" \
