@@ -180,7 +180,8 @@ public final class AtomicFileWriter {
     finished = true
   }
 
-  static func split(_ path: String) -> (folder: String, name: String) {
+  /// The folder holding `path` (`.` for a bare name) and the file's name.
+  public static func split(_ path: String) -> (folder: String, name: String) {
     guard let slash = path.lastIndex(of: "/") else { return (".", path) }
     let folder = String(path[..<slash])
     return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
