@@ -92,7 +92,8 @@ struct PatchEngineTests {
     chmod(path, 0o640)
     let data = try Self.data(path, from: 5920)
     let name = String(repeating: "x", count: 300)
-    let plan = try HeaderPlan(path: path, edits: [.set(key: "general.name", value: name, type: nil)])
+    let plan = try HeaderPlan(
+      path: path, edits: [.set(key: "general.name", value: name, type: nil)])
     #expect(
       plan.strategy
         == .rewrite("the new header needs 6185 bytes, the file has 5920 before its data"))
@@ -137,13 +138,16 @@ struct PatchEngineTests {
     let path = try Self.reservedGGUF(in: folder)
     let original = try Scratch.bytes(path)
     _ = try PatchEngine.execute(
-      try HeaderPlan(path: path, edits: [.set(key: "llama.context_length", value: "8192", type: nil)]))
+      try HeaderPlan(
+        path: path, edits: [.set(key: "llama.context_length", value: "8192", type: nil)]))
     #expect(try Scratch.bytes(path) != original)
     #expect(try PatchEngine.restore(path) == .undone(bytes: 22_336))
     #expect(try Scratch.bytes(path) == original)
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["reserved.gguf"])
     #expect(throws: PatchError.self) { try PatchEngine.restore(path) }
-    do { _ = try PatchEngine.restore(path) } catch { #expect(error.format?.kind == .nothingToRestore) }
+    do { _ = try PatchEngine.restore(path) } catch {
+      #expect(error.format?.kind == .nothingToRestore)
+    }
   }
 
   @Test func interruptedEditIsRefusedThenRecovered() throws {
@@ -177,9 +181,11 @@ struct PatchEngineTests {
     defer { Scratch.cleanUp(folder) }
     let path = try Self.reservedGGUF(in: folder)
     _ = try PatchEngine.execute(
-      try HeaderPlan(path: path, edits: [.set(key: "llama.context_length", value: "8192", type: nil)]))
+      try HeaderPlan(
+        path: path, edits: [.set(key: "llama.context_length", value: "8192", type: nil)]))
     _ = try PatchEngine.execute(
-      try HeaderPlan(path: path, edits: [.set(key: "llama.context_length", value: "4096", type: nil)]))
+      try HeaderPlan(
+        path: path, edits: [.set(key: "llama.context_length", value: "4096", type: nil)]))
     // A second edit replaced the undo record: restore goes back to 8192 only.
     #expect(try PatchEngine.restore(path) == .undone(bytes: 22_336))
     #expect(try GGUFFile(path: path).metadata("llama.context_length") == .uint32(8192))
@@ -224,7 +230,11 @@ struct PatchEngineTests {
     let path = try Self.reservedGGUF(in: folder)
     let plan = try HeaderPlan(
       path: path,
-      edits: [.set(key: "general.name", value: String(repeating: "n", count: rewrite ? 20_000 : 5), type: nil)])
+      edits: [
+        .set(
+          key: "general.name", value: String(repeating: "n", count: rewrite ? 20_000 : 5), type: nil
+        )
+      ])
     #expect((plan.strategy == .inPlace) == !rewrite)
     let handle = try #require(FileHandle(forWritingAtPath: path))
     try handle.seekToEnd()
@@ -252,7 +262,9 @@ struct PatchEngineTests {
     #expect(try parse("255", .uint8) == .uint8(255))
     #expect(try parse("-7", .int32) == .int32(-7))
     #expect(try parse("0.25", .float32) == .float32(0.25))
-    for (text, type) in [("yes", GGUFValueType.bool), ("", .bool), ("256", .uint8), ("1.5", .uint32)] {
+    for (text, type) in [
+      ("yes", GGUFValueType.bool), ("", .bool), ("256", .uint8), ("1.5", .uint32),
+    ] {
       do {
         _ = try parse(text, type)
         Issue.record("\"\(text)\" parsed as \(type.name)")
@@ -271,10 +283,15 @@ struct PatchEngineTests {
     defer { Scratch.cleanUp(folder) }
     let path = try Scratch.copy("gguf/tiny-llama.gguf", into: folder)
     // An existing UINT32 takes the text as UINT32; a new key needs a type.
-    do { _ = try HeaderPlan(path: path, edits: [.set(key: "llama.context_length", value: "false", type: nil)]) } catch {
+    do {
+      _ = try HeaderPlan(
+        path: path, edits: [.set(key: "llama.context_length", value: "false", type: nil)])
+    } catch {
       #expect(error.kind == .invalidValue)
     }
-    do { _ = try HeaderPlan(path: path, edits: [.set(key: "new.key", value: "1", type: nil)]) } catch {
+    do {
+      _ = try HeaderPlan(path: path, edits: [.set(key: "new.key", value: "1", type: nil)])
+    } catch {
       #expect(error.kind == .invalidArgument)
     }
     do { _ = try HeaderPlan(path: path, edits: [.delete(key: "no.such.key")]) } catch {
