@@ -81,37 +81,54 @@ extension HeaderPlan {
         metadata[index].key = to
       }
     }
+    return try HeaderPlan(
+      gguf: gguf, metadata: metadata, reserve: reserve, changes: changes, edits: edits)
+  }
+
+  /// Plans giving `gguf` exactly `metadata` (without `spindle.reserved`); `changes` describe
+  /// it. ``StampPlan`` uses this for `--in-place`.
+  public init(
+    gguf: GGUFFile, metadata: [(key: String, value: GGUFValue)], reserve: Int = 16_384,
+    changes: [String], edits: [MetadataEdit] = []
+  ) throws(PatchError) {
+    let path = gguf.path
+    if let key = metadata.first(where: { $0.key.isEmpty || $0.key == GGUFFile.reservedKey })?.key {
+      throw PatchError(.invalidArgument, path: path, key: key, "'\(key)' cannot be written")
+    }
     let oldHeader = gguf.file.bytes(in: 0..<gguf.dataOffset)
     let dataRange = gguf.dataOffset..<gguf.file.count
     do throws(FormatError) {
       let base = try gguf.encodedHeader(metadata: metadata)
       let span = gguf.dataOffset
       guard gguf.start == 0 else {
-        return try rewrite(
+        self = try HeaderPlan.rewrite(
           gguf, metadata: metadata, reserve: reserve, changes: changes, edits: edits,
           reason: "the GGUF is embedded at byte \(gguf.start) of a larger file")
+        return
       }
       let filler = span - base.count - GGUFFile.reservedEntryOverhead
       if gguf.metadata(GGUFFile.reservedKey) != nil, filler > 0, filler <= 1 << 30 {
         let header = try gguf.encodedHeader(metadata: metadata, reservedBytes: filler)
-        return HeaderPlan(
+        self = HeaderPlan(
           path: path, format: .gguf, edits: edits, changes: changes, strategy: .inPlace,
           oldHeader: oldHeader, newHeader: header, dataRange: dataRange, roomAfter: filler,
           file: gguf.file)
+        return
       }
       if base.count <= span, gguf.aligned(base.count) == span {
         let header = base + [UInt8](repeating: 0, count: span - base.count)
-        return HeaderPlan(
+        self = HeaderPlan(
           path: path, format: .gguf, edits: edits, changes: changes, strategy: .inPlace,
           oldHeader: oldHeader, newHeader: header, dataRange: dataRange,
           roomAfter: span - base.count, file: gguf.file)
+        return
       }
       let reason =
         base.count > span
         ? "the new header needs \(base.count) bytes, the file has \(span) before its data"
         : "the new header is \(span - base.count) bytes shorter and the file has no "
           + "\(GGUFFile.reservedKey) key to absorb them"
-      return try rewrite(
+      self = try HeaderPlan.rewrite(
         gguf, metadata: metadata, reserve: reserve, changes: changes, edits: edits,
         reason: reason)
     } catch {
@@ -168,15 +185,28 @@ extension HeaderPlan {
         metadata[index].key = to
       }
     }
-    let json = file.headerJSON(metadata: file.metadata == nil && metadata.isEmpty ? nil : metadata)
+    return try HeaderPlan(
+      safetensors: file, metadata: file.metadata == nil && metadata.isEmpty ? nil : metadata,
+      reserve: reserve, changes: changes, edits: edits)
+  }
+
+  /// Plans giving `file` exactly `metadata` as `__metadata__`; `changes` describe it.
+  /// ``StampPlan`` uses this for `--in-place`.
+  public init(
+    safetensors file: SafetensorsFile, metadata: [(key: String, value: String)]?,
+    reserve: Int = 16_384, changes: [String], edits: [MetadataEdit] = []
+  ) throws(PatchError) {
+    let path = file.path
+    let json = file.headerJSON(metadata: metadata)
     let oldHeader = file.file.bytes(in: 0..<file.dataStart)
     let dataRange = file.dataStart..<file.file.count
     if json.count <= file.headerLength {
-      return HeaderPlan(
+      self = HeaderPlan(
         path: path, format: .safetensors, edits: edits, changes: changes, strategy: .inPlace,
         oldHeader: oldHeader,
         newHeader: SafetensorsFile.prefix(json: json, headerLength: file.headerLength),
         dataRange: dataRange, roomAfter: file.headerLength - json.count, file: file.file)
+      return
     }
     let length = (json.count + reserve + 7) / 8 * 8
     guard length <= SafetensorsFile.maximumHeaderLength else {
@@ -185,7 +215,7 @@ extension HeaderPlan {
           .headerTooLarge, path: path,
           "the new header would be \(length) bytes, over the safetensors limit"))
     }
-    return HeaderPlan(
+    self = HeaderPlan(
       path: path, format: .safetensors, edits: edits, changes: changes,
       strategy: .rewrite(
         "the new header needs \(json.count) bytes, the file has \(file.headerLength)"),

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Patching
+import RoPE
 import Tensors
 import Testing
 
@@ -317,5 +318,41 @@ struct PatchEngineTests {
     do { _ = try UndoJournal(decoding: Array(bytes[0..<30]), path: "j") } catch {
       #expect(error.kind == .invalidJournal)
     }
+  }
+}
+
+@Suite("Stamping through the patch engine")
+struct StampThroughEngineTests {
+  @Test func stampInPlaceWritesOnlyTheHeaderAndCanBeRestored() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let path = try PatchEngineTests.reservedGGUF(in: folder)
+    let original = try Scratch.bytes(path)
+    try StampPlan(path: path, request: StampRequest(method: .yarn, factor: 4)).execute(.inPlace)
+    let stamped = try Scratch.bytes(path)
+    #expect(stamped.count == original.count)
+    #expect(Array(stamped[22_336...]) == Array(original[22_336...]))
+    let file = try GGUFFile(path: path)
+    #expect(file.dataOffset == 22_336)
+    #expect(try RoPESettings(gguf: file).scaling == .yarn(factor: 4))
+    #expect(try PatchEngine.restore(path) == .undone(bytes: 22_336))
+    #expect(try Scratch.bytes(path) == original)
+  }
+
+  @Test func stampRefusesAFileWithAJournal() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let path = try Scratch.copy("gguf/tiny-llama.gguf", into: folder)
+    try UndoJournal(device: 0, inode: 0, fileSize: 0, offset: 0, oldBytes: [], newBytes: [])
+      .write(to: path + ".spindle-journal")
+    do {
+      _ = try StampPlan(path: path, request: StampRequest(method: .yarn, factor: 4))
+      Issue.record("stamp planned over an interrupted edit")
+    } catch {
+      #expect(error.format?.kind == .interruptedEdit)
+    }
+    // The journal names another file: restore refuses and changes nothing.
+    do { _ = try PatchEngine.restore(path) } catch { #expect(error.format?.kind == .fileChanged) }
+    #expect(try Scratch.bytes(path) == Scratch.bytes(Scratch.fixture("gguf/tiny-llama.gguf")))
   }
 }
