@@ -12,6 +12,8 @@ extension PatchEngine {
     case recovered(bytes: Int)
     /// The last finished in-place edit was reverted from `FILE.spindle-undo`.
     case undone(bytes: Int)
+    /// No edit to undo, but temporary files of killed rewrites of the file were removed.
+    case removedTemporaries([String])
   }
 
   /// Puts the old header of `path` back: from `FILE.spindle-journal` after an interrupted
@@ -33,6 +35,8 @@ extension PatchEngine {
       }
       let undoPath = UndoJournal.undoPath(for: path)
       guard let undo = try UndoJournal.read(at: undoPath) else {
+        let removed = removeStaleTemporaries(of: path)
+        if !removed.isEmpty { return .removedTemporaries(removed) }
         throw FormatError(
           .nothingToRestore, path: path,
           "no interrupted or previous in-place edit to undo (no \(journalPath) or \(undoPath));"
@@ -49,6 +53,23 @@ extension PatchEngine {
     } catch {
       throw PatchError(error)
     }
+  }
+
+  /// Removes `.NAME.spindle-PID-N.tmp` files beside `path` whose process is gone (a rewrite
+  /// killed before its rename); returns their names.
+  static func removeStaleTemporaries(of path: String) -> [String] {
+    let (folder, name) = AtomicFileWriter.split(path)
+    let prefix = ".\(name).spindle-"
+    guard let names = try? Syscalls.directoryEntries(folder) else { return [] }
+    var removed: [String] = []
+    for entry in names.sorted() where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+      let rest = entry.dropFirst(prefix.count)
+      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]),
+        !Syscalls.processExists(pid)
+      else { continue }
+      if unlink("\(folder)/\(entry)") == 0 { removed.append(entry) }
+    }
+    return removed
   }
 
   private static func remove(_ journalPath: String) throws(FormatError) {

@@ -134,6 +134,27 @@ public enum Syscalls {
     try fsync(fd, path: path)
   }
 
+  /// The names in the folder at `path`, without `.` and `..`.
+  public static func directoryEntries(_ path: String) throws(SystemError) -> [String] {
+    guard let directory = opendir(path) else {
+      throw SystemError(operation: "opendir", path: path, code: errno)
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// Whether a process with id `pid` exists (`kill(pid, 0)` does not fail with `ESRCH`).
+  public static func processExists(_ pid: Int32) -> Bool {
+    Glibc.kill(pid, 0) == 0 || errno != ESRCH
+  }
+
   /// Free bytes available to unprivileged users on the file system holding `path`.
   public static func availableBytes(at path: String) throws(SystemError) -> Int {
     var info = emptyStatvfs()

@@ -122,10 +122,16 @@ struct CrashSafetyTests {
       ["meta", path] + edit, environment: ["SPINDLE_CRASH_AT": point])
     #expect(crashed.signaled && crashed.status == SIGKILL)
     #expect(try Self.bytes(path) == old)
+    let leftovers = try Self.names(folder).filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.count == 1)
     let restored = try SpindleProcess.run("restore", path)
-    #expect(restored.status == 1)
+    #expect(restored.status == 0)
+    #expect(
+      restored.stdout
+        == "\(path): no edit to undo (the file is unchanged); removed 1 temporary file a killed"
+        + " rewrite left: \(leftovers[0])\n")
     #expect(try Self.bytes(path) == old)
-    // The killed process's temporary file is left behind; a new edit still goes through.
+    #expect(try Self.names(folder) == ["tiny-llama.gguf"])
     #expect(try SpindleProcess.run(["meta", path] + edit).status == 0)
     #expect(try Self.bytes(path) == new)
   }
