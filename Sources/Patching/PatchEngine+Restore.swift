@@ -127,6 +127,7 @@ extension PatchEngine {
     do {
       let fd = try Syscalls.open(path, flags: O_RDWR)
       defer { _ = close(fd) }
+      try lock(fd, path: path)
       try write(journal.oldBytes, to: fd, path: path, crashingHalfwayAt: .midRestore)
       try Syscalls.fsync(fd, path: path)
       guard try readBytes(fd, count: journal.oldBytes.count, path: path) == journal.oldBytes

@@ -71,6 +71,7 @@ public enum PatchEngine {
     }
     defer { _ = close(fd) }
     do {
+      try lock(fd, path: path)
       let identity = FileIdentity(try Syscalls.fileStatus(fd, path: path))
       guard identity == plan.file.identity else { throw changed(path) }
       guard try readBytes(fd, count: plan.oldHeader.count, path: path) == plan.oldHeader else {
@@ -158,6 +159,17 @@ public enum PatchEngine {
     return Outcome(
       path: path, inPlace: false, bytesWritten: output.position,
       bytesCopiedInKernel: output.bytesCopiedInKernel)
+  }
+
+  /// Locks the open file against other Spindle processes (advisory `flock`).
+  static func lock(_ fd: Int32, path: String) throws(FormatError) {
+    let locked: Bool
+    do { locked = try Syscalls.lockExclusively(fd, path: path) } catch { throw FormatError(error) }
+    if !locked {
+      throw FormatError(
+        .fileChanged, path: path,
+        "another process is editing the file (it holds a lock on it); nothing was changed")
+    }
   }
 
   static func readOnlyOrWrapped(_ error: SystemError) -> FormatError {

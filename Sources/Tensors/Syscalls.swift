@@ -134,6 +134,17 @@ public enum Syscalls {
     try fsync(fd, path: path)
   }
 
+  /// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `fd`; `false` when
+  /// another open file holds one. The lock goes with the descriptor's close.
+  public static func lockExclusively(_ fd: Int32, path: String) throws(SystemError) -> Bool {
+    while spindle_flock(fd, LOCK_EX | LOCK_NB) == -1 {
+      if errno == EINTR { continue }
+      if errno == EWOULDBLOCK { return false }
+      throw SystemError(operation: "flock", path: path, code: errno)
+    }
+    return true
+  }
+
   /// The names in the folder at `path`, without `.` and `..`.
   public static func directoryEntries(_ path: String) throws(SystemError) -> [String] {
     guard let directory = opendir(path) else {

@@ -252,6 +252,27 @@ struct PatchEngineTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["reserved.gguf"])
   }
 
+  @Test func aLockedFileIsRefused() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let path = try Self.reservedGGUF(in: folder)
+    let original = try Scratch.bytes(path)
+    let plan = try HeaderPlan(
+      path: path, edits: [.set(key: "llama.context_length", value: "8192", type: nil)])
+    let holder = open(path, O_RDONLY)
+    defer { close(holder) }
+    #expect(try Syscalls.lockExclusively(holder, path: path))
+    do {
+      _ = try PatchEngine.execute(plan)
+      Issue.record("a locked file was written")
+    } catch {
+      #expect(error.format?.kind == .fileChanged)
+      #expect(error.message.contains("another process is editing the file"))
+    }
+    #expect(try Scratch.bytes(path) == original)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["reserved.gguf"])
+  }
+
   @Test func valuesAreParsedByDeclaredOrExistingType() throws {
     func parse(_ text: String, _ type: GGUFValueType) throws(PatchError) -> GGUFValue {
       try MetadataValueParser.value(text, as: type, key: "k", path: "f")
