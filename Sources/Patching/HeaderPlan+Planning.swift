@@ -20,6 +20,10 @@ extension HeaderPlan {
     do { try UndoJournal.requireNoJournal(for: path) } catch { throw PatchError(error) }
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
+    if Zstd.isCompressed(file) {
+      throw PatchError(
+        .unsupported, path: path, "a zstd-compressed file cannot be edited; decompress it first")
+    }
     if file.count >= 4 && file.bytes(in: 0..<4) == GGUFFile.magic {
       let gguf: GGUFFile
       do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }

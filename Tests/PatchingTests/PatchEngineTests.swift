@@ -91,6 +91,7 @@ struct PatchEngineTests {
     defer { Scratch.cleanUp(folder) }
     let path = try Scratch.copy("gguf/tiny-llama.gguf", into: folder)
     chmod(path, 0o640)
+    let owned = getuid() == 0 && chown(path, 1234, 5678) == 0
     let data = try Self.data(path, from: 5920)
     let name = String(repeating: "x", count: 300)
     let plan = try HeaderPlan(
@@ -108,6 +109,11 @@ struct PatchEngineTests {
     #expect(try Self.data(path, from: 22_624) == data)
     let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
     #expect(mode == 0o640)
+    if owned {
+      let attributes = try FileManager.default.attributesOfItem(atPath: path)
+      #expect(attributes[.ownerAccountID] as? Int == 1234)
+      #expect(attributes[.groupOwnerAccountID] as? Int == 5678)
+    }
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["tiny-llama.gguf"])
   }
 
