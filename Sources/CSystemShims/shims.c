@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <unistd.h>
+#include <sys/file.h>
 #include "CSystemShims.h"
 
 ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
@@ -10,3 +11,5 @@ ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t 
   *off_out = (int64_t)out;
   return n;
 }
+
+int spindle_flock(int fd, int operation) { return flock(fd, operation); }

@@ -31,7 +31,9 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     // zstd
     case compression
     // writing
-    case invalidArgument, noSpace, fileChanged
+    case invalidArgument, noSpace, fileChanged, readOnly
+    // in-place edits
+    case interruptedEdit, invalidJournal, nothingToRestore
   }
 
   public var kind: Kind
@@ -66,6 +68,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
       switch error.code {
       case 2: .notFound
       case 28, 122: .noSpace
+      case 13, 30: .readOnly
       default: .io
       }
     self.init(kind, path: error.path, "\(error.operation) failed: \(error.reason)")

@@ -8,9 +8,12 @@ import Glibc
 extension StampPlan {
   /// Writes the plan: a new file or folder, or the input replaced.
   ///
-  /// Files are written whole through Spindle's writers (temporary file in the destination's
-  /// folder, fsync, rename), tensor bytes copied untouched; in place, the input is replaced
-  /// only when complete and still the file that was planned. A folder output (Hugging Face) is
+  /// A GGUF or safetensors file edited in place goes through ``PatchEngine``: only the header
+  /// is written when it fits the room the file has (undo journal first), else the file is
+  /// rewritten beside itself with 16 KiB of room and renamed over the original. Other files
+  /// are written whole through Spindle's writers (temporary file in the destination's folder,
+  /// fsync, rename), tensor bytes copied untouched; in place, the input is replaced only when
+  /// complete and still the file that was planned. A folder output (Hugging Face) is
   /// built under a temporary name beside it and renamed into place; it holds the new
   /// config.json and copies of the folder's other top-level files (copies, not hard links, so
   /// a later in-place edit of one folder cannot change the other). On failure nothing is left
@@ -34,6 +37,20 @@ extension StampPlan {
         try verify(configPath: "\(destination)/config.json")
         return destination
       }
+    case .safetensors(let file, let metadata) where output == .inPlace:
+      _ = try PatchEngine.execute(HeaderPlan(safetensors: file, metadata: metadata, changes: []))
+      let written: SafetensorsFile
+      do { written = try SafetensorsFile(path: file.path) } catch { throw PatchError(error) }
+      try check(
+        try RoPESettings(safetensorsMetadata: written.metadata, path: file.path, force: true),
+        path: file.path)
+      return file.path
+    case .gguf(let file, let metadata) where output == .inPlace:
+      _ = try PatchEngine.execute(HeaderPlan(gguf: file, metadata: metadata, changes: []))
+      let written: GGUFFile
+      do { written = try GGUFFile(path: file.path) } catch { throw PatchError(error) }
+      try check(try RoPESettings(gguf: written, force: true), path: file.path)
+      return file.path
     case .safetensors(let file, let metadata):
       let destination = try destinationFile(output, input: file.file)
       var writer = SafetensorsWriter(

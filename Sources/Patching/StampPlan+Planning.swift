@@ -34,6 +34,7 @@ extension StampPlan {
         .unsupported, path: path,
         "a sharded index carries no scaling; stamp the model folder (its config.json) instead")
     }
+    do { try UndoJournal.requireNoJournal(for: path) } catch { throw PatchError(error) }
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
     if Zstd.isCompressed(file) {

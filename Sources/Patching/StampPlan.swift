@@ -20,7 +20,8 @@ public struct StampPlan: Sendable {
   public enum Output: Sendable, Equatable {
     /// A new file (safetensors, GGUF) or a new folder (Hugging Face).
     case path(String)
-    /// Replace the input: a temporary file in the same folder renamed over it, mode kept.
+    /// Replace the input: GGUF and safetensors headers in place when they fit (undo journal,
+    /// `spindle restore`), else a temporary file in the same folder renamed over it, mode kept.
     case inPlace
   }
 

@@ -134,6 +134,38 @@ public enum Syscalls {
     try fsync(fd, path: path)
   }
 
+  /// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `fd`; `false` when
+  /// another open file holds one. The lock goes with the descriptor's close.
+  public static func lockExclusively(_ fd: Int32, path: String) throws(SystemError) -> Bool {
+    while spindle_flock(fd, LOCK_EX | LOCK_NB) == -1 {
+      if errno == EINTR { continue }
+      if errno == EWOULDBLOCK { return false }
+      throw SystemError(operation: "flock", path: path, code: errno)
+    }
+    return true
+  }
+
+  /// The names in the folder at `path`, without `.` and `..`.
+  public static func directoryEntries(_ path: String) throws(SystemError) -> [String] {
+    guard let directory = opendir(path) else {
+      throw SystemError(operation: "opendir", path: path, code: errno)
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// Whether a process with id `pid` exists (`kill(pid, 0)` does not fail with `ESRCH`).
+  public static func processExists(_ pid: Int32) -> Bool {
+    Glibc.kill(pid, 0) == 0 || errno != ESRCH
+  }
+
   /// Free bytes available to unprivileged users on the file system holding `path`.
   public static func availableBytes(at path: String) throws(SystemError) -> Int {
     var info = emptyStatvfs()

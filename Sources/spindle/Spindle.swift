@@ -11,7 +11,9 @@ struct Spindle: ParsableCommand {
       1 when a file is malformed or a check fails, 64 for a usage error.
       """,
     version: SpindleVersion.current,
-    subcommands: [Inspect.self, Validate.self, Rewrite.self, Stamp.self, Rope.self])
+    subcommands: [
+      Inspect.self, Validate.self, Rewrite.self, Stamp.self, Rope.self, Meta.self, Restore.self,
+    ])
 }
 
 /// The version Spindle reports and records in files it writes.

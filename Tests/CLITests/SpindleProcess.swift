@@ -6,6 +6,8 @@ struct SpindleProcess {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether a signal ended the process (``status`` is then the signal number).
+    var signaled = false
   }
 
   static let executable: String = {
@@ -21,8 +23,11 @@ struct SpindleProcess {
   }()
 
   /// Runs `spindle arguments…` in the repository root and collects its output.
-  static func run(_ arguments: [String]) throws -> Output {
+  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
     let process = Process()
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
@@ -36,7 +41,8 @@ struct SpindleProcess {
     process.waitUntilExit()
     return Output(
       status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+      stderr: String(decoding: stderr, as: UTF8.self),
+      signaled: process.terminationReason == .uncaughtSignal)
   }
 
   static func run(_ arguments: String...) throws -> Output { try run(arguments) }

@@ -7,4 +7,6 @@
 /// copy_file_range(2) (glibc hides it behind _GNU_SOURCE, which Swift does not define).
 ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
                                 size_t len);
+/// flock(2) (Swift sees `flock` as the struct of the same name).
+int spindle_flock(int fd, int operation);
 #endif

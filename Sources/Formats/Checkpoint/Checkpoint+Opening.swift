@@ -18,6 +18,7 @@ extension Checkpoint {
       throw FormatError(.notFound, path: path, "no such file or folder")
     }
     if (status.st_mode & S_IFMT) == S_IFDIR { return try openFolder(path) }
+    try UndoJournal.requireNoJournal(for: path)
     if path.hasSuffix(".index.json") {
       return Checkpoint(sharded: try ShardedSafetensors(path: path, verify: false), path: path)
     }

@@ -29,19 +29,23 @@ public final class AtomicFileWriter {
   private nonisolated(unsafe) static var counter = 0
 
   /// Creates the temporary file next to `destination`, with `mode` (default: the mode of an
-  /// existing destination, else 0644 less the umask).
+  /// existing destination, else 0644 less the umask) and, when permitted, the existing
+  /// destination's owner and group.
   public init(destination: String, mode: UInt32? = nil) throws(FormatError) {
     self.destination = destination
     let (folder, name) = AtomicFileWriter.split(destination)
     AtomicFileWriter.counter += 1
     temporaryPath = "\(folder)/.\(name).spindle-\(getpid())-\(AtomicFileWriter.counter).tmp"
     var fileMode = mode
-    if fileMode == nil, let existing = try? Syscalls.pathStatus(destination) {
+    let existing = try? Syscalls.pathStatus(destination)
+    if fileMode == nil, let existing {
       fileMode = UInt32(existing.st_mode & 0o7777)
     }
     do {
       fd = try Syscalls.open(
         temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, mode: fileMode ?? 0o644)
+      // Keep the replaced file's owner where allowed (root); otherwise it stays ours.
+      if let existing { _ = fchown(fd, existing.st_uid, existing.st_gid) }
       if let fileMode { try Syscalls.fchmod(fd, mode: fileMode, path: temporaryPath) }
     } catch {
       throw FormatError(error)
@@ -180,7 +184,8 @@ public final class AtomicFileWriter {
     finished = true
   }
 
-  static func split(_ path: String) -> (folder: String, name: String) {
+  /// The folder holding `path` (`.` for a bare name) and the file's name.
+  public static func split(_ path: String) -> (folder: String, name: String) {
     guard let slash = path.lastIndex(of: "/") else { return (".", path) }
     let folder = String(path[..<slash])
     return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))

@@ -6,9 +6,9 @@ import Glibc
 
 /// Writing to stdout/stderr, and turning library errors into exit codes.
 enum Terminal {
-  static func printError(_ text: String) {
+  static func printError(_ text: String, newline: Bool = true) {
     var line = text
-    if !line.hasSuffix("\n") { line += "\n" }
+    if newline && !line.hasSuffix("\n") { line += "\n" }
     let bytes = Array(line.utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
   }

@@ -1,0 +1,17 @@
+/// CRC-32 (IEEE 802.3, the zlib polynomial), for checking undo journals.
+///
+/// Not a security checksum: it catches a torn or corrupted journal, not a forged one.
+public enum CRC32 {
+  private static let table: [UInt32] = (0..<256).map { index in
+    var value = UInt32(index)
+    for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+    return value
+  }
+
+  /// The checksum of `bytes`; `checksum([UInt8]("123456789".utf8)) == 0xCBF43926`.
+  public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    return crc ^ 0xFFFF_FFFF
+  }
+}
