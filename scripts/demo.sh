@@ -25,4 +25,8 @@ step "   the Hugging Face form: config.json changes only where it must" \
   "$BIN" stamp fixtures/hf/tiny-llama --yarn 4 --dry-run
 step "4. rewrite with 16 KiB of header room for later in-place patches" \
   "$BIN" rewrite "$WORK/tiny-llama-yarn4.gguf" -o "$WORK/tiny-llama-roomy.gguf" --reserve 16384
+step "   re-stamp in place: only the header bytes are written, with an undo journal" \
+  "$BIN" stamp "$WORK/tiny-llama-roomy.gguf" --yarn 8 --replace --in-place
+step "   ...and undo it: the file is byte-identical to before" "$BIN" restore "$WORK/tiny-llama-roomy.gguf"
+step "   ..." "$BIN" inspect "$WORK/tiny-llama-roomy.gguf" --metadata llama.rope.scaling.factor
 printf '\n(baking the YaRN tables and verify arrive with issues #4 and #5.)\n'
