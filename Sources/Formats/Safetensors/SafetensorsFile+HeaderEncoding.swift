@@ -1,9 +1,25 @@
+import Tensors
+
 extension SafetensorsFile {
   /// This file's header JSON (compact, no padding) with `metadata` as `__metadata__` (none
   /// when `nil`), tensors in file order with their data offsets unchanged.
   ///
   /// Because offsets are kept, the data section can follow any header length unchanged.
   public func headerJSON(metadata: [(key: String, value: String)]?) -> [UInt8] {
+    SafetensorsFile.encodeHeaderJSON(
+      metadata: metadata,
+      tensors: tensors.map { entry in
+        let start = entry.offset - dataStart
+        return (entry.name, entry.dtype, entry.shape, start..<(start + entry.byteCount))
+      })
+  }
+
+  /// Compact header JSON as the Rust crate's serde writes it: `__metadata__` first (when
+  /// given), then each tensor's `dtype`, `shape` and `data_offsets` in the order given.
+  static func encodeHeaderJSON(
+    metadata: [(key: String, value: String)]?,
+    tensors: [(name: String, dtype: DType, shape: [Int], range: Range<Int>)]
+  ) -> [UInt8] {
     var json: [UInt8] = [UInt8(ascii: "{")]
     var first = true
     func separator() {
@@ -22,16 +38,16 @@ extension SafetensorsFile {
       }
       json.append(UInt8(ascii: "}"))
     }
-    for entry in tensors {
+    for tensor in tensors {
       separator()
-      let start = entry.offset - dataStart
-      SafetensorsWriter.appendString(entry.name, to: &json)
+      SafetensorsWriter.appendString(tensor.name, to: &json)
       json.append(contentsOf: Array(":{\"dtype\":".utf8))
-      SafetensorsWriter.appendString(entry.dtype.safetensorsName ?? "", to: &json)
-      let shape = entry.shape.map(String.init).joined(separator: ",")
+      SafetensorsWriter.appendString(tensor.dtype.safetensorsName ?? "", to: &json)
+      let shape = tensor.shape.map(String.init).joined(separator: ",")
       json.append(
         contentsOf: Array(
-          ",\"shape\":[\(shape)],\"data_offsets\":[\(start),\(start + entry.byteCount)]}".utf8))
+          ",\"shape\":[\(shape)],\"data_offsets\":[\(tensor.range.lowerBound),\(tensor.range.upperBound)]}"
+            .utf8))
     }
     json.append(UInt8(ascii: "}"))
     return json

@@ -87,41 +87,17 @@ public struct SafetensorsWriter {
       if l != r { return l > r }
       return left.name.utf8.lexicographicallyPrecedes(right.name.utf8)
     }
-    var json: [UInt8] = [UInt8(ascii: "{")]
-    var first = true
-    func separator() {
-      if !first { json.append(UInt8(ascii: ",")) }
-      first = false
-    }
-    if let metadata {
-      separator()
-      SafetensorsWriter.appendString(SafetensorsFile.metadataKey, to: &json)
-      json.append(contentsOf: Array(":{".utf8))
-      for (index, member) in metadata.enumerated() {
-        if index > 0 { json.append(UInt8(ascii: ",")) }
-        SafetensorsWriter.appendString(member.key, to: &json)
-        json.append(UInt8(ascii: ":"))
-        SafetensorsWriter.appendString(member.value, to: &json)
-      }
-      json.append(UInt8(ascii: "}"))
-    }
     var relativeOffset = 0
     var ranges: [Range<Int>] = []
     ranges.reserveCapacity(ordered.count)
     for tensor in ordered {
-      separator()
       let end = relativeOffset + tensor.data.byteCount
-      SafetensorsWriter.appendString(tensor.name, to: &json)
-      json.append(contentsOf: Array(":{\"dtype\":".utf8))
-      SafetensorsWriter.appendString(tensor.dtype.safetensorsName ?? "", to: &json)
-      let shape = tensor.shape.map(String.init).joined(separator: ",")
-      json.append(
-        contentsOf: Array(",\"shape\":[\(shape)],\"data_offsets\":[\(relativeOffset),\(end)]}".utf8)
-      )
       ranges.append(relativeOffset..<end)
       relativeOffset = end
     }
-    json.append(UInt8(ascii: "}"))
+    let json = SafetensorsFile.encodeHeaderJSON(
+      metadata: metadata,
+      tensors: zip(ordered, ranges).map { ($0.name, $0.dtype, $0.shape, $1) })
 
     let (reserved, reserveOverflow) = json.count.addingReportingOverflow(max(0, reserve))
     guard !reserveOverflow, reserved <= SafetensorsFile.maximumHeaderLength else {
@@ -137,11 +113,7 @@ public struct SafetensorsWriter {
         "header would be \(headerLength) bytes, over the \(SafetensorsFile.maximumHeaderLength)-byte limit"
       )
     }
-    var prefix: [UInt8] = []
-    prefix.reserveCapacity(8 + headerLength)
-    withUnsafeBytes(of: UInt64(headerLength).littleEndian) { prefix.append(contentsOf: $0) }
-    prefix.append(contentsOf: json)
-    prefix.append(contentsOf: repeatElement(UInt8(ascii: " "), count: headerLength - json.count))
+    let prefix = SafetensorsFile.prefix(json: json, headerLength: headerLength)
     let dataStart = 8 + headerLength
     let entries = zip(ordered, ranges).map { tensor, range in
       TensorEntry(
