@@ -1,7 +1,7 @@
-import Foundation
 import Formats
-import Testing
+import Foundation
 import Tensors
+import Testing
 
 @Suite("AtomicFileWriter")
 struct AtomicFileWriterTests {
@@ -71,6 +71,23 @@ struct AtomicFileWriterTests {
     expected.append(0xBB)
     expected += bytes[0..<3]
     #expect(copied == expected)
+  }
+
+  /// A source replaced under its path after mapping still copies the mapped (old) bytes.
+  @Test func copiesTheMappedFileEvenIfItsPathNowNamesAnother() throws {
+    let folder = try TestFiles.scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let source = "\(folder)/source"
+    let original = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+    try TestFiles.write(original, to: source)
+    let mapped = try MappedFile(path: source)
+    try TestFiles.write([UInt8](repeating: 0xEE, count: 100_000), to: "\(folder)/other")
+    #expect(rename("\(folder)/other", source) == 0)
+    let writer = try AtomicFileWriter(destination: "\(folder)/copy")
+    try writer.copy(from: mapped, range: 0..<100_000)
+    try writer.commit()
+    #expect(writer.bytesCopiedInKernel == 0)
+    #expect(try TestFiles.read("\(folder)/copy") == original)
   }
 
   @Test func refusesEarlyWhenSpaceIsShort() throws {

@@ -11,8 +11,6 @@ extension Checkpoint {
     public var byteCount: Int
     /// Header room left for in-place edits (safetensors padding; GGUF reserved key + padding).
     public var headerRoom: Int
-    /// Tensor bytes that were copied inside the kernel.
-    public var bytesCopiedInKernel: Int
   }
 
   /// Writes this checkpoint again through Spindle's writer, in the same format, with
@@ -37,7 +35,7 @@ extension Checkpoint {
       try Zstd.compress(mapped, into: output)
       try output.commit()
       return RewriteResult(
-        path: destination, byteCount: output.position, headerRoom: 0, bytesCopiedInKernel: 0)
+        path: destination, byteCount: output.position, headerRoom: 0)
     }
     switch source {
     case .gguf(let shards):
@@ -51,8 +49,7 @@ extension Checkpoint {
       let layout = try writer.write(to: destination)
       let written = try SafetensorsFile(path: destination)
       return RewriteResult(
-        path: destination, byteCount: layout.fileSize, headerRoom: written.headerPadding,
-        bytesCopiedInKernel: 0)
+        path: destination, byteCount: layout.fileSize, headerRoom: written.headerPadding)
     case .sharded, .huggingFace:
       throw FormatError(
         .invalidArgument, path: path,
@@ -83,6 +80,6 @@ extension Checkpoint {
     let written = try GGUFFile(path: destination)
     return RewriteResult(
       path: destination, byteCount: written.file.count,
-      headerRoom: written.reservedBytes + written.paddingBeforeData, bytesCopiedInKernel: 0)
+      headerRoom: written.reservedBytes + written.paddingBeforeData)
   }
 }

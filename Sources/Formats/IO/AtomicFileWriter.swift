@@ -24,6 +24,7 @@ public final class AtomicFileWriter {
   private var buffer: [UInt8] = []
   private var bufferStart = 0
   private var finished = false
+  private var source: (identity: FileIdentity, fd: Int32)?
   private let bufferCapacity = 1 << 20
 
   private nonisolated(unsafe) static var counter = 0
@@ -111,8 +112,7 @@ public final class AtomicFileWriter {
     guard !range.isEmpty else { return }
     try flush()
     var copied = 0
-    if let input = try? Syscalls.open(mapped.path, flags: O_RDONLY) {
-      defer { _ = Glibc.close(input) }
+    if let input = kernelCopySource(for: mapped) {
       while copied < range.count {
         let chunk = min(range.count - copied, 1 << 30)
         guard
@@ -140,6 +140,28 @@ public final class AtomicFileWriter {
     }
   }
 
+  /// A descriptor for `mapped`'s file, opened once per source and reused, or `nil` when the
+  /// path no longer names the mapped file (replaced underneath: then bytes come from the
+  /// mapping, which still holds the original).
+  private func kernelCopySource(for mapped: MappedFile) -> Int32? {
+    if let source, source.identity == mapped.identity { return source.fd }
+    closeSource()
+    guard let fd = try? Syscalls.open(mapped.path, flags: O_RDONLY) else { return nil }
+    guard let info = try? Syscalls.fileStatus(fd, path: mapped.path),
+      FileIdentity(info) == mapped.identity
+    else {
+      _ = Glibc.close(fd)
+      return nil
+    }
+    source = (mapped.identity, fd)
+    return fd
+  }
+
+  private func closeSource() {
+    if let source { _ = Glibc.close(source.fd) }
+    source = nil
+  }
+
   /// Writes buffered bytes to the file.
   public func flush() throws(FormatError) {
     guard !buffer.isEmpty else { return }
@@ -156,6 +178,7 @@ public final class AtomicFileWriter {
   /// Flushes, fsyncs, renames over the destination and fsyncs the folder.
   public func commit() throws(FormatError) {
     precondition(!finished, "AtomicFileWriter used after commit or abort")
+    closeSource()
     do {
       try flush()
       try Syscalls.fsync(fd, path: temporaryPath)
@@ -178,6 +201,7 @@ public final class AtomicFileWriter {
 
   /// Closes and removes the temporary file; the destination is untouched.
   public func abort() {
+    closeSource()
     if fd >= 0 { _ = Glibc.close(fd) }
     fd = -1
     if !finished { _ = Glibc.unlink(temporaryPath) }
