@@ -33,6 +33,7 @@ extension RoPEReportDocument {
       } ?? .null
     root["classes"] = .object(
       JSONObject(classCounts.map { ($0.dimensionClass.rawValue, .integer($0.count)) }))
+    root["tables"] = tables.map { .string($0) } ?? .null
     root["warnings"] = .array(warnings.map { .string($0) })
     root["pairs"] = .array(
       report.dimensions.map { pair in

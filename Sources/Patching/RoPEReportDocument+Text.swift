@@ -32,6 +32,7 @@ extension RoPEReportDocument {
             + " \(NumberText.compact(Double(ggml.high))))"
         ))
     }
+    if let tables { fields.append(("tables", tables)) }
     fields.append(
       (
         "classes",

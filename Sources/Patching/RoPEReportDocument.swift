@@ -29,6 +29,8 @@ public struct RoPEReportDocument: Sendable {
   public var llamaCppAttentionFactor: Double
   /// Notes a person should see (assumed defaults, what-if resolution), for stderr.
   public var warnings: [String]
+  /// One line on the RoPE tables the file carries (``BakedRoPECheck/summary``), if any.
+  public var tables: String?
 
   /// Builds the document for the source's own settings, or for `preview` (from
   /// ``RoPESettings/previewing(_:path:contextKey:)``) when given.

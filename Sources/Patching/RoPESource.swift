@@ -39,6 +39,9 @@ public struct RoPESource: Sendable {
   /// GGUF `rope.scaling.attn_factor`: the multiplier llama.cpp applies on top of its own YaRN
   /// magnitude (1 when absent and for every other format).
   public var ggmlAttentionMultiplier: Double = 1
+  /// The record of tables Spindle baked into the file (GGUF metadata, safetensors
+  /// `__metadata__`); ``settings`` then declare the scaling the tables encode.
+  public var baked: BakedRoPE?
 
   /// Reads the settings at `path`.
   ///
@@ -68,6 +71,14 @@ public struct RoPESource: Sendable {
       format = config.format
       name = config.name
       settings = try RoPESettings(huggingFace: parsed.json, path: config.path)
+      if config.format == .huggingFace,
+        let weights = try? StampPlan.folderWeights(
+          Self.folder(of: config.path), request: StampRequest(method: .yarn, factor: 1)),
+        let found = try StampPlan.previousRecord(in: weights)
+      {
+        baked = found.record
+        settings = try StampPlan.applying(found.record, to: settings, path: found.file.path)
+      }
       return
     }
     let checkpoint: Checkpoint
@@ -78,6 +89,8 @@ public struct RoPESource: Sendable {
         throw PatchError(.format, path: path, "a GGUF set without shards")
       }
       settings = try RoPESettings(gguf: first, force: false)
+      baked = try StampPlan.bakedRecord(gguf: first)
+      if let baked { settings = try StampPlan.applying(baked, to: settings, path: first.path) }
       format = .gguf
       settingsPath = first.path
       if case .string(let text)? = first.metadata("general.name"), !text.isEmpty {
@@ -87,14 +100,17 @@ public struct RoPESource: Sendable {
       }
       if let architecture = try? RoPESettings.ggufArchitecture(first.metadata, path: path) {
         contextKey = architecture + ".context_length"
-        if case .float32(let multiplier) = first.metadata(
-          architecture + ".rope.scaling.attn_factor")
+        if baked == nil,
+          case .float32(let multiplier) = first.metadata(
+            architecture + ".rope.scaling.attn_factor")
         {
           ggmlAttentionMultiplier = Double("\(multiplier)") ?? Double(multiplier)
         }
       }
     case .safetensors(let file):
       settings = try RoPESettings(safetensorsMetadata: file.metadata, path: path)
+      baked = try StampPlan.bakedRecord(safetensors: file)
+      if let baked { settings = try StampPlan.applying(baked, to: settings, path: path) }
       format = .safetensors
       contextKey = "__metadata__ " + RoPESettings.safetensorsContextKey
       settingsPath = path

@@ -24,6 +24,25 @@ extension StampPlan {
   @discardableResult
   public func execute(_ output: Output) throws(PatchError) -> String {
     switch target {
+    case .huggingFace(let folder, let configText)
+    where !shardChanges.isEmpty || indexReplacement != nil:
+      switch output {
+      case .inPlace:
+        try Self.requireUnchanged("\(folder)/config.json", bytes: configText.original)
+        let temporary = Self.temporarySibling(of: folder)
+        try writeFolder(from: folder, to: temporary, config: configText.edited)
+        do { try Syscalls.exchange(temporary, folder) } catch {
+          Self.removeFolder(temporary)
+          throw PatchError(FormatError(error))
+        }
+        Self.removeFolder(temporary)
+        try verify(configPath: "\(folder)/config.json")
+        return folder
+      case .path(let destination):
+        try writeFolder(from: folder, to: destination, config: configText.edited)
+        try verify(configPath: "\(destination)/config.json")
+        return destination
+      }
     case .huggingFace(let folder, let configText):
       switch output {
       case .inPlace:
@@ -45,11 +64,11 @@ extension StampPlan {
         try RoPESettings(safetensorsMetadata: written.metadata, path: file.path, force: true),
         path: file.path)
       return file.path
-    case .gguf(let file, let metadata) where output == .inPlace:
+    case .gguf(let file, let metadata) where output == .inPlace && tensorChanges.isEmpty:
       _ = try PatchEngine.execute(HeaderPlan(gguf: file, metadata: metadata, changes: []))
       let written: GGUFFile
       do { written = try GGUFFile(path: file.path) } catch { throw PatchError(error) }
-      try check(try RoPESettings(gguf: written, force: true), path: file.path)
+      try check(try Self.declared(gguf: written), path: file.path)
       return file.path
     case .safetensors(let file, let metadata):
       let destination = try destinationFile(output, input: file.file)
@@ -71,18 +90,28 @@ extension StampPlan {
       do {
         var writer = try GGUFWriter(
           path: destination, alignment: file.alignment, endianness: file.endianness)
-        writer.reservedBytes = file.reservedBytes
+        writer.reservedBytes =
+          tensorChanges.isEmpty ? file.reservedBytes : max(file.reservedBytes, 16_384)
         for (key, value) in metadata { try writer.add(key, value) }
-        for entry in file.tensors {
+        for tensor in try Self.tensors(
+          file.tensors, in: file.file, applying: tensorChanges, endianness: file.endianness,
+          path: file.path)
+        {
           try writer.addTensor(
-            entry.name, dtype: entry.dtype, shape: entry.shape,
-            data: .file(file.file, range: entry.byteRange))
+            tensor.name, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data)
         }
         try writer.write()
-      } catch { throw PatchError(error) }
+      } catch let error as PatchError {
+        throw error
+      } catch let error as FormatError {
+        throw PatchError(error)
+      } catch {
+        throw PatchError(.format, path: destination, "\(error)")
+      }
+      if output == .inPlace { _ = unlink(UndoJournal.undoPath(for: destination)) }
       let written: GGUFFile
       do { written = try GGUFFile(path: destination) } catch { throw PatchError(error) }
-      try check(try RoPESettings(gguf: written, force: true), path: destination)
+      try check(try Self.declared(gguf: written), path: destination)
       return destination
     }
   }
@@ -120,6 +149,13 @@ extension StampPlan {
     } catch { throw PatchError(error) }
     try check(
       try RoPESettings(huggingFace: config, path: configPath, force: true), path: configPath)
+  }
+
+  /// The settings a written GGUF declares, baked tables included.
+  static func declared(gguf file: GGUFFile) throws(PatchError) -> RoPESettings {
+    let settings = try RoPESettings(gguf: file, force: true)
+    guard let record = try bakedRecord(gguf: file) else { return settings }
+    return try applying(record, to: settings, path: file.path)
   }
 
   private func check(_ written: RoPESettings, path: String) throws(PatchError) {
@@ -162,7 +198,7 @@ extension StampPlan {
     let slash = trimmed.lastIndex(of: "/")
     let parent = slash.map { String(trimmed[..<$0]) } ?? "."
     let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
-    let temporary = "\(parent.isEmpty ? "/" : parent)/.\(name).spindle-\(getpid()).tmp"
+    let temporary = Self.temporarySibling(of: trimmed, parent: parent, name: name)
     guard mkdir(temporary, 0o755) == 0 else {
       throw PatchError(FormatError(SystemError(operation: "mkdir", path: temporary, code: errno)))
     }
@@ -172,6 +208,14 @@ extension StampPlan {
         let target = "\(temporary)/\(entry.name)"
         if entry.name == "config.json" {
           try Self.writeFile(target, bytes: config, mode: entry.mode)
+          continue
+        }
+        if entry.name == SafetensorsIndex.fileName, let indexReplacement {
+          try Self.writeFile(target, bytes: indexReplacement, mode: entry.mode)
+          continue
+        }
+        if let change = shardChanges.first(where: { $0.file.path == source }) {
+          try Self.writeShard(change, to: target, mode: entry.mode)
           continue
         }
         do {
@@ -237,5 +281,80 @@ extension StampPlan {
       closedir(directory)
     }
     _ = rmdir(path)
+  }
+
+  /// A hidden name beside `path` for a folder under construction.
+  static func temporarySibling(of path: String, parent: String? = nil, name: String? = nil)
+    -> String
+  {
+    let split = AtomicFileWriter.split(path)
+    let folder = parent ?? split.folder
+    return "\(folder.isEmpty ? "/" : folder)/.\(name ?? split.name).spindle-\(getpid()).tmp"
+  }
+
+  /// Writes one changed safetensors file of a folder.
+  static func writeShard(_ change: ShardChange, to target: String, mode: UInt32) throws(PatchError)
+  {
+    let file = change.file
+    var writer = SafetensorsWriter(
+      metadata: change.metadata, reserve: file.headerPadding >= 8 ? file.headerPadding : 0)
+    for tensor in try tensors(
+      file.tensors, in: file.file, applying: change.tensorChanges, endianness: .little,
+      path: file.path)
+    {
+      writer.add(tensor.name, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data)
+    }
+    do {
+      _ = try writer.write(to: target)
+      if let fd = try? Syscalls.open(target, flags: O_RDONLY) {
+        defer { _ = close(fd) }
+        try Syscalls.fchmod(fd, mode: mode, path: target)
+      }
+    } catch let error as FormatError {
+      throw PatchError(error)
+    } catch let error as SystemError {
+      throw PatchError(FormatError(error))
+    } catch {
+      throw PatchError(.format, path: target, "\(error)")
+    }
+  }
+
+  /// The tensors to write: `entries` in order with `changes` applied (scaled, replaced or
+  /// removed), then the added ones.
+  static func tensors(
+    _ entries: [TensorEntry], in file: MappedFile, applying changes: [TensorChange],
+    endianness: Endianness, path: String
+  ) throws(PatchError) -> [(name: String, dtype: DType, shape: [Int], data: TensorData)] {
+    var byName: [String: TensorChange] = [:]
+    for change in changes { byName[change.name] = change }
+    var result: [(name: String, dtype: DType, shape: [Int], data: TensorData)] = []
+    for entry in entries {
+      guard let change = byName.removeValue(forKey: entry.name) else {
+        result.append((entry.name, entry.dtype, entry.shape, .file(file, range: entry.byteRange)))
+        continue
+      }
+      switch change.action {
+      case .remove:
+        continue
+      case .replace(let bytes), .add(let bytes):
+        result.append((entry.name, change.dtype, change.shape, .bytes(bytes)))
+      case .scale(let factor):
+        result.append(
+          (
+            entry.name, entry.dtype, entry.shape,
+            try AttentionFolding.scaled(
+              entry, in: file, by: factor, endianness: endianness, path: path)
+          ))
+      }
+    }
+    for change in changes where byName[change.name] != nil {
+      guard case .add(let bytes) = change.action else {
+        throw PatchError(
+          .format, path: path, key: change.name,
+          "internal check failed: the plan changes '\(change.name)', which the file lacks")
+      }
+      result.append((change.name, change.dtype, change.shape, .bytes(bytes)))
+    }
+    return result
   }
 }

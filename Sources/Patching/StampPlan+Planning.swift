@@ -68,13 +68,32 @@ extension StampPlan {
       let parsed = try JSONValue.parse(String(decoding: text, as: UTF8.self), path: configPath)
       config = parsed.object ?? JSONObject()
     } catch { throw PatchError(error) }
-    let before = try RoPESettings(huggingFace: config, path: configPath, force: request.force)
+    var before = try RoPESettings(huggingFace: config, path: configPath, force: request.force)
+    let weights = try Self.folderWeights(trimmed, request: request)
+    let previous = try weights.flatMap { files throws(PatchError) in
+      try Self.previousRecord(in: files)
+    }
+    if let previous { before = try Self.applying(previous.record, to: before, path: configPath) }
     var (after, warnings) = try Self.resolve(
       before, request: request, path: configPath,
       contextKey: "max_position_embeddings")
     after.otherLayerTypes = before.otherLayerTypes
+    var configSettings = after
+    var record: BakedRoPE?
+    var tableBytes: [UInt8] = []
+    if request.tables {
+      let attention: BakedRoPE.AttentionPlacement = request.bakeAttention ? .weights : .metadata
+      (record, tableBytes) = try Self.bakedTable(
+        after, form: .inverseFrequencies, tableName: Self.huggingFaceTableName,
+        attention: attention, endianness: .little, path: configPath)
+      if attention == .weights, case .yarn(let factor, var parameters) = after.scaling {
+        // transformers applies attention_factor itself; the weights carry it now.
+        parameters.attentionFactor = 1
+        configSettings.scaling = .yarn(factor: factor, parameters)
+      }
+    }
     var changes: [KeyChange] = []
-    for (key, value) in after.huggingFaceMembers(for: config) {
+    for (key, value) in configSettings.huggingFaceMembers(for: config) {
       let old = config[key]
       if let old, Self.sameJSON(old, value) { continue }
       patch.set(key, value)
@@ -103,11 +122,26 @@ extension StampPlan {
     self.init(
       path: folder, target: .huggingFace(folder: trimmed, configText: patch), before: before,
       after: after, changes: changes, warnings: before.warnings + warnings)
+    if let weights, record != nil || previous != nil {
+      try planFolderTables(
+        weights, previous: previous, record: record, tableBytes: tableBytes, path: configPath)
+    }
   }
 
   private init(safetensors file: SafetensorsFile, path: String, request: StampRequest)
     throws(PatchError)
   {
+    if request.tables {
+      throw PatchError(
+        .unsupported, path: path, key: "--tables",
+        "a safetensors file alone does not say its head size or rope_theta; bake the tables"
+          + " through its Hugging Face folder (the folder with config.json)")
+    }
+    if try Self.bakedRecord(safetensors: file) != nil {
+      throw PatchError(
+        .unsupported, path: path, key: BakedRoPE.metadataKey,
+        "the file carries baked RoPE tables; stamp its Hugging Face folder instead")
+    }
     let before = try RoPESettings(
       safetensorsMetadata: file.metadata, path: path, force: request.force)
     let (after, warnings) = try Self.resolve(
@@ -139,49 +173,112 @@ extension StampPlan {
         "this is shard of a \(count)-file GGUF split set; merge it first (spindle rewrite) and"
           + " stamp the merged file")
     }
-    let before = try RoPESettings(gguf: file, force: request.force)
+    var before = try RoPESettings(gguf: file, force: request.force)
     let lookup = { (key: String) in file.metadata(key) }
     let architecture = try RoPESettings.ggufArchitecture(lookup, path: path)
-    if file.tensors.contains(where: { $0.name == "rope_freqs.weight" }) {
+    let previous = try Self.bakedRecord(gguf: file)
+    let table = file.tensors.first { $0.name == Self.ggufTableName }
+    if let previous {
+      before = try Self.applying(previous, to: before, path: path)
+    } else if table != nil {
       throw PatchError(
-        .unsupported, path: path, key: "rope_freqs.weight",
-        "the file has a rope_freqs.weight tensor (llama3-style frequency factors); stamping a"
-          + " scaling on top would scale twice, and replacing tables arrives with --tables")
+        .unsupported, path: path, key: Self.ggufTableName,
+        "the file has a rope_freqs.weight tensor Spindle did not write (llama3-style frequency"
+          + " factors); stamping a scaling on top would scale twice")
     }
     var (after, warnings) = try Self.resolve(
       before, request: request, path: path, contextKey: "\(architecture).context_length")
     after.base = before.base
-    let mapping = after.ggufMapping(architecture: architecture, existing: lookup)
+    var record: BakedRoPE?
+    var tableBytes: [UInt8] = []
+    var keySettings = after
+    if request.tables {
+      guard Self.ggufArchitecturesReadingRopeFreqs.contains(architecture) else {
+        throw PatchError(
+          .unsupported, path: path, key: "general.architecture",
+          "llama.cpp's \(architecture) graph does not read rope_freqs.weight (it would refuse the"
+            + " file: wrong number of tensors); stamp keys only (omit --tables)")
+      }
+      let attention: BakedRoPE.AttentionPlacement = request.bakeAttention ? .weights : .metadata
+      (record, tableBytes) = try Self.bakedTable(
+        after, form: .frequencyFactors, tableName: Self.ggufTableName, attention: attention,
+        endianness: file.endianness, path: path)
+      keySettings.scaling = .none
+    }
+    var mapping = keySettings.ggufMapping(architecture: architecture, existing: lookup)
     if !mapping.unexpressed.isEmpty {
       throw PatchError(
         .unsupported, path: path,
         "GGUF cannot express this scaling: " + mapping.unexpressed.joined(separator: "; "))
     }
+    let p = architecture + "."
+    if let record {
+      // No runtime scaling: type none (llama.cpp then neither blends nor rescales), the
+      // attention factor as the multiplier llama.cpp applies to cos/sin, the record.
+      mapping.edits.removeAll {
+        $0.key == p + "rope.scaling.attn_factor" || $0.key == p + "rope.scaling.type"
+      }
+      mapping.edits.append(.set(p + "rope.scaling.type", .string("none")))
+      if record.attention == .metadata && record.attentionFactor != 1 {
+        mapping.edits.append(
+          .set(p + "rope.scaling.attn_factor", .float32(Float(record.attentionFactor))))
+      } else if file.metadata(p + "rope.scaling.attn_factor") != nil {
+        mapping.edits.append(.delete(p + "rope.scaling.attn_factor"))
+      }
+      mapping.edits.append(.set(BakedRoPE.metadataKey, .string(record.json)))
+    } else if previous != nil {
+      mapping.edits.append(.delete(BakedRoPE.metadataKey))
+    }
     warnings += mapping.warnings
+    if file.endianness == .big && Self.weightFactor(from: previous, to: record) != 1 {
+      throw PatchError(
+        .unsupported, path: path, key: "--bake-attention",
+        "folding the attention factor into a big-endian GGUF is not supported")
+    }
     var changes: [KeyChange] = []
     var edits: [GGUFKeyEdit] = []
     for edit in mapping.edits {
-      let previous = file.metadata(edit.key)
+      let previousValue = file.metadata(edit.key)
       switch edit {
       case .set(let key, let value):
-        if previous == value { continue }
+        if previousValue == value { continue }
         changes.append(
-          KeyChange(key: key, before: previous.map(Self.rendered), after: Self.rendered(value)))
+          KeyChange(
+            key: key, before: previousValue.map(Self.rendered), after: Self.rendered(value)))
       case .delete(let key):
-        changes.append(KeyChange(key: key, before: previous.map(Self.rendered), after: nil))
+        changes.append(KeyChange(key: key, before: previousValue.map(Self.rendered), after: nil))
       }
       edits.append(edit)
     }
+    var tensorChanges: [TensorChange] = []
+    if let record {
+      let values = Array(tableBytes)
+      let old = table.map { file.file.bytes(in: $0.byteRange) }
+      if old != values || table?.dtype != .f32 || table?.shape != [record.pairCount] {
+        tensorChanges.append(
+          TensorChange(
+            name: Self.ggufTableName, action: table == nil ? .add(values) : .replace(values),
+            dtype: .f32, shape: [record.pairCount]))
+      }
+    } else if let table {
+      tensorChanges.append(
+        TensorChange(name: table.name, action: .remove, dtype: table.dtype, shape: table.shape))
+    }
+    tensorChanges += try Self.foldingChanges(
+      Self.weightFactor(from: previous, to: record), tensors: file.tensors, path: path)
     let metadata = edits.applied(
       to: file.metadata.filter { $0.key != GGUFFile.reservedKey }.map { ($0.key, $0.value) },
       groupingPrefix: architecture + ".")
     var index: [String: GGUFValue] = [:]
     for (key, value) in metadata { index[key] = value }
-    let reread = try RoPESettings(ggufMetadata: index, path: path, force: request.force)
+    var reread = try RoPESettings(ggufMetadata: index, path: path, force: request.force)
+    if let record { reread = try Self.applying(record, to: reread, path: path) }
     try Self.checkReadBack(reread, after, path: path)
     self.init(
       path: path, target: .gguf(file, metadata: metadata), before: before, after: after,
       changes: changes, warnings: before.warnings + warnings)
+    self.tensorChanges = tensorChanges
+    self.baked = record
   }
 
   /// The settings to write, and warnings, from what the model says and what was asked.

@@ -43,7 +43,31 @@ public struct StampPlan: Sendable {
   public let changes: [KeyChange]
   /// Everything a person should know before trusting the output (stderr in the CLI).
   public let warnings: [String]
+  /// Tensors added, replaced, removed or rescaled (`--tables`, `--bake-attention`), for the
+  /// GGUF or safetensors file; a Hugging Face folder lists them per file in ``shardChanges``.
+  public internal(set) var tensorChanges: [TensorChange] = []
+  /// The provenance record of the tables the output carries (`nil`: no tables).
+  public internal(set) var baked: BakedRoPE?
+  /// A Hugging Face folder's safetensors files that change: new `__metadata__` and tensors.
+  public internal(set) var shardChanges: [ShardChange] = []
+  /// A sharded folder's new `model.safetensors.index.json`, when its `weight_map` changes.
+  public internal(set) var indexReplacement: [UInt8]?
+
+  /// One safetensors file of a Hugging Face folder, as the plan rewrites it.
+  public struct ShardChange: Sendable {
+    public var file: SafetensorsFile
+    /// The new `__metadata__`.
+    public var metadata: [(key: String, value: String)]?
+    public var tensorChanges: [TensorChange]
+  }
 
   /// Whether the input already declares exactly this scaling.
-  public var isEmpty: Bool { changes.isEmpty }
+  public var isEmpty: Bool {
+    changes.isEmpty && tensorChanges.isEmpty && shardChanges.allSatisfy(\.tensorChanges.isEmpty)
+  }
+
+  /// Every tensor change, across files.
+  public var allTensorChanges: [TensorChange] {
+    tensorChanges + shardChanges.flatMap(\.tensorChanges)
+  }
 }

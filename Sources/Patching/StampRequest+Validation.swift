@@ -8,6 +8,11 @@ extension StampRequest {
     func invalid(_ option: String, _ message: String) -> PatchError {
       PatchError(.invalidValue, path: path, key: option, message)
     }
+    if bakeAttention && !tables {
+      throw PatchError(
+        .invalidArgument, path: path, key: "--bake-attention",
+        "--bake-attention folds the attention factor that goes with baked tables; add --tables")
+    }
     guard factor.isFinite, factor >= 1 else {
       throw invalid(
         "--factor",

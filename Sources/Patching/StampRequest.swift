@@ -34,6 +34,10 @@ public struct StampRequest: Hashable, Sendable {
   public var replace: Bool
   /// Turn validation errors into warnings.
   public var force: Bool
+  /// Bake the scaling into the checkpoint as tensors (``BakedRoPE``) instead of keys only.
+  public var tables: Bool = false
+  /// With ``tables``: fold the attention factor into the Q/K weights (portable mode).
+  public var bakeAttention: Bool = false
 
   public init(
     method: Method, factor: Double, originalContextLength: Int? = nil,
@@ -51,5 +55,50 @@ public struct StampRequest: Hashable, Sendable {
     self.dynamic = dynamic
     self.replace = replace
     self.force = force
+  }
+}
+
+extension StampRequest {
+  /// The request that stamps again exactly the scaling `settings` declare: what
+  /// `spindle tables` bakes.
+  ///
+  /// - Throws: ``PatchError/Kind/missingKey`` when the model declares no scaling;
+  ///   ``PatchError/Kind/unsupported`` for a scaling `stamp` cannot write (DeepSeek `mscale`,
+  ///   llama3 with other frequency factors than 1 and 4, LongRoPE, NTK-aware).
+  public init(restamping settings: RoPESettings, path: String) throws(PatchError) {
+    func unsupported(_ what: String) -> PatchError {
+      PatchError(.unsupported, path: path, "\(what) cannot be baked by Spindle yet")
+    }
+    switch settings.scaling {
+    case .none:
+      throw PatchError(
+        .missingKey, path: path,
+        "the model declares no RoPE scaling to bake; stamp one with `spindle stamp --yarn"
+          + " FACTOR --tables`")
+    case .yarn(let factor, let parameters):
+      guard parameters.mscale == nil, parameters.mscaleAllDim == nil, parameters.truncate,
+        parameters.extrapolationFactor == 1
+      else { throw unsupported("YaRN with mscale, truncate false or an extrapolation factor") }
+      self.init(
+        method: .yarn, factor: factor, betaFast: parameters.betaFast,
+        betaSlow: parameters.betaSlow, attentionFactor: parameters.attentionFactor)
+    case .linear(let factor):
+      self.init(method: .linear, factor: factor)
+    case .llama3(let factor, let low, let high):
+      guard low == 1, high == 4 else {
+        throw unsupported("llama3 scaling with low/high frequency factors other than 1 and 4")
+      }
+      self.init(method: .llama3, factor: factor)
+    case .dynamicYaRN, .dynamicNTK:
+      throw PatchError(
+        .unsupported, path: path,
+        "\(settings.scaling.ropeType) recomputes its frequencies from the sequence length; a"
+          + " baked table is static")
+    case .ntkAware, .longRoPE:
+      throw unsupported(settings.scaling.ropeType)
+    }
+    originalContextLength = settings.originalContextLength
+    contextLength = settings.contextLength
+    tables = true
   }
 }

@@ -120,6 +120,12 @@ public enum Syscalls {
     _ = try retryingOnInterrupt("rename", path: to) { Glibc.rename(from, to) }
   }
 
+  /// `renameat2(2)` with `RENAME_EXCHANGE`: `a` and `b` trade places in one atomic step (both
+  /// must exist; folders included), so a reader sees the old tree or the new one, never none.
+  public static func exchange(_ a: String, _ b: String) throws(SystemError) {
+    _ = try retryingOnInterrupt("renameat2", path: b) { spindle_rename_exchange(a, b) }
+  }
+
   /// `unlink(2)`; a missing file is not an error.
   public static func unlink(_ path: String) throws(SystemError) {
     if Glibc.unlink(path) == -1 && errno != ENOENT {

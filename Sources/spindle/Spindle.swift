@@ -1,4 +1,5 @@
 import ArgumentParser
+import Patching
 
 @main
 struct Spindle: ParsableCommand {
@@ -12,11 +13,7 @@ struct Spindle: ParsableCommand {
       """,
     version: SpindleVersion.current,
     subcommands: [
-      Inspect.self, Validate.self, Rewrite.self, Stamp.self, Rope.self, Meta.self, Restore.self,
+      Inspect.self, Validate.self, Rewrite.self, Stamp.self, Tables.self, Rope.self, Meta.self,
+      Restore.self,
     ])
-}
-
-/// The version Spindle reports and records in files it writes.
-enum SpindleVersion {
-  static let current = "0.1.0"
 }

@@ -9,4 +9,6 @@ ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t 
                                 size_t len);
 /// flock(2) (Swift sees `flock` as the struct of the same name).
 int spindle_flock(int fd, int operation);
+/// renameat2(2) with RENAME_EXCHANGE: swaps two paths atomically.
+int spindle_rename_exchange(const char *a, const char *b);
 #endif

@@ -13,7 +13,9 @@ extension Spindle {
         often it fits in the original context (L/λ), the ramp (0 kept … 1 interpolated), the
         class, θ_i, the scaled inverse frequency and θ_i/inv_freq. The scaling options preview
         a scaling as `stamp` would write it, without writing anything. --csv prints exact
-        numbers; --plot writes an SVG of inverse frequency per pair (log scale).
+        numbers; --plot writes an SVG of inverse frequency per pair (log scale). Tables baked
+        by `spindle tables` are recomputed from their spindle.rope record and compared with
+        the file; a mismatch is printed as an error and exits 1.
         Exit status: 0 shown, 1 unreadable or invalid model, 64 bad options.
         """)
 
@@ -76,8 +78,10 @@ extension Spindle {
         ? nil
         : source.settings.previewing(
           try scaling.request(), path: source.settingsPath, contextKey: source.contextKey)
-      let document = try RoPEReportDocument(
+      var document = try RoPEReportDocument(
         source: source, preview: preview, sequenceLength: sequenceLength)
+      let tables = BakedRoPECheck(path: input.path)
+      document.tables = tables.summary
       for warning in document.warnings { Terminal.printError("warning: \(warning)") }
       if let plot {
         let writer = try AtomicFileWriter(destination: plot)
@@ -92,6 +96,8 @@ extension Spindle {
         print(text(document))
         if let plot { print("plot: \(plot)") }
       }
+      for problem in tables.problems { Terminal.printError("error: \(problem.description)") }
+      if !tables.problems.isEmpty { throw ExitCode.failure }
     }
 
     private func text(_ document: RoPEReportDocument) -> String {

@@ -13,7 +13,13 @@ extension Spindle {
         them). The original context defaults to the model's; the new context to original ×
         factor. --dry-run prints the exact change; warnings go to stderr. Refuses to overwrite
         a different existing scaling without --replace; --force turns validation errors into
-        warnings. Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
+        warnings. --tables also bakes the scaling into the checkpoint as a table (GGUF:
+        rope_freqs.weight frequency factors with no runtime scaling type and the attention
+        factor in rope.scaling.attn_factor; Hugging Face folder: model.rotary_emb.inv_freq,
+        which transformers ignores, next to the unchanged rope_scaling), with a spindle.rope
+        provenance record; --bake-attention folds the attention factor into the Q/K weights
+        so no runtime has to apply it. Exit status: 0 done, 1 refused or failed (nothing
+        written), 64 bad options.
         """)
 
     @OptionGroup var input: InputOptions
@@ -26,6 +32,12 @@ extension Spindle {
     @Flag(help: "Proceed past validation errors, printing them as warnings.")
     var force = false
 
+    @Flag(help: "Bake the scaling into the checkpoint as a frequency table (see above).")
+    var tables = false
+
+    @Flag(help: "With --tables: fold the attention factor into the Q/K weights (portable).")
+    var bakeAttention = false
+
     @Flag(help: "Print the change without writing anything.")
     var dryRun = false
 
@@ -36,7 +48,13 @@ extension Spindle {
     var inPlace = false
 
     var request: StampRequest {
-      get throws { try scaling.request(replace: replace, force: force) }
+      get throws {
+        var request = try scaling.request(replace: replace, force: force)
+        request.tables = tables
+        request.bakeAttention = bakeAttention
+        do { try request.validate() } catch { throw ValidationError(error.message) }
+        return request
+      }
     }
 
     func validate() throws {
@@ -57,9 +75,16 @@ extension Spindle {
 
     func run() throws {
       let plan = try StampPlan(path: input.path, request: try request)
+      try Self.carryOut(plan, path: input.path, dryRun: dryRun, output: output)
+    }
+
+    /// Prints warnings, then the diff (`dryRun`) or writes the plan and says what changed.
+    static func carryOut(_ plan: StampPlan, path: String, dryRun: Bool, output: String?) throws {
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
       if plan.isEmpty {
-        print("\(input.path): already has \(plan.after.summary); nothing to change")
+        print(
+          "\(path): already has \(plan.after.summary)\(plan.baked == nil ? "" : " as tables"); nothing to change"
+        )
         return
       }
       if dryRun {
@@ -67,9 +92,12 @@ extension Spindle {
         return
       }
       let written = try plan.execute(output.map(StampPlan.Output.path) ?? .inPlace)
+      let tensors = plan.allTensorChanges.count
       print(
-        "\(written): \(plan.before.summary) → \(plan.after.summary), \(plan.changes.count)"
-          + " key\(plan.changes.count == 1 ? "" : "s") changed")
+        "\(written): \(plan.before.summary) → \(plan.after.summary)"
+          + "\(plan.baked == nil ? "" : " (baked as tables)"), \(plan.changes.count)"
+          + " key\(plan.changes.count == 1 ? "" : "s")"
+          + (tensors == 0 ? "" : " and \(tensors) tensor\(tensors == 1 ? "" : "s")") + " changed")
     }
 
     private func normalized(_ path: String) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Patching
 
 extension Spindle {
   struct Validate: ParsableCommand {
@@ -8,7 +9,9 @@ extension Spindle {
       discussion: """
         safetensors checks follow the Rust crate's order, plus what it misses (duplicate \
         names, a tensor named __metadata__, non-string metadata, stale sharded indexes). \
-        GGUF checks mirror ggml's gguf.cpp. One line per problem: path @offset: message [kind].
+        GGUF checks mirror ggml's gguf.cpp. Baked RoPE tables (spindle.rope) are recomputed \
+        from their record and must match it, the model's geometry and its runtime keys \
+        (no scaling applied twice). One line per problem: path @offset: message [kind].
         """)
 
     @OptionGroup var input: InputOptions
@@ -27,6 +30,8 @@ extension Spindle {
         checkpoint = nil
         problems = [error]
       }
+      // Tables are checked only in a file that reads: a malformed one has nothing to recompute.
+      let tableProblems = checkpoint == nil ? [] : BakedRoPECheck(path: input.path).problems
       if json {
         var root = JSONObject()
         root["path"] = .string(input.path)
@@ -42,15 +47,26 @@ extension Spindle {
             object["message"] = .string(problem.message)
             return .object(object)
           })
+        root["valid"] = .bool(problems.isEmpty && tableProblems.isEmpty)
+        root["rope_table_problems"] = .array(
+          tableProblems.map { problem in
+            var object = JSONObject()
+            object["kind"] = .string(problem.kind.rawValue)
+            object["path"] = .string(problem.path)
+            object["name"] = problem.key.map { .string($0) } ?? .null
+            object["message"] = .string(problem.message)
+            return .object(object)
+          })
         print(JSONValue.object(root).serialized(.pretty))
-      } else if problems.isEmpty, let checkpoint {
+      } else if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
         print(
           "\(input.path): OK (\(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count)) tensors, \(checkpoint.metadata.count) metadata entries)"
         )
       } else {
         for problem in problems { print(problem.description) }
+        for problem in tableProblems { print(problem.description) }
       }
-      if !problems.isEmpty { throw ExitCode.failure }
+      if !problems.isEmpty || !tableProblems.isEmpty { throw ExitCode.failure }
     }
   }
 }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Formats
+import Patching
+
+extension Spindle {
+  struct Tables: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Bake the RoPE scaling a model declares into it as a frequency table.",
+      discussion: """
+        The same as `spindle stamp` with the model's own scaling and --tables: a GGUF gets
+        rope_freqs.weight (θ_i / inv_freq_i, F32, one per rotary pair), rope.scaling.type none
+        and the attention factor as rope.scaling.attn_factor; a Hugging Face folder gets
+        model.rotary_emb.inv_freq (transformers ignores that name and keeps computing from
+        config.json). Both carry a spindle.rope record (scaling, geometry, Spindle version,
+        CRC-32 of the table) that `spindle rope` and `spindle validate` check. --remove turns
+        baked tables back into scaling keys. Exit status: 0 done, 1 refused or failed
+        (nothing written), 64 bad options.
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Flag(help: "Fold the attention factor into the Q/K weights (portable mode).")
+    var bakeAttention = false
+
+    @Flag(help: "Remove baked tables, declaring the scaling as keys again.")
+    var remove = false
+
+    @Flag(help: "Print the change without writing anything.")
+    var dryRun = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write a new file (or folder) here.")
+    var output: String?
+
+    @Flag(help: "Replace the input (in place when only the header changes, else rewritten).")
+    var inPlace = false
+
+    func validate() throws {
+      if remove && bakeAttention {
+        throw ValidationError("--remove and --bake-attention contradict each other; give one")
+      }
+      if !dryRun {
+        switch (output, inPlace) {
+        case (nil, false):
+          throw ValidationError("say where to write: -o OUT, or --in-place (or --dry-run)")
+        case (_?, true):
+          throw ValidationError("-o and --in-place both say where to write; give one")
+        default: break
+        }
+      }
+      if let output, output == input.path {
+        throw ValidationError("-o names the input; use --in-place to replace it")
+      }
+    }
+
+    func run() throws {
+      let source = try RoPESource(path: input.path)
+      var request = try StampRequest(restamping: source.settings, path: source.settingsPath)
+      request.tables = !remove
+      request.bakeAttention = bakeAttention
+      if remove && source.baked == nil {
+        print("\(input.path): no baked tables; nothing to change")
+        return
+      }
+      let plan = try StampPlan(path: input.path, request: request)
+      try Stamp.carryOut(plan, path: input.path, dryRun: dryRun, output: output)
+    }
+  }
+}
