@@ -1,5 +1,5 @@
 public import Formats
-public import RoPE
+import RoPE
 
 /// The provenance record of RoPE tables Spindle baked into a checkpoint: what was computed,
 /// from which parameters, where it lives, and a checksum of the table bytes.

@@ -1,4 +1,4 @@
-public import Formats
+import Formats
 import RoPE
 import Tensors
 

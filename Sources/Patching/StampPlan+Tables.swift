@@ -19,9 +19,10 @@ extension StampPlan {
   /// frequencies precomputed finds them under the name it would use.
   public static let huggingFaceTableName = "model.rotary_emb.inv_freq"
 
-  /// The llama.cpp architectures whose graph reads `rope_freqs.weight` (optional, via
-  /// `create_tensor(..., TENSOR_NOT_REQUIRED)`). Others reject a file with an extra tensor
-  /// ("wrong number of tensors").
+  /// The llama.cpp architectures whose graph reads `rope_freqs.weight`.
+  ///
+  /// They create it with `TENSOR_NOT_REQUIRED`; every other architecture rejects a file with
+  /// an extra tensor ("wrong number of tensors").
   public static let ggufArchitecturesReadingRopeFreqs: Set<String> = [
     "llama", "llama4", "deci", "refact", "minicpm", "falcon-h1", "exaone", "exaone4",
     "exaone-moe", "granite", "granitemoe", "granitehybrid", "arcee", "llada", "apertus",
