@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
-#   inspect → validate → stamp YaRN → (bake tables → verify: arriving with issues #4 and #5).
+#   inspect → validate → stamp YaRN → bake tables → check them (the forward-pass verify arrives
+#   with issue #5).
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -29,4 +30,20 @@ step "   re-stamp in place: only the header bytes are written, with an undo jour
   "$BIN" stamp "$WORK/tiny-llama-roomy.gguf" --yarn 8 --replace --in-place
 step "   ...and undo it: the file is byte-identical to before" "$BIN" restore "$WORK/tiny-llama-roomy.gguf"
 step "   ..." "$BIN" inspect "$WORK/tiny-llama-roomy.gguf" --metadata llama.rope.scaling.factor
-printf '\n(baking the YaRN tables and verify arrive with issues #4 and #5.)\n'
+step "5. bake the YaRN tables into the model: rope_freqs.weight + attention factor, no runtime scaling" \
+  "$BIN" tables "$WORK/tiny-llama-yarn4.gguf" --dry-run
+step "   ..." "$BIN" tables "$WORK/tiny-llama-yarn4.gguf" -o "$WORK/tiny-llama-tables.gguf"
+step "   portable: the attention factor folded into the Q/K weights as well" \
+  "$BIN" stamp "$MODEL" --yarn 4 --tables --bake-attention -o "$WORK/tiny-llama-portable.gguf"
+step "6. check: the tables are recomputed from their spindle.rope record" \
+  "$BIN" rope "$WORK/tiny-llama-portable.gguf"
+step "   validate fails a table that does not match (here: the attention factor declared twice)" \
+  "$BIN" meta "$WORK/tiny-llama-portable.gguf" set llama.rope.scaling.attn_factor=1.1386 --type float32
+if "$BIN" validate "$WORK/tiny-llama-portable.gguf"; then
+  echo "validate should have failed" >&2; exit 1
+else
+  echo "(exit status $? as expected)"
+fi
+step "   restore undoes the edit" "$BIN" restore "$WORK/tiny-llama-portable.gguf"
+step "   ..." "$BIN" validate "$WORK/tiny-llama-portable.gguf"
+printf '\n(the forward-pass verify arrives with issue #5.)\n'
