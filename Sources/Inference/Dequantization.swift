@@ -23,11 +23,11 @@ enum Dequantization {
         target[i] = HalfFloat.float(
           fromBFloat16: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
       }
-    case .q8_0: decodeQ8_0(source, count: count, into: target)
-    case .q4_0: decodeQ4_0(source, count: count, into: target)
-    case .q4_1: decodeQ4_1(source, count: count, into: target)
-    case .q4_K: decodeQ4_K(source, count: count, into: target)
-    case .q6_K: decodeQ6_K(source, count: count, into: target)
+    case .q8_0: decodeQ8Zero(source, count: count, into: target)
+    case .q4_0: decodeQ4Zero(source, count: count, into: target)
+    case .q4_1: decodeQ4One(source, count: count, into: target)
+    case .q4_K: decodeQ4K(source, count: count, into: target)
+    case .q6_K: decodeQ6K(source, count: count, into: target)
     default:
       preconditionFailure("no decoder for \(dtype); WeightMatrix rejects it")
     }
@@ -39,7 +39,7 @@ enum Dequantization {
   }
 
   /// `block_q8_0`: `d` (F16), 32 × int8; `x = d·q`.
-  static func decodeQ8_0(
+  static func decodeQ8Zero(
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 32) {
@@ -51,7 +51,7 @@ enum Dequantization {
   }
 
   /// `block_q4_0`: `d` (F16), 16 bytes of nibbles; `x_j = d·(lo_j − 8)`, `x_{j+16} = d·(hi_j − 8)`.
-  static func decodeQ4_0(
+  static func decodeQ4Zero(
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 32) {
@@ -66,7 +66,7 @@ enum Dequantization {
   }
 
   /// `block_q4_1`: `d`, `m` (F16), 16 bytes of nibbles; `x = d·q + m`.
-  static func decodeQ4_1(
+  static func decodeQ4One(
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 32) {
@@ -82,7 +82,7 @@ enum Dequantization {
   }
 
   /// `block_q4_K`: `d`, `dmin` (F16), 12 bytes of 6-bit scales and mins, 128 bytes of nibbles.
-  static func decodeQ4_K(
+  static func decodeQ4K(
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 256) {
@@ -117,7 +117,7 @@ enum Dequantization {
   }
 
   /// `block_q6_K`: 128 bytes of low nibbles, 64 of high 2-bit pairs, 16 int8 scales, `d` (F16).
-  static func decodeQ6_K(
+  static func decodeQ6K(
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 256) {

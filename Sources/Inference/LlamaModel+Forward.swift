@@ -38,8 +38,9 @@ extension LlamaModel {
     return x
   }
 
-  /// Self-attention of one layer: projections, per-head norms, rotation, causal softmax
-  /// attention with grouped KV heads. Returns `queryRows.count × queryLength` values.
+  /// Self-attention of one layer, `queryRows.count × queryLength` values.
+  ///
+  /// Projections, per-head norms, rotation, causal softmax attention with grouped KV heads.
   func attend(
     layer: Layer, normalized h: [Float], count n: Int, queryRows: [Int], cosines: [Float],
     sines: [Float]
@@ -127,17 +128,33 @@ extension LlamaModel {
                 let query = qs + i * c.queryLength + head * d
                 let keys = queryRows[i] + 1
                 for j in 0..<keys {
-                  scores[j] = Kernels.dot(query, ks + j * kvStride + kvHead * d, count: d) * scale
+                  let key = ks + j * kvStride + kvHead * d
+                  let product =
+                    roundProbabilities
+                    ? Kernels.dotF16Lanes(query, key, count: d) : Kernels.dot(query, key, count: d)
+                  scores[j] = product * scale
                 }
                 Kernels.softmax(scores, count: keys)
                 if roundProbabilities {
                   for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
                 }
                 let out = os + i * c.queryLength + head * d
-                for j in 0..<keys {
-                  let p = scores[j]
-                  let value = vs + j * kvStride + kvHead * d
-                  for t in 0..<d { out[t] += p * value[t] }
+                if roundProbabilities {
+                  // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
+                  for t in 0..<d {
+                    var lanes = SIMD16<Float>(repeating: 0)
+                    for j in 0..<keys {
+                      lanes[j & 15] = lanes[j & 15].addingProduct(
+                        vs[j * kvStride + kvHead * d + t], scores[j])
+                    }
+                    out[t] = Kernels.reduce16(lanes)
+                  }
+                } else {
+                  for j in 0..<keys {
+                    let p = scores[j]
+                    let value = vs + j * kvStride + kvHead * d
+                    for t in 0..<d { out[t] += p * value[t] }
+                  }
                 }
               }
             }

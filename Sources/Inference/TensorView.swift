@@ -49,8 +49,7 @@ public struct TensorView: Sendable {
     try self.init(name: name, dtype: .f32, shape: shape, bytes: bytes)
   }
 
-  private init(name: String, dtype: DType, shape: [Int], storage: Storage) throws(InferenceError)
-  {
+  private init(name: String, dtype: DType, shape: [Int], storage: Storage) throws(InferenceError) {
     self.name = name
     self.dtype = dtype
     self.shape = shape

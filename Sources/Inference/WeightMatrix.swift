@@ -51,40 +51,74 @@ struct WeightMatrix: Sendable {
 
   /// `input · Wᵀ` for `count` vectors of ``columns`` values: `count × rows` values, row-major.
   ///
-  /// Rows are split over the cores; in ``NumericMode/llamaCpp`` the input first takes the
-  /// rounding of the weight's `vec_dot_type`.
+  /// Rows are split over the cores. In ``NumericMode/llamaCpp`` the input first takes the
+  /// rounding of the weight's `vec_dot_type`, and Q8_0 and F16 rows are summed in tinyBLAS's
+  /// order (see `Kernels.dotQ8Zero` and `Kernels.dotF16Lanes`).
   func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
+    if mode == .llamaCpp, view.dtype == .q8_0 {
+      return multiplyQ8Zero(input, count: count)
+    }
     let vectors =
       mode == .llamaCpp
       ? ActivationRounding.rounded(input, columns: columns, forWeight: view.dtype) : input
-    var output = [Float](repeating: 0, count: count * rows)
+    let tinyBLASLanes = mode == .llamaCpp && view.dtype == .f16
     let rows = rows
     let columns = columns
     let rowBytes = rowBytes
     let dtype = view.dtype
-    view.withUnsafeBytes { raw in
-      vectors.withUnsafeBufferPointer { inputBuffer in
-        output.withUnsafeMutableBufferPointer { outputBuffer in
-          guard let weights = raw.baseAddress, let x = inputBuffer.baseAddress,
-            let y = outputBuffer.baseAddress
-          else { return }
-          nonisolated(unsafe) let w = weights
-          nonisolated(unsafe) let xs = x
-          nonisolated(unsafe) let ys = y
-          let chunks = Swift.max(1, Swift.min(rows, Self.workerCount * 4))
-          DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = rows * chunk / chunks
-            let end = rows * (chunk + 1) / chunks
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
-            defer { scratch.deallocate() }
-            for r in start..<end {
-              Dequantization.decode(w + r * rowBytes, dtype: dtype, count: columns, into: scratch)
-              for t in 0..<count {
-                ys[t * rows + r] = Kernels.dot(scratch, xs + t * columns, count: columns)
-              }
-            }
+    return forEachRow(count: count) { weights, r, y in
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+      defer { scratch.deallocate() }
+      Dequantization.decode(weights + r * rowBytes, dtype: dtype, count: columns, into: scratch)
+      vectors.withUnsafeBufferPointer { buffer in
+        guard let x = buffer.baseAddress else { return }
+        for t in 0..<count {
+          y[t * rows + r] =
+            tinyBLASLanes
+            ? Kernels.dotF16Lanes(scratch, x + t * columns, count: columns)
+            : Kernels.dot(scratch, x + t * columns, count: columns)
+        }
+      }
+    }
+  }
+
+  /// Q8_0 weights times Q8_0-quantized activations, in integer blocks as llama.cpp does.
+  private func multiplyQ8Zero(_ input: [Float], count: Int) -> [Float] {
+    let (scales, quants) = ActivationRounding.quantizedQ8Zero(input)
+    let rows = rows
+    let blocks = columns / 32
+    let rowBytes = rowBytes
+    return forEachRow(count: count) { weights, r, y in
+      scales.withUnsafeBufferPointer { scaleBuffer in
+        quants.withUnsafeBufferPointer { quantBuffer in
+          guard let s = scaleBuffer.baseAddress, let q = quantBuffer.baseAddress else { return }
+          for t in 0..<count {
+            y[t * rows + r] = Kernels.dotQ8Zero(
+              weight: weights + r * rowBytes, scales: s + t * blocks, quants: q + t * blocks * 32,
+              blocks: blocks)
           }
+        }
+      }
+    }
+  }
+
+  /// Runs `body(weights, row, output)` for every row, rows split over the cores; `body`
+  /// writes only column `row` of the `count × rows` output.
+  private func forEachRow(
+    count: Int,
+    _ body: @Sendable (UnsafeRawPointer, Int, UnsafeMutablePointer<Float>) -> Void
+  ) -> [Float] {
+    var output = [Float](repeating: 0, count: count * rows)
+    let rows = rows
+    view.withUnsafeBytes { raw in
+      output.withUnsafeMutableBufferPointer { outputBuffer in
+        guard let weights = raw.baseAddress, let y = outputBuffer.baseAddress else { return }
+        nonisolated(unsafe) let w = weights
+        nonisolated(unsafe) let ys = y
+        let chunks = Swift.max(1, Swift.min(rows, Self.workerCount * 4))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+          for r in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) { body(w, r, ys) }
         }
       }
     }
