@@ -5,7 +5,9 @@ let package = Package(
   name: "Spindle",
   products: [
     .executable(name: "spindle", targets: ["spindle"]),
-    .library(name: "SpindleKit", targets: ["Tensors", "Formats", "RoPE", "Patching"]),
+    .library(
+      name: "SpindleKit",
+      targets: ["Tensors", "Formats", "RoPE", "Patching", "Inference", "Verification"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -21,6 +23,9 @@ let package = Package(
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
     .target(name: "RoPE"),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE"]),
+    .target(name: "Inference", dependencies: ["Tensors", "RoPE"]),
+    .target(
+      name: "Verification", dependencies: ["Tensors", "Formats", "RoPE", "Patching", "Inference"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
@@ -37,6 +42,9 @@ let package = Package(
       ]),
     .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
     .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
+    .testTarget(
+      name: "InferenceTests",
+      dependencies: ["Inference", "Verification", "Formats", "Patching", "RoPE", "Tensors"]),
     .testTarget(
       name: "RoPETests",
       dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -1,0 +1,160 @@
+import Tensors
+
+/// A llama-family decoder ready to run on the CPU: weights checked against the configuration,
+/// small vectors decoded, large matrices left in their files.
+///
+/// ```swift
+/// let model = try LlamaModel(configuration: c, weights: w, rotary: r)
+/// let logits = try model.logits(tokens: [1, 15, 42])   // one row of vocabularySize per token
+/// ```
+///
+/// Covers llama (and mistral-style) blocks, qwen2's q/k/v biases and qwen3's per-head q/k
+/// RMSNorm. Every call runs the whole sequence with full causal attention; nothing is cached
+/// between calls.
+public struct LlamaModel: Sendable {
+  /// The hyperparameters.
+  public let configuration: LlamaConfiguration
+  /// How queries and keys are rotated.
+  public let rotary: RotaryEmbedding
+  /// Where intermediate values are rounded.
+  public var numericMode: NumericMode
+
+  struct Layer: Sendable {
+    var attentionNorm: [Float]
+    var query: WeightMatrix
+    var key: WeightMatrix
+    var value: WeightMatrix
+    var attentionOutput: WeightMatrix
+    var queryBias: [Float]?
+    var keyBias: [Float]?
+    var valueBias: [Float]?
+    var attentionOutputBias: [Float]?
+    var queryNorm: [Float]?
+    var keyNorm: [Float]?
+    var feedForwardNorm: [Float]
+    var gate: WeightMatrix
+    var up: WeightMatrix
+    var down: WeightMatrix
+  }
+
+  let embedding: WeightMatrix
+  let layers: [Layer]
+  let outputNorm: [Float]
+  let output: WeightMatrix
+
+  /// Checks every tensor against `configuration` and prepares the model.
+  ///
+  /// - Throws: `invalidConfiguration`, `invalidRotary`, or for a tensor `shapeMismatch`
+  ///   (expected vs found) and `unsupportedDType`.
+  public init(
+    configuration: LlamaConfiguration, weights: LlamaWeights, rotary: RotaryEmbedding,
+    numericMode: NumericMode = .exact
+  ) throws(InferenceError) {
+    try configuration.validate()
+    try rotary.validate(headDimension: configuration.headDimension)
+    guard weights.layers.count == configuration.layerCount else {
+      throw InferenceError(
+        .invalidConfiguration, name: "block_count",
+        "block_count is \(configuration.layerCount) but \(weights.layers.count) layers of"
+          + " weights were given")
+    }
+    let c = configuration
+    let e = c.embeddingLength
+    embedding = try WeightMatrix(weights.tokenEmbedding, rows: c.vocabularySize, columns: e)
+    output = try WeightMatrix(weights.output, rows: c.vocabularySize, columns: e)
+    outputNorm = try Self.vector(weights.outputNorm, count: e)
+    var layers: [Layer] = []
+    for w in weights.layers {
+      let queryNorm = try w.queryNorm.map { v throws(InferenceError) in
+        try Self.vector(v, count: c.headDimension)
+      }
+      let keyNorm = try w.keyNorm.map { v throws(InferenceError) in
+        try Self.vector(v, count: c.headDimension)
+      }
+      layers.append(
+        Layer(
+          attentionNorm: try Self.vector(w.attentionNorm, count: e),
+          query: try WeightMatrix(w.query, rows: c.queryLength, columns: e),
+          key: try WeightMatrix(w.key, rows: c.keyValueLength, columns: e),
+          value: try WeightMatrix(w.value, rows: c.keyValueLength, columns: e),
+          attentionOutput: try WeightMatrix(w.attentionOutput, rows: e, columns: c.queryLength),
+          queryBias: try Self.optionalVector(w.queryBias, count: c.queryLength),
+          keyBias: try Self.optionalVector(w.keyBias, count: c.keyValueLength),
+          valueBias: try Self.optionalVector(w.valueBias, count: c.keyValueLength),
+          attentionOutputBias: try Self.optionalVector(w.attentionOutputBias, count: e),
+          queryNorm: queryNorm, keyNorm: keyNorm,
+          feedForwardNorm: try Self.vector(w.feedForwardNorm, count: e),
+          gate: try WeightMatrix(w.gate, rows: c.feedForwardLength, columns: e),
+          up: try WeightMatrix(w.up, rows: c.feedForwardLength, columns: e),
+          down: try WeightMatrix(w.down, rows: e, columns: c.feedForwardLength)))
+    }
+    self.configuration = configuration
+    self.rotary = rotary
+    self.numericMode = numericMode
+    self.layers = layers
+  }
+
+  /// The logits of every position of `tokens` (positions `0..<tokens.count`).
+  ///
+  /// - Throws: `invalidInput` for a token outside the vocabulary.
+  public func logits(tokens: [Int32]) throws(InferenceError) -> [[Float]] {
+    try logits(tokens: tokens, startPosition: 0, outputs: Array(tokens.indices))
+  }
+
+  /// The logits at `outputs` (indices into `tokens`, in the order given) of a sequence whose
+  /// first token sits at `startPosition`.
+  ///
+  /// Only the last layer's queries at `outputs` are computed, as llama.cpp does with its
+  /// output ids; every earlier layer runs on the whole sequence.
+  ///
+  /// - Throws: `invalidInput` for a token outside the vocabulary, an output index outside
+  ///   the sequence, or a negative start position.
+  public func logits(
+    tokens: [Int32], startPosition: Int, outputs: [Int]
+  ) throws(InferenceError) -> [[Float]] {
+    let vocabulary = configuration.vocabularySize
+    for (index, token) in tokens.enumerated() where token < 0 || Int(token) >= vocabulary {
+      throw InferenceError(
+        .invalidInput, name: "tokens",
+        "token \(token) at index \(index) is outside the vocabulary 0..<\(vocabulary)")
+    }
+    for index in outputs where !tokens.indices.contains(index) {
+      throw InferenceError(
+        .invalidInput, name: "outputs",
+        "output index \(index) is outside the sequence 0..<\(tokens.count)")
+    }
+    guard startPosition >= 0, startPosition <= Int(Int32.max) - tokens.count else {
+      throw InferenceError(
+        .invalidInput, name: "startPosition",
+        "start position \(startPosition) must be >= 0 and leave room for \(tokens.count) tokens")
+    }
+    guard !tokens.isEmpty, !outputs.isEmpty else { return [] }
+    let hidden = forward(tokens: tokens, startPosition: startPosition, outputs: outputs)
+    let values = output.multiply(hidden, count: outputs.count, mode: numericMode)
+    return (0..<outputs.count).map { row in
+      Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])
+    }
+  }
+
+  static func vector(_ view: TensorView, count: Int) throws(InferenceError) -> [Float] {
+    guard view.shape == [count] else {
+      throw InferenceError(
+        .shapeMismatch, name: view.name,
+        "tensor \"\(view.name)\" should have shape [\(count)], found \(view.shape)")
+    }
+    guard WeightMatrix.supportedTypes.contains(view.dtype) else {
+      throw InferenceError(
+        .unsupportedDType, name: view.name,
+        "tensor \"\(view.name)\" is \(view.dtype); vectors are read from"
+          + " \(WeightMatrix.supportedTypes.map(\.name).sorted().joined(separator: ", "))")
+    }
+    var flat = view
+    flat.shape = [1, count]
+    return try WeightMatrix(flat, rows: 1, columns: count).row(0)
+  }
+
+  static func optionalVector(_ view: TensorView?, count: Int) throws(InferenceError) -> [Float]? {
+    guard let view else { return nil }
+    return try vector(view, count: count)
+  }
+}
