@@ -18,7 +18,7 @@ GIB=${GIB:-8}
 SMALL_MIB=${SMALL_MIB:-10}
 DENSE_MIB=${DENSE_MIB:-2048}
 RUNS=${RUNS:-20}          # in-place edits per file
-BIG_RUNS=${BIG_RUNS:-3}   # whole-file copies per command
+BIG_RUNS=${BIG_RUNS:-5}   # whole-file copies per command
 DIR=${BENCH_DIR:-.build/bench-data}
 here=$(dirname "$0")
 python3 "$here/make-sparse.py" "$DIR" "$GIB"
@@ -33,7 +33,6 @@ cache="cold (page cache dropped before each run)"
 drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null
 drop_caches || cache="warm (could not drop the page cache; one untimed run first)"
 
-now_ns() { date +%s%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 grouped() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 quietly() {  # runs the command with its output hidden, shown if it fails
@@ -74,39 +73,33 @@ PY
 name="sparse bench"
 toggle() { if [ "$name" = "sparse bench" ]; then name="sparse BENCH"; else name="sparse bench"; fi; }
 edit() { toggle; quietly "$BIN" meta "$1" set "general.name=$name" --quiet; }
-inplace_ms() {  # mean ms per in-place edit of $1
-  edit "$1" >/dev/null  # warm
-  local start end
-  start=$(now_ns)
-  for _ in $(seq "$RUNS"); do edit "$1" >/dev/null; done
-  end=$(now_ns)
-  awk -v a="$start" -v b="$end" -v n="$RUNS" 'BEGIN { printf "%.2f", (b - a) / 1e6 / n }'
-}
-whole_ms() {  # mean ms per run of "$@" writing $OUT, fresh output each run
-  local total=0 start end
-  for _ in $(seq "$BIG_RUNS"); do
-    rm -f "$OUT"
-    if [[ $cache == warm* ]]; then quietly "$@"; rm -f "$OUT"; else drop_caches; fi
-    start=$(now_ns)
-    quietly "$@"
-    end=$(now_ns)
-    total=$((total + end - start))
-  done
-  awk -v t="$total" -v n="$BIG_RUNS" 'BEGIN { printf "%.0f", t / 1e6 / n }'
-}
+us() { echo "${EPOCHREALTIME/./}"; }  # microseconds, without starting a process
+median_ms() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.'"${1:-2}"'f", m / 1e3 }'; }
 cp_sync=(bash -c 'cp "$1" "$2" && sync "$2"' cp_sync)
 # gguf-py's gguf_new_metadata.py: the same edit, written to a new file.
 peer_edit=(bash -c '"$0" -m gguf.scripts.gguf_new_metadata "$1" "$2" --general-name "sparse BENCH" --force && sync "$2"' "$PY")
 
+# Runs are interleaved (one of each file or command per round), so the load of this shared
+# machine falls on all of them alike; each figure is the median over the rounds.
+files=("$small" "$sparse" "$dense")
+times=$DIR/times && rm -rf "$times" && mkdir -p "$times"
+for file in "${files[@]}"; do edit "$file" >/dev/null; done  # warm
+for _ in $(seq "$RUNS"); do
+  for i in "${!files[@]}"; do
+    t0=$(us); edit "${files[$i]}" >/dev/null; t1=$(us)
+    echo $((t1 - t0)) >>"$times/inplace-$i"
+  done
+done
 echo "## a) in-place metadata edit (spindle meta FILE set general.name=…), $RUNS runs each"
 echo
-echo "Mean ms per process, process start included; bytes written counted with strace."
+echo "Median ms per process, process start included; bytes written counted with strace."
 echo
 echo "| file | file bytes | header bytes | spindle ms | time ratio (vs small) | bytes written | written / header |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-small_ms=$(inplace_ms "$small")
-for file in "$small" "$sparse" "$dense"; do
-  ms=$(inplace_ms "$file")
+small_ms=$(median_ms <"$times/inplace-0")
+for i in "${!files[@]}"; do
+  file=${files[$i]}
+  ms=$(median_ms <"$times/inplace-$i")
   header=$(header_bytes "$file")
   toggle
   written=$(bytes_written "$BIN" meta "$file" set "general.name=$name" --quiet)
@@ -119,32 +112,46 @@ rm -f "$DIR"/*.spindle-undo  # the undo journals of the in-place edits
 
 size=$(stat -c %s "$dense")
 OUT=$DIR/whole-out.gguf
+labels=("cp + sync FILE" "spindle rewrite IN -o OUT")
+[ -z "$PY" ] || labels+=("gguf_new_metadata.py --general-name (peer) + sync FILE")
+whole_cmd() {  # command number $1, writing $OUT from $dense, into the array cmd
+  case $1 in
+    0) cmd=("${cp_sync[@]}" "$dense" "$OUT") ;;
+    1) cmd=("$BIN" rewrite "$dense" -o "$OUT") ;;
+    2) cmd=("${peer_edit[@]}" "$dense" "$OUT") ;;
+  esac
+}
+run_whole() { whole_cmd "$1" && quietly "${cmd[@]}"; }
+for _ in $(seq "$BIG_RUNS"); do
+  for i in "${!labels[@]}"; do
+    rm -f "$OUT"
+    if [[ $cache == warm* ]]; then run_whole "$i"; rm -f "$OUT"; else drop_caches; fi
+    t0=$(us); run_whole "$i"; t1=$(us)
+    echo $((t1 - t0)) >>"$times/whole-$i"
+  done
+done
 echo
 echo "## b, c) whole-file writes of $(basename "$dense") ($(grouped "$size") bytes), $BIG_RUNS runs each, $cache"
 echo
-echo "| command | ms | MB/s | bytes written | time ratio (cp / it) |"
-echo "|---|---:|---:|---:|---:|"
-row() {  # label, then the command (which writes $OUT)
-  local label=$1; shift
-  local ms written
-  ms=$(whole_ms "$@")
-  rm -f "$OUT"; written=$(bytes_written "$@"); rm -f "$OUT"
-  [ -n "${cp_ms:-}" ] || cp_ms=$ms
-  echo "| $label | $ms | $(awk -v s="$size" -v m="$ms" 'BEGIN { printf "%.0f", s / m / 1e3 }') |" \
+echo "Median ms per run; output fsync'd by each command."
+echo
+echo "| command | ms | min–max ms | MB/s | bytes written | time ratio (cp / it) |"
+echo "|---|---:|---:|---:|---:|---:|"
+cp_ms=$(median_ms 0 <"$times/whole-0")
+for i in "${!labels[@]}"; do
+  ms=$(median_ms 0 <"$times/whole-$i")
+  whole_cmd "$i"
+  rm -f "$OUT"; written=$(bytes_written "${cmd[@]}"); rm -f "$OUT"
+  spread=$(sort -n "$times/whole-$i" | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.0f–%.0f", a / 1e3, b / 1e3 }')
+  echo "| ${labels[$i]} | $ms | $spread | $(awk -v s="$size" -v m="$ms" 'BEGIN { printf "%.0f", s / m / 1e3 }') |" \
     "$(grouped "$written") | $(ratio "$cp_ms" "$ms") |"
-  last_ms=$ms
-}
-cp_ms=""
-row "cp + sync FILE" "${cp_sync[@]}" "$dense" "$OUT"
-row "spindle rewrite IN -o OUT" "$BIN" rewrite "$dense" -o "$OUT"
-rewrite_ms=$last_ms
+  case $i in 1) rewrite_ms=$ms ;; 2) peer_ms=$ms ;; esac
+done
 if [ -n "$PY" ]; then
-  row "gguf_new_metadata.py --general-name (peer) + sync FILE" "${peer_edit[@]}" "$dense" "$OUT"
-  peer_ms=$last_ms
   echo
   echo "| the same edit on $(basename "$dense") | spindle / peer (time) |"
   echo "|---|---:|"
   echo "| spindle meta set, in place | $(ratio "$dense_inplace_ms" "$peer_ms") |"
   echo "| spindle rewrite (whole file) | $(ratio "$rewrite_ms" "$peer_ms") |"
 fi
-rm -f "$OUT"
+rm -rf "$OUT" "$times"
