@@ -9,7 +9,8 @@
 #     its output, so cp's copy is fsync'd too), page cache dropped before each run when we may;
 #  c) the peer, gguf-py's gguf_new_metadata.py, doing the same edit on the 2 GiB file (it
 #     rewrites the whole file; + `sync FILE` likewise), vs Spindle's in-place edit and rewrite.
-# Prints markdown tables. Writes its data under $BENCH_DIR (default .build/bench-data).
+# Prints markdown tables. Writes its data under $BENCH_DIR (default .build/bench-data; the 2 GiB
+# dense file is kept for the next run) and needs about 3 × 2 GiB free while it runs.
 set -euo pipefail
 shopt -s inherit_errexit
 BIN=${1:-.build/release/spindle}
@@ -27,7 +28,8 @@ dense=$(python3 "$here/make-dense.py" "$DIR" "$DENSE_MIB")
 sparse=$DIR/sparse-${GIB}g.gguf
 if ! command -v strace >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get install -y -qq strace >/dev/null 2>&1 || echo "strace missing: bytes written not measured" >&2
+  { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq strace; } >/dev/null 2>&1 ||
+    echo "strace missing: bytes written not measured" >&2
 fi
 cache="cold (page cache dropped before each run)"
 drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null
