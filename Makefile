@@ -36,7 +36,9 @@ unit-tests: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 
-## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values.
+## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values,
+## and files patched by spindle meta/stamp change only the keys asked for (scripts/check-patched.py;
+## with LLAMA_BIN=P/llama.cpp/build/bin from ../shared/tools/peers.sh --llama, llama.cpp must read them too).
 peer-check: build $(PEERS_VENV)/.ok
 	bash scripts/peer-check.sh $(BIN) $(PEERS_VENV)/bin/python
 
@@ -45,12 +47,14 @@ $(PEERS_VENV)/.ok:
 	$(PEERS_VENV)/bin/pip install -q gguf==0.19.0 safetensors==0.8.0 numpy ml-dtypes
 	touch $@
 
-## bench: inspect cost on a small vs a multi-GB sparse file and a real model, side by side with
-## the peers (PyPI gguf / safetensors); numbers go to docs/performance.md.
+## bench: inspect and in-place patch cost on a small vs a multi-GB file, and a forced rewrite vs
+## cp, side by side with the peers (PyPI gguf / safetensors, gguf_new_metadata.py); numbers go to
+## docs/performance.md.
 PEERS_SH ?= ../shared/tools/peers.sh
 bench: build
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/inspect-scaling.sh $(BIN) $$P/venv/bin/python \
-	  $$P/models/SmolLM2-135M-Instruct.Q4_1.gguf
+	  $$P/models/SmolLM2-135M-Instruct.Q4_1.gguf && \
+	  bash Benchmarks/patch-scaling.sh $(BIN) $$P/venv/bin/python
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

@@ -8,7 +8,8 @@ count and 1 KiB tensors, so `inspect` can be timed on both and compared.
 """
 import json, os, struct, sys
 
-def gguf(path, n_tensors, tensor_elems):
+def gguf(path, n_tensors, tensor_elems, fill=None):
+    """A 64-tensor F32 GGUF; `fill(f, nbytes)` writes the data, else it is a hole."""
     def s(x):
         b = x.encode()
         return struct.pack("<Q", len(b)) + b
@@ -27,6 +28,8 @@ def gguf(path, n_tensors, tensor_elems):
     out += b"\0" * (data_start - len(out))
     with open(path, "wb") as f:
         f.write(out)
+        if fill is not None:
+            fill(f, offset)
         f.truncate(data_start + offset)
 
 def safetensors(path, n_tensors, tensor_elems):
@@ -41,11 +44,16 @@ def safetensors(path, n_tensors, tensor_elems):
         f.write(struct.pack("<Q", len(h)) + h)
         f.truncate(8 + len(h) + off)
 
-out, gib = sys.argv[1], int(sys.argv[2])
-os.makedirs(out, exist_ok=True)
-n = 64
-big_elems = gib * (1 << 30) // 4 // n // 4096 * 4096
-gguf(f"{out}/sparse-{gib}g.gguf", n, big_elems)
-safetensors(f"{out}/sparse-{gib}g.safetensors", n, big_elems)
-gguf(f"{out}/small.gguf", n, 4096)
-safetensors(f"{out}/small.safetensors", n, 4096)
+N_TENSORS = 64
+
+def elems_per_tensor(total_bytes):
+    return total_bytes // 4 // N_TENSORS // 4096 * 4096
+
+if __name__ == "__main__":
+    out, gib = sys.argv[1], int(sys.argv[2])
+    os.makedirs(out, exist_ok=True)
+    big_elems = elems_per_tensor(gib << 30)
+    gguf(f"{out}/sparse-{gib}g.gguf", N_TENSORS, big_elems)
+    safetensors(f"{out}/sparse-{gib}g.safetensors", N_TENSORS, big_elems)
+    gguf(f"{out}/small.gguf", N_TENSORS, 4096)
+    safetensors(f"{out}/small.safetensors", N_TENSORS, 4096)

@@ -2,12 +2,13 @@
 # Files written by Spindle load in the real peers (PyPI gguf and safetensors) with identical
 # values: every valid committed fixture is rewritten by `spindle rewrite` and the peers' view of
 # the copy is compared with fixtures/expected/*.json (what the peers read from the original).
-# A second pass writes copies with reserved header room and checks the peers still load them.
+# A second pass writes copies with reserved header room and checks the peers still load them;
+# a third (scripts/check-patched.py) checks files edited by `spindle meta` and `spindle stamp`.
 set -euo pipefail
 BIN=${1:?usage: peer-check.sh SPINDLE PYTHON}
 PY=${2:?usage: peer-check.sh SPINDLE PYTHON}
 OUT=${PEER_OUT:-.build/peer-export}
-rm -rf "$OUT" "$OUT-reserved" && mkdir -p "$OUT" "$OUT-reserved"
+rm -rf "$OUT" "$OUT-reserved" "$OUT-patched" && mkdir -p "$OUT" "$OUT-reserved"
 exported=()
 for doc in fixtures/expected/*.json; do
   rel=$(basename "$doc" .json); rel=${rel//__//}
@@ -29,3 +30,6 @@ echo "== values: ${#exported[@]} files rewritten by Spindle vs what the peers re
 "$PY" fixtures/check_peers.py "$OUT"
 echo "== loadable: the same files with 4 KiB reserved header room, and the merged split set"
 "$PY" fixtures/check_peers.py "$OUT-reserved"
+echo "== patched: spindle meta/stamp edits (in place and rewritten) change only the keys asked for"
+# With LLAMA_BIN=P/llama.cpp/build/bin (from ../shared/tools/peers.sh --llama), llama.cpp reads them too.
+"$PY" scripts/check-patched.py "$BIN" "$OUT-patched" ${LLAMA_BIN:+--llama-bin "$LLAMA_BIN"}

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Files patched by Spindle keep every tensor byte and change exactly the metadata asked for.
+
+usage: check-patched.py SPINDLE WORKDIR [--llama-bin DIR]     (run from the repository root)
+
+For each case below, a fixture is copied into WORKDIR (as is, or first rewritten by
+`spindle rewrite --reserve 4096` so that it has header room), edited with `spindle meta
+set/delete/rename` or `spindle stamp --yarn 4` (in place or -o OUT), and read back by the
+peers: PyPI gguf (GGUFReader) and PyPI safetensors (safe_open, numpy), through
+fixtures/check_peers.py's describe(). The patched file must have the original's tensors
+(names, dtypes, shapes, sha256 of the bytes) and the original's metadata with exactly the
+change this script derives from the edit it asked for (llama.cpp's GGUF keys for a YaRN
+stamp; `spindle.reserved`, Spindle's padding key, is ignored). Each case also says whether
+the edit must be a header-only write in place (an undo journal appears, and `spindle
+restore` must give back the file byte for byte) or a rewrite, so both paths are covered.
+
+With --llama-bin DIR (or $LLAMA_BIN), llama.cpp must read every patched GGUF too:
+`llama-gguf FILE r n` exits 0 and reports the original tensor count, and patched copies of
+the tiny llama load and generate one token with `llama-simple -n 1`. Build llama.cpp with
+../shared/tools/peers.sh --llama (it prints P; the programs are in P/llama.cpp/build/bin).
+
+The last line is "N passed, M failed"; the exit status is 1 if any case failed.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import check_peers  # noqa: E402  (describe() and compare(): the peers' view of a file)
+
+TINY_GGUF = "fixtures/gguf/tiny-llama.gguf"
+HF_ST = "fixtures/hf/tiny-llama/model.safetensors"
+ST_FIXTURES = [
+    "fixtures/safetensors/dtypes.safetensors",
+    "fixtures/safetensors/dtypes-exotic.safetensors",
+    "fixtures/safetensors/sharded/model-00001-of-00003.safetensors",
+    "fixtures/safetensors/sharded/model-00002-of-00003.safetensors",
+    "fixtures/safetensors/sharded/model-00003-of-00003.safetensors",
+]
+LONG = "a long value that cannot fit the header's room " * 12
+IGNORED = {"spindle.reserved"}
+
+
+class Case:
+    """One edit of one fixture: how the copy is prepared, the spindle arguments after the
+    path, and what the write must be ("in place", "rewrite", "output" for -o, or None for
+    whichever Spindle picks)."""
+
+    def __init__(self, fixture, prep, args, mode, edit):
+        self.fixture, self.prep, self.args, self.mode, self.edit = fixture, prep, args, mode, edit
+
+    @property
+    def name(self):
+        args = ' '.join(a if len(a) < 40 else a[:37] + '...' for a in self.args)
+        return f"{self.fixture} [{self.prep}] {args.replace('{out}', 'OUT')}"
+
+
+# Expected edits, as functions of the original's metadata ({key: entry} for GGUF, where an
+# entry is check_peers' {"type", "value"[, "element_type"]}; {key: str} for safetensors).
+def gguf_set(key, value, vtype=None):
+    def apply(meta):
+        t = vtype or meta[key]["type"]
+        meta[key] = {"type": t, "value": value}
+    return apply
+
+
+def delete(*keys):
+    def apply(meta):
+        for k in keys:
+            del meta[k]
+    return apply
+
+
+def rename(old, new):
+    def apply(meta):
+        meta[new] = meta.pop(old)
+    return apply
+
+
+def st_set(**kv):
+    def apply(meta):
+        meta.update(kv)
+    return apply
+
+
+def gguf_yarn(factor):  # the keys llama.cpp reads (llama-model.cpp), for arch = general.architecture
+    def apply(meta):
+        arch = meta["general.architecture"]["value"]
+        ctx = meta[f"{arch}.context_length"]
+        original = ctx["value"]
+        meta[f"{arch}.context_length"] = {"type": ctx["type"], "value": original * factor}
+        meta[f"{arch}.rope.scaling.type"] = {"type": "STRING", "value": "yarn"}
+        meta[f"{arch}.rope.scaling.factor"] = {"type": "FLOAT32", "value": float(factor)}
+        meta[f"{arch}.rope.scaling.original_context_length"] = {"type": "UINT32", "value": original}
+    return apply
+
+
+def st_yarn(factor, original):  # transformers' config keys, as __metadata__ strings
+    def apply(meta):
+        meta["max_position_embeddings"] = str(original * factor)
+        meta["rope_scaling"] = {"rope_type": "yarn", "factor": float(factor),
+                                "original_max_position_embeddings": original}
+    return apply
+
+
+def cases():
+    g = TINY_GGUF
+    out = [
+        Case(g, "reserved", ["meta", "set", "general.name=patched-llama"], "in place",
+             gguf_set("general.name", "patched-llama")),
+        Case(g, "copy", ["meta", "set", f"general.name={LONG}"], "rewrite", gguf_set("general.name", LONG)),
+        Case(g, "copy", ["meta", "set", "llama.context_length=4096"], "in place",
+             gguf_set("llama.context_length", 4096)),
+        Case(g, "reserved", ["meta", "set", "llama.rope.freq_base=20000", "general.name=two-keys"], "in place",
+             lambda m: (gguf_set("llama.rope.freq_base", 20000.0)(m), gguf_set("general.name", "two-keys")(m))),
+        Case(g, "reserved", ["meta", "set", "spindle.test.flag=true", "--type", "bool"], "in place",
+             gguf_set("spindle.test.flag", True, "BOOL")),
+        Case(g, "copy", ["meta", "set", "general.description=added", "--type", "string"], "rewrite",
+             gguf_set("general.description", "added", "STRING")),
+        Case(g, "copy", ["meta", "set", "spindle.test.count=7", "--type", "uint64"], None,
+             gguf_set("spindle.test.count", 7, "UINT64")),
+        Case(g, "copy", ["meta", "delete", "tokenizer.chat_template"], None, delete("tokenizer.chat_template")),
+        Case(g, "reserved", ["meta", "delete", "general.name", "general.file_type"], "in place",
+             delete("general.name", "general.file_type")),
+        Case(g, "copy", ["meta", "rename", "general.name", "general.title"], None,
+             rename("general.name", "general.title")),
+        Case(g, "reserved", ["stamp", "--yarn", "4", "--in-place"], "in place", gguf_yarn(4)),
+        Case(g, "copy", ["stamp", "--yarn", "4", "--in-place"], "rewrite", gguf_yarn(4)),
+        Case(g, "copy", ["stamp", "--yarn", "4", "-o", "{out}"], "output", gguf_yarn(4)),
+        Case("fixtures/gguf/quantized.gguf", "copy", ["meta", "set", "spindle.note=every tensor type",
+             "--type", "string"], None, gguf_set("spindle.note", "every tensor type", "STRING")),
+    ]
+    for f in [HF_ST] + ST_FIXTURES:
+        out += [
+            Case(f, "copy", ["meta", "set", "note=x"], None, st_set(note="x")),
+            Case(f, "copy", ["meta", "set", f"note={LONG}"], "rewrite", st_set(note=LONG)),
+            Case(f, "reserved", ["meta", "set", "format=np"], "in place", st_set(format="np")),
+            Case(f, "reserved", ["stamp", "--yarn", "4", "--original-context", "2048", "--in-place"],
+                 "in place", st_yarn(4, 2048)),
+        ]
+    out += [
+        Case(HF_ST, "reserved", ["meta", "delete", "format"], "in place", delete("format")),
+        Case(HF_ST, "copy", ["meta", "rename", "format", "fmt"], None, rename("format", "fmt")),
+        Case(HF_ST, "copy", ["stamp", "--yarn", "4", "--original-context", "2048", "--in-place"], "rewrite",
+             st_yarn(4, 2048)),
+        Case(HF_ST, "copy", ["stamp", "--yarn", "4", "--original-context", "2048", "-o", "{out}"], "output",
+             st_yarn(4, 2048)),
+    ]
+    return out
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()[-400:]}")
+    return p.stdout
+
+
+def metadata_of(doc):
+    """The metadata a check compares: without Spindle's padding key, entries without file
+    offsets, a missing safetensors __metadata__ as {} and rope_scaling JSON parsed."""
+    meta = doc.get("metadata") or {}
+    out = {}
+    for k, v in meta.items():
+        if k in IGNORED:
+            continue
+        if isinstance(v, dict):
+            v = {kk: vv for kk, vv in v.items() if kk != "offset"}
+        elif k == "rope_scaling" and doc["format"] == "safetensors":
+            v = json.loads(v)
+        out[k] = v
+    return out
+
+
+def check_case(case, spindle, work, index):
+    ext = os.path.splitext(case.fixture)[1]
+    base = os.path.join(work, f"{index:02d}-{os.path.basename(case.fixture)}")
+    prepared = base.replace(ext, f".prepared{ext}")
+    target = base.replace(ext, f".patched{ext}")
+    if case.prep == "copy":
+        shutil.copyfile(case.fixture, prepared)
+    else:
+        run([spindle, "rewrite", case.fixture, "-o", prepared, "--reserve", "4096"])
+    before = open(prepared, "rb").read()
+    args = [a.replace("{out}", target) for a in case.args]
+    if "-o" in case.args:
+        run([spindle, args[0], prepared] + args[1:])
+    else:
+        shutil.copyfile(prepared, target)
+        run([spindle, args[0], target] + args[1:])
+    undo = target + ".spindle-undo"
+    mode = "output" if "-o" in case.args else ("in place" if os.path.exists(undo) else "rewrite")
+    errs = []
+    if case.mode is not None and mode != case.mode:
+        errs.append(f"expected the edit to be written {case.mode!r}, it was {mode!r}")
+    if "-o" in case.args and open(prepared, "rb").read() != before:
+        errs.append("-o changed its input")
+
+    original = check_peers.describe(case.fixture, case.fixture)
+    patched = check_peers.describe(target, case.fixture)
+    want_meta = copy.deepcopy(metadata_of(original))
+    case.edit(want_meta)
+    expected = dict(original, metadata=want_meta)
+    got = dict(patched, metadata=metadata_of(patched))
+    errs += check_peers.compare(expected, got, strict=False)
+
+    if mode == "in place":  # the undo journal gives back the prepared file byte for byte
+        run([spindle, "restore", target])
+        if open(target, "rb").read() != before:
+            errs.append("spindle restore did not give back the file as it was before the edit")
+        shutil.copyfile(prepared, target)  # patched again for the llama.cpp check
+        run([spindle, args[0], target] + args[1:])
+    return target, mode, len(original["tensors"]), errs
+
+
+def llama_check(bin_dir, path, n_tensors, tiny):
+    errs = []
+    p = subprocess.run([os.path.join(bin_dir, "llama-gguf"), path, "r", "n"], capture_output=True, text=True)
+    if p.returncode != 0:
+        return [f"llama-gguf {path} r n exited {p.returncode}: {(p.stderr or p.stdout).strip()[-300:]}"]
+    m = re.search(r"n_tensors:\s*(\d+)", p.stdout + p.stderr) or re.search(r"n_tensors\s*=\s*(\d+)", p.stdout + p.stderr)
+    if not m:
+        errs.append("llama-gguf printed no tensor count")
+    elif int(m[1]) != n_tensors:
+        errs.append(f"llama-gguf read {m[1]} tensors, the original has {n_tensors}")
+    if tiny:
+        p = subprocess.run([os.path.join(bin_dir, "llama-simple"), "-m", path, "-n", "1", "hello"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            errs.append(f"llama-simple -n 1 exited {p.returncode}: {p.stderr.strip()[-300:]}")
+    return errs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("spindle")
+    ap.add_argument("work")
+    ap.add_argument("--llama-bin", default=os.environ.get("LLAMA_BIN") or None)
+    a = ap.parse_args()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    passed = failed = 0
+    llama_files = 0
+    for i, case in enumerate(cases()):
+        try:
+            target, mode, n_tensors, errs = check_case(case, a.spindle, a.work, i)
+            if a.llama_bin and target.endswith(".gguf"):
+                errs += llama_check(a.llama_bin, target, n_tensors, case.fixture == TINY_GGUF)
+                llama_files += 1
+        except Exception as e:  # spindle failed, or a peer could not read the file
+            mode, errs = "-", [f"{type(e).__name__}: {e}"]
+        if errs:
+            failed += 1
+            print(f"FAIL {case.name} ({mode})")
+            for e in errs:
+                print(f"     {e}")
+        else:
+            passed += 1
+            print(f"ok   {case.name} ({mode})")
+    if a.llama_bin:
+        print(f"llama.cpp ({a.llama_bin}) read {llama_files} patched GGUF files")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
