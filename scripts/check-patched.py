@@ -156,6 +156,114 @@ def cases():
     return out
 
 
+# Baked tables: (fixture, spindle arguments after the path, what the output must hold).
+TABLE_CASES = [
+    (TINY_GGUF, ["stamp", "--yarn", "4", "--tables", "-o", "{out}"], "gguf-tables"),
+    (TINY_GGUF, ["stamp", "--yarn", "4", "--tables", "--bake-attention", "-o", "{out}"], "gguf-portable"),
+    ("fixtures/hf/tiny-llama", ["stamp", "--yarn", "4", "--tables", "-o", "{out}"], "hf-tables"),
+    ("fixtures/hf/tiny-llama", ["stamp", "--yarn", "4", "--tables", "--bake-attention", "-o", "{out}"],
+     "hf-portable"),
+]
+
+
+def yarn_reference(base, dim, factor, original, beta_fast=32.0, beta_slow=1.0):
+    """transformers' _compute_yarn_parameters in float64: (inv_freq, attention factor)."""
+    import math
+    import numpy as np
+    pos = base ** (np.arange(0, dim, 2, dtype=np.float64) / dim)
+    extrapolation, interpolation = 1.0 / pos, 1.0 / (factor * pos)
+
+    def correction(rotations):
+        return dim * math.log(original / (rotations * 2 * math.pi)) / (2 * math.log(base))
+    low = max(math.floor(correction(beta_fast)), 0)
+    high = min(math.ceil(correction(beta_slow)), dim - 1)
+    if low == high:
+        high += 0.001
+    ramp = np.clip((np.arange(dim // 2, dtype=np.float64) - low) / (high - low), 0, 1)
+    kept = 1 - ramp
+    inverse = interpolation * (1 - kept) + extrapolation * kept
+    return inverse, 0.1 * math.log(factor) + 1.0, 1.0 / pos
+
+
+def check_tables_case(fixture, arguments, kind, spindle, work, index):
+    """The peers' view of a baked copy: the table equals an independent YaRN computation, the
+    keys say no runtime scaling (GGUF), the record's checksum is the table's, Q/K tensors carry
+    the attention factor in portable mode, and every other tensor is byte-identical."""
+    import zlib
+    import numpy as np
+    target = os.path.join(work, f"t{index:02d}-{kind}" + (".gguf" if kind.startswith("gguf") else ""))
+    run([spindle, arguments[0], fixture] + [a.replace("{out}", target) for a in arguments[1:]])
+    portable = kind.endswith("portable")
+    errs = []
+    inverse, attention, theta = yarn_reference(10000.0, 16, 4.0, 2048)
+    if kind.startswith("gguf"):
+        import gguf
+        reader, original = gguf.GGUFReader(target), gguf.GGUFReader(fixture)
+
+        def field(r, key):
+            f = r.fields.get(key)
+            if f is None:
+                return None
+            part = f.parts[-1]
+            return bytes(part).decode() if f.types[-1] == gguf.GGUFValueType.STRING else part.tolist()[0]
+        if field(reader, "llama.rope.scaling.type") != "none":
+            errs.append(f"rope.scaling.type is {field(reader, 'llama.rope.scaling.type')!r}, not 'none'")
+        for key in ("llama.rope.scaling.factor", "llama.rope.scaling.original_context_length"):
+            if field(reader, key) is not None:
+                errs.append(f"{key} is still there")
+        if field(reader, "llama.context_length") != 8192:
+            errs.append("llama.context_length is not 8192")
+        attn = field(reader, "llama.rope.scaling.attn_factor")
+        want_attn = None if portable else float(np.float32(attention))
+        if attn != want_attn:
+            errs.append(f"rope.scaling.attn_factor is {attn}, expected {want_attn}")
+        tensors = {t.name: t for t in reader.tensors}
+        table = tensors.get("rope_freqs.weight")
+        if table is None:
+            return target, ["no rope_freqs.weight"]
+        factors = np.asarray(table.data, dtype=np.float32)
+        want = (theta / inverse).astype(np.float32)
+        if factors.shape != (8,) or np.max(np.abs(factors / want - 1)) > 1e-6:
+            errs.append(f"rope_freqs.weight {factors.tolist()} is not θ/inv_freq {want.tolist()}")
+        record = json.loads(field(reader, "spindle.rope"))
+        if int(record["table_crc32"], 16) != zlib.crc32(bytes(table.data)):
+            errs.append("spindle.rope's table_crc32 is not the CRC-32 of the table")
+        for t in original.tensors:
+            new = tensors.get(t.name)
+            old_bytes, new_bytes = bytes(t.data), bytes(new.data)
+            if portable and (t.name.endswith("attn_q.weight") or t.name.endswith("attn_k.weight")):
+                old = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float64)
+                got = gguf.quants.dequantize(new.data, new.tensor_type).astype(np.float64)
+                if np.max(np.abs(got - old * attention)) > np.max(np.abs(old)) * attention * 2 ** -10:
+                    errs.append(f"{t.name} does not carry the attention factor {attention}")
+            elif old_bytes != new_bytes:
+                errs.append(f"{t.name} changed")
+    else:
+        from safetensors import safe_open
+        config = json.load(open(os.path.join(target, "config.json")))
+        scaling = config.get("rope_scaling") or {}
+        if scaling.get("rope_type") != "yarn" or scaling.get("factor") != 4.0:
+            errs.append(f"config.json rope_scaling is {scaling}")
+        if portable != (scaling.get("attention_factor") == 1.0):
+            errs.append(f"config.json attention_factor is {scaling.get('attention_factor')}")
+        with safe_open(os.path.join(target, "model.safetensors"), "np") as new, \
+                safe_open(os.path.join(fixture, "model.safetensors"), "np") as old:
+            table = new.get_tensor("model.rotary_emb.inv_freq")
+            if table.dtype != np.float32 or np.max(np.abs(table / inverse - 1)) > 1e-6:
+                errs.append(f"model.rotary_emb.inv_freq {table.tolist()} is not inv_freq {inverse.tolist()}")
+            record = json.loads(new.metadata()["spindle.rope"])
+            if record["attention"] != ("weights" if portable else "metadata"):
+                errs.append(f"record says attention in {record['attention']}")
+            for name in old.keys():
+                a, b = old.get_tensor(name), new.get_tensor(name)
+                if portable and (name.endswith("q_proj.weight") or name.endswith("k_proj.weight")):
+                    if not np.array_equal(b, a * np.float32(record["attention_factor"])):
+                        errs.append(f"{name} is not the original × the attention factor")
+                elif not np.array_equal(a, b):
+                    errs.append(f"{name} changed")
+    return target, errs
+
+
 def run(cmd):
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
@@ -264,6 +372,23 @@ def main():
         else:
             passed += 1
             print(f"ok   {case.name} ({mode})")
+    for i, (fixture, arguments, kind) in enumerate(TABLE_CASES):
+        name = f"{fixture} {' '.join(arguments).replace('{out}', 'OUT')}"
+        try:
+            target, errs = check_tables_case(fixture, arguments, kind, a.spindle, a.work, i)
+            if a.llama_bin and target.endswith(".gguf"):
+                errs += llama_check(a.llama_bin, target, 22, True)
+                llama_files += 1
+        except Exception as e:
+            errs = [f"{type(e).__name__}: {e}"]
+        if errs:
+            failed += 1
+            print(f"FAIL {name}")
+            for e in errs:
+                print(f"     {e}")
+        else:
+            passed += 1
+            print(f"ok   {name}")
     if a.llama_bin:
         print(f"llama.cpp ({a.llama_bin}) read {llama_files} patched GGUF files")
     print(f"{passed} passed, {failed} failed")
