@@ -16,7 +16,8 @@ extension Spindle {
         key's existing type; a new GGUF key needs --type. A bool is true/false/1/0, nothing \
         else. safetensors values are strings. When the new header fits the room the file has \
         (GGUF padding or Spindle's spindle.reserved key; safetensors header spaces) only the \
-        header is written, after saving the old one to FILE.spindle-journal; \
+        header is written, after journaling the old one (FILE.spindle-journal while writing, \
+        FILE.spindle-undo once done); \
         `spindle restore FILE` undoes the last such edit. Otherwise the file is rewritten \
         beside itself (free space checked first) and renamed over the original, reserving \
         --reserve bytes of room for later edits. --dry-run prints the plan.
