@@ -1,5 +1,6 @@
-/// A single pass over JSON text for what json-c does not report: duplicate keys (json-c keeps
-/// the last) and integers too large for 64 bits (json-c clamps them).
+/// A single pass over JSON text for what json-c does not report or gets wrong: duplicate keys
+/// (json-c keeps the last) and integers too large for 64 bits (json-c clamps them to
+/// `UInt64.max`; the scanner returns where they end so the parser can read them as floats).
 ///
 /// It assumes nothing about validity: on malformed text it stops quietly and leaves the syntax
 /// error to json-c, which reports it with its own position.
@@ -9,10 +10,13 @@ enum JSONScanner {
     case array
   }
 
+  /// Checks `bytes`; returns the end offsets of integer literals beyond 64 bits, in order.
+  @discardableResult
   static func check(
     _ bytes: UnsafeRawBufferPointer, path: String, baseOffset: Int
-  ) throws(FormatError) {
+  ) throws(FormatError) -> [Int] {
     var stack: [Container] = []
+    var wideIntegers: [Int] = []
     var index = 0
     let count = bytes.count
     while index < count {
@@ -25,7 +29,7 @@ enum JSONScanner {
         stack.append(.array)
         index += 1
       case UInt8(ascii: "}"), UInt8(ascii: "]"):
-        if stack.popLast() == nil { return }
+        if stack.popLast() == nil { return wideIntegers }
         index += 1
       case UInt8(ascii: ","):
         if case .object(let keys, _) = stack.last {
@@ -65,10 +69,10 @@ enum JSONScanner {
             .invalidJSON, path: path, offset: baseOffset + start,
             "invalid JSON: malformed number \(literal)")
         }
+        // Valid JSON (RFC 8259 sets no range; transformers writes model_max_length = int(1e30))
+        // that serde_json and Python read as a float, as Spindle does.
         if isInteger && Int64(literal) == nil && UInt64(literal) == nil {
-          throw FormatError(
-            .invalidJSON, path: path, offset: baseOffset + start,
-            "integer \(literal) does not fit in 64 bits")
+          wideIntegers.append(index)
         }
       case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
         let start = index
@@ -93,6 +97,7 @@ enum JSONScanner {
           "invalid JSON: unexpected \(shown)")
       }
     }
+    return wideIntegers
   }
 
   private static func isNumberByte(_ c: UInt8) -> Bool {

@@ -7,15 +7,42 @@ extension JSONValue {
 
   /// Parses one JSON document that fills `bytes` (whitespace may surround it).
   ///
-  /// Stricter than json-c alone: duplicate keys in any object, integers that do not fit in 64
-  /// bits, and anything after the document other than JSON whitespace are errors.
+  /// Stricter than json-c alone: duplicate keys in any object and anything after the document
+  /// other than JSON whitespace are errors. Integers beyond 64 bits read as floats (as in
+  /// serde_json and Python), where json-c alone would clamp them.
   /// - Parameters:
   ///   - path: the file, for error messages.
   ///   - baseOffset: where `bytes` start in that file, so errors carry file offsets.
   public static func parse(
     _ bytes: UnsafeRawBufferPointer, path: String, baseOffset: Int = 0
   ) throws(FormatError) -> JSONValue {
-    try JSONScanner.check(bytes, path: path, baseOffset: baseOffset)
+    let wideIntegers = try JSONScanner.check(bytes, path: path, baseOffset: baseOffset)
+    guard wideIntegers.isEmpty else {
+      // json-c would clamp them to UInt64.max: give each a ".0" so it reads them as doubles,
+      // keeping their digits as the number's text.
+      var widened: [UInt8] = []
+      widened.reserveCapacity(bytes.count + 2 * wideIntegers.count)
+      var start = 0
+      for end in wideIntegers {
+        widened += bytes[start..<end]
+        widened += Array(".0".utf8)
+        start = end
+      }
+      widened += bytes[start...]
+      let result = widened.withUnsafeBytes { raw in
+        Result { () throws(FormatError) -> JSONValue in
+          try parseChecked(raw, path: path, baseOffset: baseOffset)
+        }
+      }
+      return try result.get()
+    }
+    return try parseChecked(bytes, path: path, baseOffset: baseOffset)
+  }
+
+  /// json-c's parse of text the scanner accepted.
+  private static func parseChecked(
+    _ bytes: UnsafeRawBufferPointer, path: String, baseOffset: Int
+  ) throws(FormatError) -> JSONValue {
     guard let tokener = json_tokener_new_ex(Int32(maximumDepth)) else {
       throw FormatError(.io, path: path, "json-c could not allocate a tokener")
     }
