@@ -7,7 +7,9 @@ let package = Package(
     .executable(name: "spindle", targets: ["spindle"]),
     .library(
       name: "SpindleKit",
-      targets: ["Tensors", "Formats", "RoPE", "Patching", "Inference", "Verification"]),
+      targets: [
+        "Tensors", "Formats", "RoPE", "Patching", "Inference", "Tokenization", "Verification",
+      ]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -24,12 +26,13 @@ let package = Package(
     .target(name: "RoPE"),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE"]),
     .target(name: "Inference", dependencies: ["Tensors", "RoPE"]),
+    .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(
       name: "Verification", dependencies: ["Tensors", "Formats", "RoPE", "Patching", "Inference"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats", "RoPE", "Patching",
+        "Tensors", "Formats", "RoPE", "Patching", "Inference", "Tokenization", "Verification",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -45,6 +48,7 @@ let package = Package(
     .testTarget(
       name: "InferenceTests",
       dependencies: ["Inference", "Verification", "Formats", "Patching", "RoPE", "Tensors"]),
+    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Formats", "Tensors"]),
     .testTarget(
       name: "RoPETests",
       dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),
