@@ -208,3 +208,15 @@ private struct GGUFKeys {
     }
   }
 }
+
+extension Tokenizer {
+  /// Opens the tokenizer of a GGUF file (`.gguf`) or of a Hugging Face folder or
+  /// `tokenizer.json` (anything else).
+  public init(path: String) throws(TokenizerError) {
+    if path.hasSuffix(".gguf") {
+      try self.init(gguf: path)
+    } else {
+      try self.init(huggingFace: path)
+    }
+  }
+}

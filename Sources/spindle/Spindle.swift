@@ -14,6 +14,6 @@ struct Spindle: ParsableCommand {
     version: SpindleVersion.current,
     subcommands: [
       Inspect.self, Validate.self, Rewrite.self, Stamp.self, Tables.self, Rope.self, Meta.self,
-      Restore.self,
+      Restore.self, Run.self,
     ])
 }
