@@ -29,7 +29,7 @@ let package = Package(
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats", "RoPE", "Patching",
+        "Tensors", "Formats", "RoPE", "Patching", "Inference", "Verification",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -40,7 +40,8 @@ let package = Package(
       dependencies: [
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
-    .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
+    .testTarget(
+      name: "CLITests", dependencies: ["Formats", "Tensors", "Patching", "RoPE", "spindle"]),
     .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
     .testTarget(
       name: "InferenceTests",
