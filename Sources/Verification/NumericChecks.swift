@@ -67,8 +67,10 @@ struct NumericChecks {
     } catch {
       return .failure(
         UnavailableModel(
-          status: error.kind == .unsupportedArchitecture ? .skip : .fail,
-          reason: "the forward pass cannot run: \(error.message)"))
+          status: error.kind == .unsupportedArchitecture || error.kind == .settings ? .skip : .fail,
+          reason: error.kind == .settings
+            ? "the RoPE settings do not read (see scaling): \(error.message)"
+            : "the forward pass cannot run: \(error.message)"))
     }
   }
 
@@ -136,6 +138,15 @@ struct NumericChecks {
       let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
       let runtime = try logits(pair.runtime, tokens)
       let baked = try logits(pair.baked, tokens)
+      for (side, rows) in [(pair.bakedName, baked), (pair.runtimeName, runtime)] {
+        if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+          return Check(
+            name: name, status: .fail, figure: "logits not finite",
+            message:
+              "the logits of \(side) are not finite (NaN/Inf) at position \(row): a corrupted"
+              + " tensor or rotary table")
+        }
+      }
       let gap = LogitStatistics.gap(baked, runtime)
       let relative = gap.maximum / max(1, gap.scale)
       var details = [
@@ -163,7 +174,7 @@ struct NumericChecks {
       }
       return Check(
         name: name, status: .pass, figure: figure, value: relative, threshold: tolerance,
-        message: "\(pair.bakedName) reproduce \(pair.runtimeName) within \(Self.figure(tolerance))",
+        message: "\(pair.bakedName) reproduces \(pair.runtimeName) within \(Self.figure(tolerance))",
         details: details)
     } catch {
       return Check(name: name, status: .fail, message: "cannot compare: \(Self.describe(error))")
@@ -214,7 +225,7 @@ struct NumericChecks {
         runtime: try model.model(rotary: .runtime, numericMode: mode),
         baked: try model.model(rotary: baked, numericMode: mode),
         kernel: gguf ? try model.model(rotary: .llamaCpp, numericMode: mode) : nil,
-        runtimeName: "runtime \(scaling.ropeType)", bakedName: "the computed tables",
+        runtimeName: "runtime \(scaling.ropeType)", bakedName: "the table computed here",
         description: description)
     }
     // Baked: the table as stored vs runtime scaling from the record.
@@ -294,6 +305,15 @@ struct NumericChecks {
       let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
       let patched = try logits(try deployed(model), tokens)
       let original = try logits(try deployed(reference), tokens)
+      for (side, rows) in [("the patched model", patched), ("the original", original)] {
+        if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+          return Check(
+            name: name, status: .fail, figure: "logits not finite",
+            message:
+              "the logits of \(side) are not finite (NaN/Inf) at position \(row): a corrupted"
+              + " tensor")
+        }
+      }
       var total = 0.0
       var worst = (value: 0.0, position: 0)
       var agree = 0

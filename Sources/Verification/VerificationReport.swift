@@ -89,7 +89,7 @@ public struct VerificationReport: Sendable {
       let figure = check.figure.isEmpty ? "" : check.figure + ": "
       lines.append("  \(check.status.rawValue.uppercased())  \(label)  \(figure)\(check.message)")
       let indent = String(repeating: " ", count: width + 10)
-      for detail in check.details { lines.append(indent + detail) }
+      for detail in check.details where detail != check.message { lines.append(indent + detail) }
     }
     let counts = VerificationReport.Check.Status.allCases.compactMap { status -> String? in
       let count = checks.count { $0.status == status }

@@ -47,8 +47,8 @@ extension Verifier {
     }
     guard problems.isEmpty else {
       return Check(
-        name: "tables", status: .fail, figure: tables.tableName ?? "table",
-        value: Double(problems.count), message: tables.problems[0].message, details: problems)
+        name: "tables", status: .fail, figure: "\(problems.count) problem(s)",
+        value: Double(problems.count), message: problems[0], details: problems)
     }
     return Check(
       name: "tables", status: .pass, figure: tables.tableName ?? "table", value: 0,
