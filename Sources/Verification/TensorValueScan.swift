@@ -115,7 +115,9 @@ extension Verifier {
     let figure =
       "\(scan.scannedTensors) of \(checkpoint.tensors.count) tensors scanned,"
       + " \(scan.scannedValues) values"
-    let notes = scan.unscanned.isEmpty ? [] : ["not scanned (no float values or scales): \(scan.unscanned.joined(separator: ", "))"]
+    let notes =
+      scan.unscanned.isEmpty
+      ? [] : ["not scanned (no float values or scales): \(scan.unscanned.joined(separator: ", "))"]
     guard scan.findings.isEmpty else {
       let problems = scan.findings.map { finding in
         finding.inScales

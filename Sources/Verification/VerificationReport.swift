@@ -93,7 +93,8 @@ public struct VerificationReport: Sendable {
     }
     let counts = VerificationReport.Check.Status.allCases.compactMap { status -> String? in
       let count = checks.count { $0.status == status }
-      return count == 0 ? nil : "\(count) \(status == .pass ? "passed" : status == .fail ? "failed" : "skipped")"
+      return count == 0
+        ? nil : "\(count) \(status == .pass ? "passed" : status == .fail ? "failed" : "skipped")"
     }
     lines.append(
       "result: \(passed ? "PASS" : "FAIL") (\(counts.joined(separator: ", ")))")

@@ -29,7 +29,8 @@ extension Verifier {
     let folded: Set<String> =
       patched.record?.attention == .weights
       ? Set((try? AttentionFolding.targets(in: mine.tensors.map(\.name), path: path)) ?? []) : []
-    let originals = Dictionary(theirs.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let originals = Dictionary(
+      theirs.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     var files = MappedFiles()
     var identical = 0
     var scaled = 0
@@ -60,7 +61,8 @@ extension Verifier {
           + " change")
     }
     let names = Set(mine.tensors.map(\.name))
-    for entry in theirs.tensors where !names.contains(entry.name) && !tableNames.contains(entry.name) {
+    for entry in theirs.tensors
+    where !names.contains(entry.name) && !tableNames.contains(entry.name) {
       problems.append("'\(entry.name)' is missing: the original has it")
     }
     let (ropeKeys, otherKeys) = Self.metadataChanges(mine, theirs)
@@ -141,8 +143,9 @@ struct MappedFiles {
     return opened
   }
 
-  /// The first byte offset (within the tensor) where two tensors' bytes differ; `nil` when
-  /// they are identical. A file that cannot be read counts as a difference at 0.
+  /// The first byte offset within the tensor where two tensors' bytes differ.
+  ///
+  /// `nil` when they are identical; a file that cannot be read counts as a difference at 0.
   mutating func firstDifference(_ a: TensorEntry, _ b: TensorEntry) -> Int? {
     guard a.byteCount == b.byteCount, let fileA = file(a.path), let fileB = file(b.path),
       a.byteRange.upperBound <= fileA.count, b.byteRange.upperBound <= fileB.count

@@ -51,7 +51,7 @@ extension Verifier {
         value: Double(problems.count), message: problems[0], details: problems)
     }
     return Check(
-      name: "tables", status: .pass, figure: tables.tableName ?? "table", value: 0,
+      name: "tables", status: .pass, figure: "0 problems", value: 0,
       message: tables.summary ?? "matches the recomputation")
   }
 
@@ -166,7 +166,9 @@ extension Verifier {
       return problems
     }
     // An original that is itself scaled was trained with its own original window.
-    let trained = original.scaling == .none ? originalContext : (original.originalContextLength ?? originalContext)
+    let trained =
+      original.scaling == .none
+      ? originalContext : (original.originalContextLength ?? originalContext)
     if let stated = patched.originalContextLength, stated != trained {
       problems.append(
         "the original context is stated as \(stated), but the original model"

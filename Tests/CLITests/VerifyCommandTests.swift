@@ -28,7 +28,9 @@ struct VerifyCommandTests {
     let (name, fragment) = fixture.expected
     let line = alone.stdout.split(separator: "\n").first { $0.contains("FAIL  \(name)") }
     #expect(line?.contains(fragment) == true, "\(alone.stdout)")
-    print("verify \(fixture): \(alone.stdout.split(separator: "\n").filter { $0.contains("FAIL") }.joined(separator: "\n"))")
+    print(
+      "verify \(fixture): \(alone.stdout.split(separator: "\n").filter { $0.contains("FAIL") }.joined(separator: "\n"))"
+    )
     #expect(alone.stdout.hasSuffix("result: FAIL") || alone.stdout.contains("result: FAIL ("))
 
     // Against the original: the same failure in the JSON report, and what the comparison adds.
@@ -39,7 +41,8 @@ struct VerifyCommandTests {
     #expect(report["passed"]?.bool == false)
     let failed = try #require(Self.check(report, name))
     #expect(failed["status"]?.string == "fail")
-    let texts = [failed["message"]?.string ?? ""] + (failed["details"]?.array ?? []).compactMap(\.string)
+    let texts =
+      [failed["message"]?.string ?? ""] + (failed["details"]?.array ?? []).compactMap(\.string)
     #expect(texts.contains { $0.contains(fragment) }, "\(texts)")
     if let (extraName, extraFragment) = fixture.expectedAgainstOriginal {
       let extra = try #require(Self.check(report, extraName))
@@ -68,9 +71,11 @@ struct VerifyCommandTests {
       name: "GGUF portable", source: "fixtures/gguf/tiny-llama.gguf",
       request: VerifyFixture.request(tables: true, portable: true)),
     Good(
-      name: "HF keys", source: "fixtures/hf/tiny-llama", request: VerifyFixture.request(tables: false)),
+      name: "HF keys", source: "fixtures/hf/tiny-llama",
+      request: VerifyFixture.request(tables: false)),
     Good(
-      name: "HF tables", source: "fixtures/hf/tiny-llama", request: VerifyFixture.request(tables: true)),
+      name: "HF tables", source: "fixtures/hf/tiny-llama",
+      request: VerifyFixture.request(tables: true)),
     Good(
       name: "HF portable", source: "fixtures/hf/tiny-llama",
       request: VerifyFixture.request(tables: true, portable: true)),
@@ -108,7 +113,8 @@ struct VerifyCommandTests {
     let long = try #require(Self.check(report, "long-context"))
     let buckets = long["data"]?["buckets"]?.array ?? []
     #expect(buckets.count == 4)
-    #expect(buckets.allSatisfy { $0["patched_nll"]?.number != nil && $0["original_nll"]?.number != nil })
+    #expect(
+      buckets.allSatisfy { $0["patched_nll"]?.number != nil && $0["original_nll"]?.number != nil })
     #expect(report["settings"]?["max_mean_kl"]?.number?.double == 0.4)
     #expect(report["settings"]?["probe_length"]?.number?.int == 16)
   }
@@ -119,8 +125,10 @@ struct VerifyCommandTests {
     let folder = try SpindleProcess.scratchFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let output = "\(folder)/portable.gguf"
-    try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: true, portable: true))
-      .execute(.path(output))
+    try StampPlan(
+      path: VerifyFixture.original, request: VerifyFixture.request(tables: true, portable: true)
+    )
+    .execute(.path(output))
     let result = try SpindleProcess.run(["verify", output] + Self.shortProbe)
     #expect(result.status == 0, "\(result.stdout)")
     #expect(result.stdout.contains("SKIP  changes"))
@@ -167,7 +175,8 @@ struct VerifyCommandTests {
   }
 
   @Test func unreadableFileFails() throws {
-    let result = try SpindleProcess.run("verify", "fixtures/malformed/gguf/03-bad-version-0.gguf", "--quiet")
+    let result = try SpindleProcess.run(
+      "verify", "fixtures/malformed/gguf/03-bad-version-0.gguf", "--quiet")
     #expect(result.status == 1)
     #expect(result.stdout.contains("FAIL  file"))
   }

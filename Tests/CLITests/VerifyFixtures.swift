@@ -29,12 +29,18 @@ enum VerifyFixture: String, CaseIterable, Sendable, CustomStringConvertible {
       ("scaling", "'llama.context_length' (8192) is not factor × original (2 × 2048 = 4096)")
     case .staleTable: ("tables", "'rope_freqs.weight' is stale: pair 3 holds")
     case .missingOriginalContext:
-      ("scaling", "missing original context: YaRN is declared but"
-        + " 'llama.rope.scaling.original_context_length' is absent")
+      (
+        "scaling",
+        "missing original context: YaRN is declared but"
+          + " 'llama.rope.scaling.original_context_length' is absent"
+      )
     case .wrongHeadDimension: ("tables", "the table is for the wrong head size")
     case .corruptedTensor:
-      ("values", "'blk.1.ffn_down.weight' is corrupted: 1 NaN or infinite value(s) (first at"
-        + " element 17)")
+      (
+        "values",
+        "'blk.1.ffn_down.weight' is corrupted: 1 NaN or infinite value(s) (first at"
+          + " element 17)"
+      )
     case .attentionTwice: ("tables", "the attention factor is applied twice")
     }
   }
@@ -43,7 +49,10 @@ enum VerifyFixture: String, CaseIterable, Sendable, CustomStringConvertible {
   var expectedAgainstOriginal: (check: String, fragment: String)? {
     switch self {
     case .wrongFactor:
-      ("scaling", "wrong factor: the context grew from 2048 to 8192 (×4) but the declared factor is 2")
+      (
+        "scaling",
+        "wrong factor: the context grew from 2048 to 8192 (×4) but the declared factor is 2"
+      )
     case .missingOriginalContext:
       ("scaling", "the original context is stated as 8192, but the original model")
     case .corruptedTensor:
@@ -123,7 +132,8 @@ enum VerifyFixture: String, CaseIterable, Sendable, CustomStringConvertible {
         try writer.addTensor(
           entry.name, dtype: .f32, shape: [table.count], data: .bytes(table.flatMap(Self.bytes)))
       } else if let bytes = replaced[entry.name] {
-        try writer.addTensor(entry.name, dtype: entry.dtype, shape: entry.shape, data: .bytes(bytes))
+        try writer.addTensor(
+          entry.name, dtype: entry.dtype, shape: entry.shape, data: .bytes(bytes))
       } else {
         try writer.addTensor(
           entry.name, dtype: entry.dtype, shape: entry.shape,

@@ -64,12 +64,14 @@ extension Spindle {
     @Option(help: "Equivalence: largest |Δlogit| allowed, relative to the largest |logit|.")
     var tolerance = 1e-3
 
-    @Option(name: .customLong("max-kl"), help: "Drift: largest mean KL(original ‖ patched) in nats.")
+    @Option(
+      name: .customLong("max-kl"), help: "Drift: largest mean KL(original ‖ patched) in nats.")
     var maxKL = 0.4
 
     @Option(
       name: .customLong("max-nll-increase"),
-      help: "Long context: how far the patched NLL past the window may exceed the original's (nats).")
+      help:
+        "Long context: how far the patched NLL past the window may exceed the original's (nats).")
     var maxNLLIncrease = 0.5
 
     @Option(help: "Forward-pass rounding: exact (Float) or llama-cpp (llama.cpp's CPU rounding).")
