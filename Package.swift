@@ -43,7 +43,8 @@ let package = Package(
       dependencies: [
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
-    .testTarget(name: "CLITests", dependencies: ["Formats", "Tensors", "spindle"]),
+    .testTarget(
+      name: "CLITests", dependencies: ["Formats", "Tensors", "Patching", "RoPE", "spindle"]),
     .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
     .testTarget(
       name: "InferenceTests",

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
-#   inspect → validate → stamp YaRN → bake tables → check them (the forward-pass verify arrives
-#   with issue #5).
+#   inspect → validate → stamp YaRN → bake tables → check them → verify with the forward pass.
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -46,4 +45,20 @@ else
 fi
 step "   restore undoes the edit" "$BIN" restore "$WORK/tiny-llama-portable.gguf"
 step "   ..." "$BIN" validate "$WORK/tiny-llama-portable.gguf"
-printf '\n(the forward-pass verify arrives with issue #5.)\n'
+step "7. verify: structure, tables, runtime-vs-baked logits, drift and long-context NLL vs the original" \
+  "$BIN" verify "$WORK/tiny-llama-tables.gguf" --against "$MODEL"
+step "   portable: the runtime side runs on the original's weights" \
+  "$BIN" verify "$WORK/tiny-llama-portable.gguf" --against "$MODEL" --long-context 1024
+step "   a corrupted copy fails (one F16 NaN written into blk.1.ffn_down.weight)" \
+  cp "$WORK/tiny-llama-yarn4.gguf" "$WORK/tiny-llama-corrupt.gguf"
+OFFSET=$("$BIN" inspect "$WORK/tiny-llama-corrupt.gguf" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = next(t for t in d["tensors"] if t["name"] == "blk.1.ffn_down.weight")
+print(t["offset"])')
+printf '\x00\x7e' | dd of="$WORK/tiny-llama-corrupt.gguf" bs=1 seek="$((OFFSET + 34))" conv=notrunc status=none
+if "$BIN" verify "$WORK/tiny-llama-corrupt.gguf" --against "$MODEL" --structure-only; then
+  echo "verify should have failed" >&2; exit 1
+else
+  echo "(exit status $? as expected)"
+fi

@@ -60,7 +60,7 @@ public enum AttentionFolding {
   /// From ggml-common.h: Q4_0/Q5_0/Q8_0 `d`; Q4_1/Q5_1 `d` and `m`; Q8_1 `d` and `s = d·Σq`;
   /// Q2_K `d`/`dmin` after 80 bytes of scales and quants; Q3_K `d` at 108; Q4_K/Q5_K `d`,
   /// `dmin` first; Q6_K `d` at 208; TQ1_0 `d` at 52; TQ2_0 `d` at 64; Q1_0/Q2_0 `d` first.
-  static func blockScales(_ dtype: DType) -> (half: [Int], single: [Int])? {
+  package static func blockScales(_ dtype: DType) -> (half: [Int], single: [Int])? {
     switch dtype {
     case .q4_0, .q5_0, .q8_0, .q1_0, .q2_0: ([0], [])
     case .q4_1, .q5_1, .q8_1, .q4_K, .q5_K: ([0, 2], [])

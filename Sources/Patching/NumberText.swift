@@ -11,18 +11,23 @@ import Darwin
 /// The C library's `vsnprintf` does the digit work, so the output is correctly rounded from the
 /// binary value (a hand-rolled rounding of Swift's shortest decimal text would round twice) and
 /// identical to Python's and C's `%g` on the same number.
-enum NumberText {
+package enum NumberText {
   /// Six significant digits, `%.6g`, except that integral values below 10^15 print as integers
   /// (`10000`, `1000000`, not `1e+06`).
-  static func compact(_ value: Double) -> String {
+  package static func compact(_ value: Double) -> String {
     if value.isFinite, value == value.rounded(), value.magnitude < 1e15 {
       return String(Int64(value))
     }
     return formatted("%.*g", precision: 6, value)
   }
 
+  /// `digits` significant digits, `%.*g` (`0.00123`, `4.2e-07`).
+  package static func significant(_ value: Double, digits: Int) -> String {
+    formatted("%.*g", precision: digits, value)
+  }
+
   /// `decimals` digits after the point, `%.*f`.
-  static func fixed(_ value: Double, decimals: Int) -> String {
+  package static func fixed(_ value: Double, decimals: Int) -> String {
     formatted("%.*f", precision: decimals, value)
   }
 

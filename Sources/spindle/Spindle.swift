@@ -13,7 +13,7 @@ struct Spindle: ParsableCommand {
       """,
     version: SpindleVersion.current,
     subcommands: [
-      Inspect.self, Validate.self, Rewrite.self, Stamp.self, Tables.self, Rope.self, Meta.self,
-      Restore.self, Run.self,
+      Inspect.self, Validate.self, Verify.self, Rewrite.self, Stamp.self, Tables.self, Rope.self,
+      Meta.self, Restore.self, Run.self,
     ])
 }

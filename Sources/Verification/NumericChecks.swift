@@ -1,0 +1,506 @@
+import Formats
+import Inference
+import Patching
+import RoPE
+import Tensors
+
+/// The forward-pass checks: equivalence of runtime scaling and baked tables, short-context
+/// drift from the original, and NLL past the original window.
+///
+/// The "deployed" model is the patched file run as its runtime runs it: a GGUF with
+/// llama.cpp's rotary kernel (`rope_freqs`, YaRN blend, `attn_factor`), a Hugging Face folder
+/// with transformers' tables from `config.json`.
+struct NumericChecks {
+  let options: VerificationOptions
+  let path: String
+  let structure: OpenedCheckpoint
+  let originalStructure: OpenedCheckpoint?
+  /// The patched model, or why there is none (`skip` for a format or architecture without a
+  /// forward pass here, `fail` for a file that should run and does not).
+  var model: LlamaCheckpoint?
+  var unavailable: UnavailableModel?
+  var reference: LlamaCheckpoint?
+  var referenceProblem: String?
+
+  init(verifier: Verifier, patched: OpenedCheckpoint, original: OpenedCheckpoint?) {
+    options = verifier.options
+    path = verifier.path
+    structure = patched
+    originalStructure = original
+    switch Self.open(patched) {
+    case .success(let opened): model = opened
+    case .failure(let problem): unavailable = problem
+    }
+    if let original {
+      switch Self.open(original) {
+      case .success(let opened): reference = opened
+      case .failure(let problem): referenceProblem = problem.reason
+      }
+    }
+    if let model, let reference,
+      model.configuration.vocabularySize != reference.configuration.vocabularySize
+    {
+      referenceProblem =
+        "the original's vocabulary has \(reference.configuration.vocabularySize) tokens, the"
+        + " patched model's \(model.configuration.vocabularySize): not the same model"
+    }
+  }
+
+  static func open(_ opened: OpenedCheckpoint) -> Result<
+    LlamaCheckpoint, UnavailableModel
+  > {
+    guard let checkpoint = opened.checkpoint else {
+      return .failure(UnavailableModel(status: .fail, reason: "the file does not open"))
+    }
+    guard checkpoint.layout == .gguf || checkpoint.layout == .huggingFace else {
+      return .failure(
+        UnavailableModel(
+          status: .skip,
+          reason:
+            "no forward pass for a \(checkpoint.layout.rawValue) here (a GGUF file or a Hugging"
+            + " Face folder runs)"))
+    }
+    do {
+      return .success(
+        checkpoint.layout == .gguf
+          ? try LlamaCheckpoint(gguf: opened.path) : try LlamaCheckpoint(huggingFace: opened.path))
+    } catch {
+      return .failure(
+        UnavailableModel(
+          status: error.kind == .unsupportedArchitecture || error.kind == .settings ? .skip : .fail,
+          reason: error.kind == .settings
+            ? "the RoPE settings do not read (see scaling): \(error.message)"
+            : "the forward pass cannot run: \(error.message)"))
+    }
+  }
+
+  struct UnavailableModel: Error {
+    var status: Check.Status
+    var reason: String
+  }
+
+  // MARK: Shared pieces
+
+  /// Whether the checkpoint was opened from GGUF (run with llama.cpp's kernel) rather than
+  /// from a Hugging Face folder.
+  func isGGUF(_ checkpoint: LlamaCheckpoint) -> Bool {
+    let opened = checkpoint.path == structure.path ? structure : originalStructure
+    return opened?.checkpoint?.layout == .gguf
+  }
+
+  /// The context the model was trained with: the patched scaling's original, else the
+  /// original model's context, else the patched model's.
+  var originalWindow: Int {
+    if let settings = structure.settings, settings.scaling != .none,
+      let original = settings.originalContextLength
+    {
+      return original
+    }
+    return reference?.ropeSettings.contextLength ?? model?.ropeSettings.contextLength ?? 0
+  }
+
+  func unavailableCheck(_ name: String) -> Check {
+    let problem =
+      unavailable ?? UnavailableModel(status: .fail, reason: "the forward pass cannot run")
+    return Check(name: name, status: problem.status, message: problem.reason)
+  }
+
+  /// The probe's first `length` tokens for `model`.
+  func tokens(_ length: Int, for model: LlamaCheckpoint) throws -> [Int32] {
+    try options.probe.tokens(length: length, vocabularySize: model.configuration.vocabularySize)
+  }
+
+  /// The model as its runtime runs it.
+  func deployed(_ checkpoint: LlamaCheckpoint) throws -> LlamaModel {
+    let source: LlamaCheckpoint.RotarySource = isGGUF(checkpoint) ? .llamaCpp : .runtime
+    return try checkpoint.model(rotary: source, numericMode: options.numericMode)
+  }
+
+  /// Every position's logits.
+  func logits(_ model: LlamaModel, _ tokens: [Int32]) throws -> [[Float]] {
+    try model.logits(tokens: tokens, startPosition: 0, outputs: Array(tokens.indices))
+  }
+
+  static func figure(_ value: Double, digits: Int = 3) -> String {
+    NumberText.significant(value, digits: digits)
+  }
+
+  // MARK: Equivalence
+
+  /// Runtime scaling vs baked tables on the short probe: `max |Δlogit|` relative to the
+  /// runtime side's largest `|logit|`.
+  func equivalence() -> Check {
+    let name = "equivalence"
+    guard let model else { return unavailableCheck(name) }
+    do {
+      guard let pair = try equivalencePair(model) else {
+        return .skip(name, try equivalenceSkipReason(model))
+      }
+      let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
+      let runtime = try logits(pair.runtime, tokens)
+      let baked = try logits(pair.baked, tokens)
+      for (side, rows) in [(pair.bakedName, baked), (pair.runtimeName, runtime)] {
+        if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+          return Check(
+            name: name, status: .fail, figure: "logits not finite",
+            message:
+              "the logits of \(side) are not finite (NaN/Inf) at position \(row): a corrupted"
+              + " tensor or rotary table")
+        }
+      }
+      let gap = LogitStatistics.gap(baked, runtime)
+      let relative = gap.maximum / max(1, gap.scale)
+      var details = [
+        "\(pair.description), \(tokens.count) probe tokens, \(options.numericMode == .exact ? "exact" : "llama.cpp") numerics",
+        "largest |logit| \(Self.figure(gap.scale)); largest |Δ| at position \(gap.row)",
+      ]
+      if let kernel = pair.kernel {
+        let kernelGap = LogitStatistics.gap(try logits(kernel, tokens), runtime)
+        details.append(
+          "llama.cpp's rotary kernel vs runtime: max |Δlogit| \(Self.figure(kernelGap.maximum))"
+            + " (reported, not held to the tolerance)")
+      }
+      let figure =
+        "max |Δlogit| \(Self.figure(gap.maximum)) (relative \(Self.figure(relative)))"
+      let tolerance = options.equivalenceTolerance
+      guard relative <= tolerance else {
+        return Check(
+          name: name, status: .fail, figure: figure, value: relative, threshold: tolerance,
+          message:
+            "\(pair.bakedName) and \(pair.runtimeName) disagree: max |Δlogit|"
+            + " \(Self.figure(gap.maximum)) at position \(gap.row) is"
+            + " \(Self.figure(relative)) of the largest logit, above the tolerance"
+            + " \(Self.figure(tolerance))",
+          details: details)
+      }
+      return Check(
+        name: name, status: .pass, figure: figure, value: relative, threshold: tolerance,
+        message:
+          "\(pair.bakedName) reproduces \(pair.runtimeName) within \(Self.figure(tolerance))",
+        details: details)
+    } catch {
+      return Check(name: name, status: .fail, message: "cannot compare: \(Self.describe(error))")
+    }
+  }
+
+  struct EquivalencePair {
+    var runtime: LlamaModel
+    var baked: LlamaModel
+    /// llama.cpp's own kernel on the same file (GGUF), reported beside.
+    var kernel: LlamaModel?
+    var runtimeName: String
+    var bakedName: String
+    var description: String
+  }
+
+  func equivalenceSkipReason(_ model: LlamaCheckpoint) throws -> String {
+    if structure.record?.attention == .weights {
+      return "portable mode folds the attention factor into the Q/K weights, so runtime"
+        + " scaling must run on the original weights: give --against ORIGINAL"
+    }
+    let scaling = structure.settings?.scaling ?? model.ropeSettings.scaling
+    if case .none = scaling { return "no RoPE scaling declared: no table to compare" }
+    return "\(scaling.ropeType) has no static table to compare"
+  }
+
+  /// The two models to compare, or `nil` when the check does not apply.
+  func equivalencePair(_ model: LlamaCheckpoint) throws -> EquivalencePair? {
+    let mode = options.numericMode
+    let gguf = isGGUF(model)
+    guard let record = structure.record else {
+      // Keys only: the declared scaling at runtime vs the table `stamp --tables` would bake.
+      let scaling = model.ropeSettings.scaling
+      switch scaling {
+      case .none, .dynamicNTK, .dynamicYaRN, .longRoPE, .ntkAware: return nil
+      case .yarn, .linear, .llama3: break
+      }
+      let frequencies = try scaling.frequencies(for: model.rotaryConfiguration)
+      var factors = frequencies.frequencyFactors
+      if let stored = model.frequencyFactors {
+        for i in factors.indices where i < stored.count { factors[i] *= stored[i] }
+      }
+      let baked = RotaryEmbedding(
+        layout: model.rotaryLayout, base: model.rotaryConfiguration.base,
+        frequencyFactors: factors, attentionFactor: frequencies.attentionFactor)
+      let description =
+        "runtime \(scaling.ropeType) from the keys vs θ_i / f_i tables computed here"
+      return EquivalencePair(
+        runtime: try model.model(rotary: .runtime, numericMode: mode),
+        baked: try model.model(rotary: baked, numericMode: mode),
+        kernel: gguf ? try model.model(rotary: .llamaCpp, numericMode: mode) : nil,
+        runtimeName: "runtime \(scaling.ropeType)", bakedName: "the table computed here",
+        description: description)
+    }
+    // Baked: the table as stored vs runtime scaling from the record.
+    let recorded = try record.settings(path: path)
+    guard let geometry = recorded.rotaryConfiguration else { return nil }
+    let frequencies = try recorded.scaling.frequencies(for: geometry)
+    let stored: RotaryEmbedding
+    if gguf {
+      stored = try model.rotary(.runtime)
+    } else {
+      let table = try storedTable(record)
+      stored = RotaryEmbedding(
+        layout: model.rotaryLayout, dimensionCount: 2 * table.count,
+        angles: .table(
+          inverseFrequencies: table,
+          attentionFactor: record.attention == .metadata ? Float(record.attentionFactor) : 1))
+    }
+    let weightsOwner: LlamaCheckpoint
+    let runtimeName: String
+    if record.attention == .weights {
+      guard let reference else { return nil }
+      weightsOwner = reference
+      runtimeName = "runtime \(recorded.scaling.ropeType) on the original weights"
+    } else {
+      weightsOwner = model
+      runtimeName = "runtime \(recorded.scaling.ropeType) from the spindle.rope record"
+    }
+    let runtime = RotaryEmbedding(layout: weightsOwner.rotaryLayout, frequencies: frequencies)
+    return EquivalencePair(
+      runtime: try weightsOwner.model(rotary: runtime, numericMode: mode),
+      baked: try model.model(rotary: stored, numericMode: mode),
+      kernel: gguf && record.attention == .metadata
+        ? try model.model(rotary: .llamaCpp, numericMode: mode) : nil,
+      runtimeName: runtimeName,
+      bakedName: "the stored '\(record.tableName)' table"
+        + (record.attention == .weights ? " with the folded weights" : ""),
+      description:
+        "'\(record.tableName)' as stored (\(record.attention == .weights ? "attention in the weights" : "attention factor \(Self.figure(record.attentionFactor, digits: 6))")) vs \(runtimeName)"
+    )
+  }
+
+  /// The `inv_freq` table of a Hugging Face folder, as stored.
+  func storedTable(_ record: BakedRoPE) throws -> [Float] {
+    guard let entry = structure.checkpoint?.tensors.first(where: { $0.name == record.tableName })
+    else {
+      throw VerificationError(
+        .model, path: path, name: record.tableName, "the table '\(record.tableName)' is missing")
+    }
+    guard entry.dtype == .f32 else {
+      throw VerificationError(
+        .model, path: path, name: record.tableName,
+        "the table '\(record.tableName)' is \(entry.dtype.name), not F32")
+    }
+    let file = try MappedFile(path: entry.path)
+    let bytes = file.bytes(in: entry.byteRange)
+    return bytes.withUnsafeBytes { raw in
+      (0..<(raw.count / 4)).map { index -> Float in
+        Float(
+          bitPattern: UInt32(
+            littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+      }
+    }
+  }
+
+  // MARK: Drift
+
+  /// `KL(original ‖ patched)` of the next-token distributions inside the original window.
+  func drift() -> Check {
+    let name = "drift"
+    guard let model else { return unavailableCheck(name) }
+    guard originalStructure != nil else {
+      return .skip(name, "no original to compare with (--against ORIGINAL)")
+    }
+    guard let reference else {
+      return Check(
+        name: name, status: .fail,
+        message: "the original cannot be run: \(referenceProblem ?? "unknown")")
+    }
+    do {
+      let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
+      let patched = try logits(try deployed(model), tokens)
+      let original = try logits(try deployed(reference), tokens)
+      for (side, rows) in [("the patched model", patched), ("the original", original)] {
+        if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+          return Check(
+            name: name, status: .fail, figure: "logits not finite",
+            message:
+              "the logits of \(side) are not finite (NaN/Inf) at position \(row): a corrupted"
+              + " tensor")
+        }
+      }
+      var total = 0.0
+      var worst = (value: 0.0, position: 0)
+      var agree = 0
+      for (position, (p, q)) in zip(original, patched).enumerated() {
+        let divergence = LogitStatistics.klDivergence(p, q)
+        total += divergence
+        if !(divergence <= worst.value) { worst = (divergence, position) }
+        if LogitStatistics.top(p) == LogitStatistics.top(q) { agree += 1 }
+      }
+      let mean = total / Double(max(1, tokens.count))
+      let agreement = Double(agree) / Double(max(1, tokens.count))
+      let figure = "mean KL \(Self.figure(mean)) nats"
+      let threshold = options.maximumMeanKL
+      var data = JSONObject()
+      data["mean_kl"] = VerificationReport.number(mean)
+      data["max_kl"] = VerificationReport.number(worst.value)
+      data["max_kl_position"] = .integer(worst.position)
+      data["top1_agreement"] = .double(agreement)
+      data["positions"] = .integer(tokens.count)
+      let details = [
+        "KL(original ‖ patched) over positions 0..<\(tokens.count) (inside the original"
+          + " window of \(originalWindow)); max \(Self.figure(worst.value)) at position"
+          + " \(worst.position); top-1 agreement \(Self.figure(100 * agreement))%"
+      ]
+      guard mean <= threshold else {
+        return Check(
+          name: name, status: .fail, figure: figure, value: mean, threshold: threshold,
+          message:
+            "the patched model drifts from the original inside its window: mean KL"
+            + " \(Self.figure(mean)) nats is above \(Self.figure(threshold))",
+          details: details, data: data)
+      }
+      return Check(
+        name: name, status: .pass, figure: figure, value: mean, threshold: threshold,
+        message: "short-context drift within \(Self.figure(threshold)) nats", details: details,
+        data: data)
+    } catch {
+      return Check(name: name, status: .fail, message: "cannot compare: \(Self.describe(error))")
+    }
+  }
+
+  // MARK: Long context
+
+  /// NLL per position bucket up to the long-context length, patched and original.
+  func longContext(progress: (String) -> Void) -> Check {
+    let name = "long-context"
+    guard let model else { return unavailableCheck(name) }
+    let settings = structure.settings ?? model.ropeSettings
+    if case .none = settings.scaling {
+      return .skip(name, "no RoPE scaling declared: no context past the original to probe")
+    }
+    let window = originalWindow
+    let context = settings.contextLength ?? model.ropeSettings.contextLength ?? window
+    let wanted = options.longContextLength ?? min(2 * window, context)
+    do {
+      let tokens = try self.tokens(wanted, for: model)
+      let length = tokens.count
+      guard length >= 2 else {
+        return .skip(name, "the probe has fewer than 2 tokens")
+      }
+      let buckets = max(1, min(options.bucketCount, length - 1))
+      var outputs: [Int] = []
+      var bounds: [Range<Int>] = []
+      for bucket in 0..<buckets {
+        // Position i predicts token i + 1, so positions run over 0..<length-1; bucket edges
+        // fall on multiples of length / buckets (with the default length, on the window).
+        let lower = bucket * length / buckets
+        let upper = min(length - 1, (bucket + 1) * length / buckets)
+        bounds.append(lower..<upper)
+        let count = min(options.samplesPerBucket, upper - lower)
+        for k in 0..<count {
+          outputs.append(lower + (k * (upper - lower)) / max(1, count))
+        }
+      }
+      progress("long context: patched model, \(length) tokens")
+      let patchedNLL = try nll(try deployed(model), tokens, outputs)
+      var originalNLL: [Double]?
+      if let reference {
+        progress("long context: original model, \(length) tokens")
+        originalNLL = try nll(try deployed(reference), tokens, outputs)
+      }
+      return longContextVerdict(
+        tokens: length, window: window, bounds: bounds, outputs: outputs, patched: patchedNLL,
+        original: originalNLL, requested: wanted)
+    } catch {
+      return Check(name: name, status: .fail, message: "cannot run: \(Self.describe(error))")
+    }
+  }
+
+  func nll(_ model: LlamaModel, _ tokens: [Int32], _ outputs: [Int]) throws -> [Double] {
+    let rows = try model.logits(tokens: tokens, startPosition: 0, outputs: outputs)
+    return zip(rows, outputs).map { row, position in
+      LogitStatistics.negativeLogLikelihood(row, target: Int(tokens[position + 1]))
+    }
+  }
+
+  func longContextVerdict(
+    tokens length: Int, window: Int, bounds: [Range<Int>], outputs: [Int], patched: [Double],
+    original: [Double]?, requested: Int
+  ) -> Check {
+    let name = "long-context"
+    func mean(_ values: [Double], _ where: (Int) -> Bool) -> Double? {
+      let picked = zip(values, outputs).filter { `where`($0.1) }.map(\.0)
+      return picked.isEmpty ? nil : picked.reduce(0, +) / Double(picked.count)
+    }
+    var rows: [JSONValue] = []
+    var details: [String] = []
+    details.append(
+      "NLL (nats) per position bucket over \(length) tokens (original window \(window));"
+        + " \(outputs.count) positions scored")
+    for range in bounds {
+      let p = mean(patched) { range.contains($0) }
+      let o = original.flatMap { mean($0) { range.contains($0) } }
+      var row = JSONObject()
+      row["start"] = .integer(range.lowerBound)
+      row["end"] = .integer(range.upperBound)
+      row["past_original_window"] = .bool(range.lowerBound >= window)
+      row["patched_nll"] = VerificationReport.number(p)
+      row["original_nll"] = VerificationReport.number(o)
+      rows.append(.object(row))
+      details.append(
+        "[\(range.lowerBound), \(range.upperBound))\(range.lowerBound >= window ? " past" : "")"
+          + ": patched \(p.map { Self.figure($0) } ?? "-")"
+          + (original == nil ? "" : ", original \(o.map { Self.figure($0) } ?? "-")"))
+    }
+    var data = JSONObject()
+    data["tokens"] = .integer(length)
+    data["original_window"] = .integer(window)
+    data["buckets"] = .array(rows)
+    if length < requested {
+      details.append("the probe holds \(length) tokens, fewer than the \(requested) asked for")
+    }
+    if let bad = zip(patched, outputs).first(where: { !$0.0.isFinite }) {
+      return Check(
+        name: name, status: .fail, figure: "NLL not finite",
+        message: "the patched model's prediction at position \(bad.1) is not finite (NaN/Inf)",
+        details: details, data: data)
+    }
+    let hasPast = outputs.contains { $0 >= window }
+    let past: (Int) -> Bool = hasPast ? { $0 >= window } : { _ in true }
+    let region = hasPast ? "past the original window" : "over the probe (all inside the window)"
+    let patchedMean = mean(patched, past) ?? .nan
+    data["patched_nll"] = VerificationReport.number(patchedMean)
+    guard let original else {
+      return Check(
+        name: name, status: .pass, figure: "patched NLL \(Self.figure(patchedMean))",
+        value: patchedMean,
+        message: "predictions \(region) are finite; give --against ORIGINAL to compare",
+        details: details, data: data)
+    }
+    let originalMean = mean(original, past) ?? .nan
+    let increase = patchedMean - originalMean
+    data["original_nll"] = VerificationReport.number(originalMean)
+    let figure =
+      "NLL \(region == "past the original window" ? "past \(window)" : "overall"): patched"
+      + " \(Self.figure(patchedMean)), original \(Self.figure(originalMean))"
+    let threshold = options.maximumNLLIncrease
+    guard increase <= threshold else {
+      return Check(
+        name: name, status: .fail, figure: figure, value: increase, threshold: threshold,
+        message:
+          "the patched model predicts worse than the unpatched one \(region): NLL"
+          + " \(Self.figure(patchedMean)) vs \(Self.figure(originalMean)) (+\(Self.figure(increase)) nats, above"
+          + " \(Self.figure(threshold)))",
+        details: details, data: data)
+    }
+    return Check(
+      name: name, status: .pass, figure: figure, value: increase, threshold: threshold,
+      message: increase < -0.05
+        ? "the patched model predicts better than the unpatched one \(region)"
+        : "the patched model stays within \(Self.figure(threshold)) nats of the unpatched one"
+          + " \(region)",
+      details: details, data: data)
+  }
+
+  static func describe(_ error: any Error) -> String {
+    if let error = error as? VerificationError { return error.message }
+    if let error = error as? InferenceError { return error.message }
+    if let error = error as? PatchError { return error.message }
+    if let error = error as? RoPEError { return "\(error)" }
+    if let error = error as? SystemError { return "\(error)" }
+    return "\(error)"
+  }
+}

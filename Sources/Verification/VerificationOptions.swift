@@ -1,0 +1,171 @@
+import Formats
+public import Inference
+
+/// What `spindle verify` compares and how strictly; every threshold has a documented default.
+public struct VerificationOptions: Sendable {
+  /// The unpatched model to compare with (`--against`): needed for drift, for the original
+  /// side of the long-context buckets, for portable-mode equivalence and for the change list.
+  public var against: String?
+  /// Where the probe tokens come from.
+  public var probe: ProbeSource = .embedded(seed: ProbeSource.defaultSeed)
+  /// Tokens of the short probe (equivalence and drift).
+  ///
+  /// Default 128.
+  ///
+  /// They sit at positions `0..<probeLength`, capped at the original context so drift stays
+  /// inside the original window.
+  public var probeLength = 128
+  /// Length of the long-context probe; default `min(2 × original, context)`.
+  public var longContextLength: Int?
+  /// Position buckets the long-context NLL is reported in.
+  ///
+  /// Default 4.
+  ///
+  /// Equal widths; with the default length, the edges fall on the original window.
+  public var bucketCount = 4
+  /// Positions scored per bucket.
+  ///
+  /// Default 32.
+  ///
+  /// Evenly spaced, so memory stays `buckets × samples × vocab` however long the probe.
+  public var samplesPerBucket = 32
+  /// Equivalence: `max |Δlogit|` allowed, relative to the largest `|logit|`.
+  ///
+  /// Default 1e-3.
+  ///
+  /// The check holds when `max |Δ| ≤ tolerance × max(1, max |logit|)`. Baked and runtime
+  /// tables differ by one Float rounding of `θ_i / f_i`: measured 1.2e-7 on the tiny model and
+  /// 3.9e-6 relative on SmolLM2-135M (YaRN ×4 keys); portable mode on Q8_0 weights adds the F16
+  /// rounding of the folded block scales (3.8e-6 on the tiny model). The attention factor
+  /// applied twice gives 3.5e-3 on the tiny model and 0.35 on SmolLM2.
+  public var equivalenceTolerance = 1e-3
+  /// Drift: mean `KL(original ‖ patched)` over the short probe, in nats.
+  ///
+  /// Default 0.4.
+  ///
+  /// Measured on SmolLM2-135M (F32) with the embedded probe: a correct static YaRN ×4 gives
+  /// 0.19 (YaRN moves the low-frequency pairs, so drift is small but not zero; random tokens
+  /// leave the model uncertain, which makes KL larger than on text), YaRN ×16 0.64, the
+  /// attention factor applied twice 0.75. On real text llama.cpp measures ×4 at +0.06 nats of
+  /// NLL (perplexity 4.675 → 4.960).
+  public var maximumMeanKL = 0.4
+  /// Long context: how far the patched mean NLL may exceed the original's.
+  ///
+  /// Default 0.5 nats.
+  ///
+  /// Measured past the original window. A working scaling is below the unpatched
+  /// model there (it degrades past its window); on a random probe both sit near `ln V` and
+  /// differ by noise.
+  public var maximumNLLIncrease = 0.5
+  /// Where the forward pass rounds: `.exact` (Float activations) by default.
+  public var numericMode: NumericMode = .exact
+  /// Skip the forward-pass checks (structure only).
+  public var structureOnly = false
+
+  public init(against: String? = nil) {
+    self.against = against
+  }
+
+  /// The options as the JSON report's `settings`.
+  var json: JSONObject {
+    var object = JSONObject()
+    object["probe"] = .string(probe.description)
+    object["probe_length"] = .integer(probeLength)
+    object["long_context"] = longContextLength.map { .integer($0) } ?? .null
+    object["buckets"] = .integer(bucketCount)
+    object["samples_per_bucket"] = .integer(samplesPerBucket)
+    object["equivalence_tolerance"] = .double(equivalenceTolerance)
+    object["max_mean_kl"] = .double(maximumMeanKL)
+    object["max_nll_increase"] = .double(maximumNLLIncrease)
+    object["numerics"] = .string(numericMode == .exact ? "exact" : "llama-cpp")
+    object["structure_only"] = .bool(structureOnly)
+    return object
+  }
+}
+
+/// Where probe tokens come from.
+///
+/// Until Spindle has a tokenizer, probes are token ids: the embedded probe (deterministic
+/// pseudo-random ids) or a file of whitespace-separated ids (`--tokens FILE`). ``text(_:tokenize:)``
+/// is the hook for `--text FILE`, which the CLI wires up when the tokenizer lands.
+public enum ProbeSource: Sendable, CustomStringConvertible {
+  /// The default seed of the embedded probe.
+  public static let defaultSeed: UInt64 = 0x5350_494E_444C_4531
+
+  /// A random segment of ids, repeated to the probe length. Ids are drawn uniformly from
+  /// `[min(256, V/4), V)`, skipping the low ids where vocabularies keep special tokens; the
+  /// segment is `max(16, min(256, length/4))` long, so a model that can attend far enough
+  /// predicts each repeat (induction), which makes the long-context NLL meaningful without a
+  /// tokenizer: a model that still works past its window keeps copying, one that does not
+  /// loses it.
+  case embedded(seed: UInt64)
+  /// Explicit token ids (`--tokens FILE`), used from the start; the long probe is as long as
+  /// the list allows.
+  case tokens([Int32])
+  /// Text and the tokenizer that turns it into ids (`--text FILE`, once the tokenizer lands).
+  case text(String, tokenize: @Sendable (String) throws -> [Int32])
+
+  public var description: String {
+    switch self {
+    case .embedded(let seed): "embedded (repeated random segment, seed \(seed))"
+    case .tokens(let ids): "token file (\(ids.count) ids)"
+    case .text(let text, _): "text (\(text.utf8.count) bytes)"
+    }
+  }
+
+  /// Up to `length` ids for a vocabulary of `vocabularySize`.
+  ///
+  /// - Throws: `invalidInput` for an id outside the vocabulary; the tokenizer's error.
+  public func tokens(length: Int, vocabularySize: Int) throws -> [Int32] {
+    let ids: [Int32]
+    switch self {
+    case .embedded(let seed):
+      return Self.embedded(length: length, vocabularySize: vocabularySize, seed: seed)
+    case .tokens(let list): ids = Array(list.prefix(length))
+    case .text(let text, let tokenize): ids = Array(try tokenize(text).prefix(length))
+    }
+    if let bad = ids.firstIndex(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+      throw InferenceError(
+        .invalidInput, name: "tokens",
+        "probe token \(ids[bad]) at index \(bad) is outside the vocabulary 0..<\(vocabularySize)")
+    }
+    return ids
+  }
+
+  /// The embedded probe (see ``embedded(seed:)``).
+  public static func embedded(length: Int, vocabularySize: Int, seed: UInt64) -> [Int32] {
+    guard length > 0, vocabularySize > 0 else { return [] }
+    let low = min(256, vocabularySize / 4)
+    let span = UInt64(vocabularySize - low)
+    let segmentLength = max(16, min(256, length / 4))
+    var state = seed
+    let segment = (0..<segmentLength).map { _ in Int32(low + Int(splitMix(&state) % span)) }
+    return (0..<length).map { segment[$0 % segmentLength] }
+  }
+
+  /// Parses whitespace-separated decimal ids (`--tokens FILE`).
+  ///
+  /// - Throws: `invalidInput` naming the first word that is not an id.
+  public static func parseTokenList(_ text: String) throws(InferenceError) -> [Int32] {
+    var ids: [Int32] = []
+    let words = text.split { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "," }
+    for (index, word) in words.enumerated() {
+      guard let id = Int32(word), id >= 0 else {
+        throw InferenceError(
+          .invalidInput, name: "tokens",
+          "word \(index + 1) of the token file, \"\(word.prefix(20))\", is not a token id")
+      }
+      ids.append(id)
+    }
+    return ids
+  }
+
+  /// SplitMix64: a fixed, platform-independent generator.
+  static func splitMix(_ state: inout UInt64) -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

@@ -1,0 +1,134 @@
+public import Formats
+
+/// The outcome of `spindle verify`: one ``Check`` per question asked of the patched model,
+/// each with its verdict, its figure and what a person should read.
+///
+/// ```swift
+/// let report = Verifier(path: "patched.gguf", options: options).run()
+/// print(report.text)              // one line per check, then the details
+/// report.json.serialized(.pretty) // the same as one JSON document
+/// report.passed                   // false when any check failed (skips do not fail)
+/// ```
+public struct VerificationReport: Sendable {
+  /// One verdict.
+  public struct Check: Sendable {
+    /// Whether the check held.
+    public enum Status: String, Sendable, CaseIterable {
+      case pass
+      case fail
+      /// Not run, with the reason in ``Check/message`` (no original to compare with, an
+      /// unscaled model, a format without a forward pass here).
+      case skip
+    }
+
+    /// A stable identifier: `file`, `tables`, `scaling`, `changes`, `values`, `equivalence`,
+    /// `drift`, `long-context`.
+    public var name: String
+    public var status: Status
+    /// The measured figure in words (`max |Δlogit| 2.4e-07`, `mean KL 0.0012 nats`).
+    public var figure: String
+    /// The figure as a number, when there is one (JSON `value`).
+    public var value: Double?
+    /// The threshold the value was held to, when there is one (JSON `threshold`).
+    public var threshold: Double?
+    /// Why it failed, or what was checked; one sentence.
+    public var message: String
+    /// Every problem or note, one line each (a failed check lists all it found).
+    public var details: [String]
+    /// Check-specific numbers for the JSON report (NLL buckets, positions).
+    public var data: JSONObject
+
+    public init(
+      name: String, status: Status, figure: String = "", value: Double? = nil,
+      threshold: Double? = nil, message: String, details: [String] = [],
+      data: JSONObject = JSONObject()
+    ) {
+      self.name = name
+      self.status = status
+      self.figure = figure
+      self.value = value
+      self.threshold = threshold
+      self.message = message
+      self.details = details
+      self.data = data
+    }
+
+    static func skip(_ name: String, _ reason: String) -> Check {
+      Check(name: name, status: .skip, message: reason)
+    }
+  }
+
+  /// The patched checkpoint.
+  public var path: String
+  /// The original it was compared with, if any.
+  public var against: String?
+  /// The checks, in the order run.
+  public var checks: [Check]
+  /// The probe and thresholds used, for the JSON report.
+  public var settings: JSONObject
+
+  public init(path: String, against: String?, checks: [Check], settings: JSONObject) {
+    self.path = path
+    self.against = against
+    self.checks = checks
+    self.settings = settings
+  }
+
+  /// Whether no check failed.
+  public var passed: Bool { !checks.contains { $0.status == .fail } }
+
+  /// The checks that failed.
+  public var failures: [Check] { checks.filter { $0.status == .fail } }
+
+  /// The report for people: a header, one line per check, indented details, a verdict.
+  public var text: String {
+    var lines = ["verify \(path)" + (against.map { " against \($0)" } ?? "")]
+    let width = checks.map(\.name.count).max() ?? 0
+    for check in checks {
+      let label = check.name + String(repeating: " ", count: width - check.name.count)
+      let figure = check.figure.isEmpty ? "" : check.figure + ": "
+      lines.append("  \(check.status.rawValue.uppercased())  \(label)  \(figure)\(check.message)")
+      let indent = String(repeating: " ", count: width + 10)
+      for detail in check.details where detail != check.message { lines.append(indent + detail) }
+    }
+    let counts = VerificationReport.Check.Status.allCases.compactMap { status -> String? in
+      let count = checks.count { $0.status == status }
+      return count == 0
+        ? nil : "\(count) \(status == .pass ? "passed" : status == .fail ? "failed" : "skipped")"
+    }
+    lines.append(
+      "result: \(passed ? "PASS" : "FAIL") (\(counts.joined(separator: ", ")))")
+    return lines.joined(separator: "\n")
+  }
+
+  /// The report as one JSON document:
+  /// `{"path", "against", "passed", "checks": [{"name", "status", "figure", "value",
+  /// "threshold", "message", "details", "data"}], "settings"}`.
+  public var json: JSONValue {
+    var root = JSONObject()
+    root["path"] = .string(path)
+    root["against"] = against.map { .string($0) } ?? .null
+    root["passed"] = .bool(passed)
+    root["checks"] = .array(
+      checks.map { check in
+        var object = JSONObject()
+        object["name"] = .string(check.name)
+        object["status"] = .string(check.status.rawValue)
+        object["figure"] = .string(check.figure)
+        object["value"] = Self.number(check.value)
+        object["threshold"] = Self.number(check.threshold)
+        object["message"] = .string(check.message)
+        object["details"] = .array(check.details.map { .string($0) })
+        object["data"] = .object(check.data)
+        return .object(object)
+      })
+    root["settings"] = .object(settings)
+    return .object(root)
+  }
+
+  /// A number for JSON: `null` when absent or not finite (JSON has no NaN).
+  static func number(_ value: Double?) -> JSONValue {
+    guard let value, value.isFinite else { return .null }
+    return .double(value)
+  }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Formats
+import Inference
+import Tensors
+import Verification
+
+extension Spindle {
+  struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Prove a patched model right: structure, baked tables, and the forward pass.",
+      discussion: """
+        Checks, each reported as PASS/FAIL/SKIP with its figure:
+          file         everything `validate` checks (the original's file too)
+          tables       baked RoPE tables recomputed from their spindle.rope record
+          scaling      YaRN states its original context; context = original × factor; with \
+        --against: the original context is the original's, the factor their ratio
+          changes      with --against: only RoPE keys and tables changed (tensor bytes \
+        compared; portable mode may scale Q/K)
+          values       no NaN/Inf in any tensor (quantized: block scales)
+          equivalence  logits with runtime scaling vs the baked tables (keys only: the \
+        tables computed here; portable: needs --against) on the probe; max |Δlogit| / max \
+        |logit| <= --tolerance (default 1e-3)
+          drift        with --against: mean KL(original ‖ patched) of next-token \
+        distributions on the probe inside the original window <= --max-kl (default 0.4 \
+        nats; YaRN changes the low-frequency pairs, so this is small but not zero)
+          long-context NLL per position bucket up to --long-context (default min(2 × \
+        original, context)) for the patched model and, with --against, the original; fails \
+        on NaN/Inf, or when the patched NLL past the original window exceeds the original's \
+        by more than --max-nll-increase (default 0.5 nats)
+
+        Probes are token ids until Spindle has a tokenizer: by default a seeded random \
+        segment repeated to the probe length (a working model predicts the repeats, so \
+        long-context NLL means something), or --tokens FILE (whitespace-separated ids). \
+        Text probes (--text FILE) arrive with the tokenizer.
+        The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF \
+        with llama.cpp's rotary kernel, folders with transformers' tables). Long probes are \
+        slow on big models: use a release build, --long-context and --samples-per-bucket.
+        Exit status: 0 every check passed or was skipped, 1 a check failed, 64 bad options.
+        """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("The unpatched model to compare with.", valueName: "original"))
+    var against: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Probe token ids, whitespace-separated, instead of the embedded probe.",
+        valueName: "file"))
+    var tokens: String?
+
+    @Option(help: "Tokens in the short probe (equivalence, drift); capped at the original context.")
+    var probeLength = 128
+
+    @Option(help: "Tokens in the long-context probe (default: min(2 × original, context)).")
+    var longContext: Int?
+
+    @Option(help: "Position buckets for the long-context NLL.")
+    var buckets = 4
+
+    @Option(help: "Positions scored per bucket (evenly spaced).")
+    var samplesPerBucket = 32
+
+    @Option(help: "Equivalence: largest |Δlogit| allowed, relative to the largest |logit|.")
+    var tolerance = 1e-3
+
+    @Option(
+      name: .customLong("max-kl"), help: "Drift: largest mean KL(original ‖ patched) in nats.")
+    var maxKL = 0.4
+
+    @Option(
+      name: .customLong("max-nll-increase"),
+      help:
+        "Long context: how far the patched NLL past the window may exceed the original's (nats).")
+    var maxNLLIncrease = 0.5
+
+    @Option(help: "Forward-pass rounding: exact (Float) or llama-cpp (llama.cpp's CPU rounding).")
+    var numerics: Numerics = .exact
+
+    @Flag(help: "Only the structure checks (no forward pass).")
+    var structureOnly = false
+
+    @Flag(help: "Print the report as one JSON document.")
+    var json = false
+
+    @Flag(help: "No progress display.")
+    var quiet = false
+
+    enum Numerics: String, ExpressibleByArgument, CaseIterable {
+      case exact
+      case llamaCpp = "llama-cpp"
+    }
+
+    func validate() throws {
+      for (name, value) in [
+        ("--probe-length", probeLength), ("--buckets", buckets),
+        ("--samples-per-bucket", samplesPerBucket),
+      ] where value <= 0 {
+        throw ValidationError("\(name) must be a positive integer, not \(value)")
+      }
+      if let longContext, longContext < 2 {
+        throw ValidationError("--long-context must be at least 2 tokens, not \(longContext)")
+      }
+      for (name, value) in [
+        ("--tolerance", tolerance), ("--max-kl", maxKL), ("--max-nll-increase", maxNLLIncrease),
+      ] where !(value.isFinite && value >= 0) {
+        throw ValidationError("\(name) must be a finite number >= 0, not \(value)")
+      }
+      if let against, against.isEmpty { throw ValidationError("--against names no file") }
+      if let tokens, tokens.isEmpty { throw ValidationError("--tokens names no file") }
+    }
+
+    func run() throws {
+      var options = VerificationOptions(against: against)
+      options.probeLength = probeLength
+      options.longContextLength = longContext
+      options.bucketCount = buckets
+      options.samplesPerBucket = samplesPerBucket
+      options.equivalenceTolerance = tolerance
+      options.maximumMeanKL = maxKL
+      options.maximumNLLIncrease = maxNLLIncrease
+      options.numericMode = numerics == .exact ? .exact : .llamaCpp
+      options.structureOnly = structureOnly
+      if let tokens {
+        let ids = try Self.readTokens(tokens)
+        options.probe = .tokens(ids)
+      }
+      let display = StageProgress(quiet: quiet)
+      let report = Verifier(path: input.path, options: options).run { step in
+        display.update(step: step.step, of: step.stepCount, step.label)
+      }
+      display.finish()
+      print(json ? report.json.serialized(.pretty) : report.text)
+      if !report.passed { throw ExitCode.failure }
+    }
+
+    static func readTokens(_ path: String) throws -> [Int32] {
+      let file: MappedFile
+      do { file = try MappedFile(path: path) } catch {
+        throw CommandFailure("\(path): cannot read the token file: \(error)")
+      }
+      let text = file.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+      let ids: [Int32]
+      do { ids = try ProbeSource.parseTokenList(text) } catch {
+        throw CommandFailure("\(path): \(error.message)")
+      }
+      guard !ids.isEmpty else { throw CommandFailure("\(path): the token file holds no ids") }
+      return ids
+    }
+  }
+}

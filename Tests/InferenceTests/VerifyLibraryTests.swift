@@ -1,0 +1,75 @@
+import Formats
+import Foundation
+import Inference
+import Patching
+import Testing
+import Verification
+
+/// The `Verification` API under `spindle verify`: probes, the report, and the checks' figures
+/// on the tiny model.
+@Suite("Verify library")
+struct VerifyLibraryTests {
+  @Test func embeddedProbeIsDeterministicRepeatedAndInRange() {
+    let a = ProbeSource.embedded(length: 200, vocabularySize: 256, seed: ProbeSource.defaultSeed)
+    let b = ProbeSource.embedded(length: 200, vocabularySize: 256, seed: ProbeSource.defaultSeed)
+    #expect(a == b)
+    #expect(a.count == 200)
+    #expect(a.allSatisfy { $0 >= 64 && $0 < 256 })
+    // Segment of max(16, min(256, 200 / 4)) = 50 tokens, repeated.
+    #expect(Array(a[0..<50]) == Array(a[50..<100]))
+    #expect(Set(a[0..<50]).count > 30)
+    let other = ProbeSource.embedded(length: 200, vocabularySize: 256, seed: 7)
+    #expect(other != a)
+  }
+
+  @Test func tokenListParsing() throws {
+    #expect(try ProbeSource.parseTokenList(" 1 2\n3\t4,5 ") == [1, 2, 3, 4, 5])
+    let error = #expect(throws: InferenceError.self) { try ProbeSource.parseTokenList("1 -2") }
+    #expect(error?.message.contains("word 2") == true)
+    #expect(throws: InferenceError.self) {
+      try ProbeSource.tokens([1, 300]).tokens(length: 10, vocabularySize: 256)
+    }
+    let text = ProbeSource.text("ab") { text in text.utf8.map { Int32($0) } }
+    #expect(try text.tokens(length: 10, vocabularySize: 256) == [97, 98])
+  }
+
+  @Test func reportOnStampedTinyModel() throws {
+    let folder = NSTemporaryDirectory() + "spindle-verify-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let original = ReferenceLogits.fixture("gguf/tiny-llama.gguf")
+    let patched = "\(folder)/keys.gguf"
+    try StampPlan(path: original, request: StampRequest(method: .yarn, factor: 4))
+      .execute(.path(patched))
+    var options = VerificationOptions(against: original)
+    options.probeLength = 12
+    options.longContextLength = 40
+    options.bucketCount = 2
+    options.samplesPerBucket = 5
+    var steps: [VerificationProgress] = []
+    let report = Verifier(path: patched, options: options).run { steps.append($0) }
+    #expect(report.passed, "\(report.text)")
+    #expect(steps.map(\.step) == Array(1...6))
+    #expect(steps.allSatisfy { $0.stepCount == 6 })
+    #expect(report.checks.allSatisfy { $0.status == .pass })
+    let long = try #require(report.checks.first { $0.name == "long-context" })
+    #expect(long.data["buckets"]?.array?.count == 2)
+    #expect(long.data["tokens"] == .integer(40))
+    #expect(report.text.hasPrefix("verify \(patched) against \(original)\n"))
+    #expect(report.text.hasSuffix("result: PASS (8 passed)"))
+    #expect(report.json["passed"] == .bool(true))
+
+    // YaRN moves the tiny model's logits a little: a zero drift budget fails, with the figure.
+    options.maximumMeanKL = 0
+    let strict = Verifier(path: patched, options: options).run()
+    let drift = try #require(strict.checks.first { $0.name == "drift" })
+    #expect(drift.status == .fail)
+    #expect((drift.value ?? 0) > 0)
+    #expect(drift.message.contains("the patched model drifts from the original inside its window"))
+    #expect(!strict.passed)
+
+    options.structureOnly = true
+    let structure = Verifier(path: patched, options: options).run()
+    #expect(structure.checks.map(\.name) == ["file", "tables", "scaling", "changes", "values"])
+  }
+}
