@@ -162,6 +162,25 @@ struct VerifyCommandTests {
     #expect(big.stdout.contains("probe token 999 at index 2 is outside the vocabulary 0..<256"))
   }
 
+  /// `--text`: the probe is tokenized with the model's own tokenizer (tiny-llama's GGUF BPE).
+  @Test func textProbe() throws {
+    let folder = try SpindleProcess.scratchFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let output = "\(folder)/keys.gguf"
+    try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: false))
+      .execute(.path(output))
+    try String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 20)
+      .write(toFile: "\(folder)/probe.txt", atomically: true, encoding: .utf8)
+    let result = try SpindleProcess.run(
+      ["verify", output, "--text", "\(folder)/probe.txt", "--json"] + Self.shortProbe)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    let report = try JSONValue.parse(result.stdout)
+    #expect(report["settings"]?["probe"]?.string == "text (900 bytes)")
+    let both = try SpindleProcess.run(
+      ["verify", output, "--text", "\(folder)/probe.txt", "--tokens", "\(folder)/probe.txt"])
+    #expect(both.status == 64)
+  }
+
   @Test(arguments: [
     ["verify", "fixtures/gguf/tiny-llama.gguf", "--probe-length", "0"],
     ["verify", "fixtures/gguf/tiny-llama.gguf", "--tolerance", "-1"],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Formats
 import Inference
 import Tensors
+import Tokenization
 import Verification
 
 extension Spindle {
@@ -30,8 +31,9 @@ extension Spindle {
 
         Probes are token ids until Spindle has a tokenizer: by default a seeded random \
         segment repeated to the probe length (a working model predicts the repeats, so \
-        long-context NLL means something), or --tokens FILE (whitespace-separated ids). \
-        Text probes (--text FILE) arrive with the tokenizer.
+        long-context NLL means something), --tokens FILE (whitespace-separated ids), or \
+        --text FILE (tokenized with the patched model's tokenizer: GGUF tokenizer.ggml.* keys \
+        or the folder's tokenizer.json; real text makes the long-context NLL meaningful).
         The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF \
         with llama.cpp's rotary kernel, folders with transformers' tables). Long probes are \
         slow on big models: use a release build, --long-context and --samples-per-bucket.
@@ -48,6 +50,11 @@ extension Spindle {
         "Probe token ids, whitespace-separated, instead of the embedded probe.",
         valueName: "file"))
     var tokens: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Probe text, tokenized with the patched model's own tokenizer.", valueName: "file"))
+    var text: String?
 
     @Option(help: "Tokens in the short probe (equivalence, drift); capped at the original context.")
     var probeLength = 128
@@ -108,6 +115,9 @@ extension Spindle {
       }
       if let against, against.isEmpty { throw ValidationError("--against names no file") }
       if let tokens, tokens.isEmpty { throw ValidationError("--tokens names no file") }
+      if tokens != nil && text != nil {
+        throw ValidationError("--tokens and --text both give the probe; give one")
+      }
     }
 
     func run() throws {
@@ -124,6 +134,18 @@ extension Spindle {
       if let tokens {
         let ids = try Self.readTokens(tokens)
         options.probe = .tokens(ids)
+      }
+      if let text {
+        let file: MappedFile
+        do { file = try MappedFile(path: text) } catch {
+          throw CommandFailure("\(text): cannot read the probe text: \(error)")
+        }
+        let probe = file.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        let tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer(path: input.path) } catch {
+          throw CommandFailure("--text needs the model's tokenizer: \(error)")
+        }
+        options.probe = .text(probe) { tokenizer.encode($0) }
       }
       let display = StageProgress(quiet: quiet)
       let report = Verifier(path: input.path, options: options).run { step in
