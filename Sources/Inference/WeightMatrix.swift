@@ -5,7 +5,9 @@ import Tensors
 /// matrix product; the whole matrix is never converted.
 struct WeightMatrix: Sendable {
   /// Element types with a row decoder.
-  static let supportedTypes: Set<DType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+  static let supportedTypes: Set<DType> = [
+    .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K,
+  ]
 
   let view: TensorView
   let rows: Int
