@@ -29,7 +29,7 @@ let package = Package(
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats", "RoPE", "Patching",
+        "Tensors", "Formats", "RoPE", "Patching", "Verification",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
