@@ -40,4 +40,52 @@ extension Kernels {
     let r = l.highHalf + l.lowHalf
     return (r[0] + r[2]) + (r[1] + r[3])
   }
+
+  /// ggml's AVX-512 `ggml_v_expf`, one lane: `n = round(x·log₂e)`, `b = x − n·ln2` (two
+  /// parts), a degree-5 polynomial `j ≈ eᵇ`, `2ⁿ·j` (`scalef`); `|n| > 192` gives `+∞` or 0.
+  /// Within 1.5 ulp of `expf`, and what llama.cpp's softmax and SiLU use on this CPU.
+  @inline(__always)
+  static func ggmlExp(_ x: Float) -> Float {
+    let r: Float = 0x1.8p23
+    let z = r.addingProduct(x, 0x1.715476p+0)
+    let n = z - r
+    let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
+    if n.magnitude > 192 { return n <= 0 ? 0 : .infinity }
+    let u = b * b
+    let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+    let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+    let first = Float(1).addingProduct(0x1.ffffecp-1, b)
+    let j = first.addingProduct(low.addingProduct(high, u), u)
+    return CMath.scale(j, byPowerOfTwo: Int32(n))
+  }
+
+  /// Softmax as ggml's `soft_max` on AVX-512: max, then per 16 values `ggmlExp(x − max)`
+  /// summed with ``reduce16(_:)`` into a Double (the KV length is padded with masked
+  /// zeros), times the Float reciprocal of the sum.
+  static func softmaxGGML(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i]) }
+    var sum: Double = 0
+    var start = 0
+    while start < count {
+      var chunk = SIMD16<Float>(repeating: 0)
+      for lane in 0..<min(16, count - start) {
+        let e = ggmlExp(x[start + lane] - maximum)
+        x[start + lane] = e
+        chunk[lane] = e
+      }
+      sum += Double(reduce16(chunk))
+      start += 16
+    }
+    let scale = Float(1 / sum)
+    for i in 0..<count { x[i] *= scale }
+  }
+
+  /// `silu(g)·u` as ggml's `swiglu` on AVX-512: `g / (1 + ggmlExp(0 − g)) · u`.
+  static func swiGLUGGML(gate: inout [Float], up: [Float]) {
+    for i in gate.indices {
+      let g = gate[i]
+      gate[i] = g / (1 + ggmlExp(0 - g)) * up[i]
+    }
+  }
 }
