@@ -41,7 +41,9 @@ extension Kernels {
     return (r[0] + r[2]) + (r[1] + r[3])
   }
 
-  /// ggml's AVX-512 `ggml_v_expf`, one lane: `n = round(x·log₂e)`, `b = x − n·ln2` (two
+  /// ggml's AVX-512 `ggml_v_expf`, one lane.
+  ///
+  /// `n = round(x·log₂e)`, `b = x − n·ln2` (two
   /// parts), a degree-5 polynomial `j ≈ eᵇ`, `2ⁿ·j` (`scalef`); `|n| > 192` gives `+∞` or 0.
   /// Within 1.5 ulp of `expf`, and what llama.cpp's softmax and SiLU use on this CPU.
   @inline(__always)
@@ -86,6 +88,60 @@ extension Kernels {
     for i in gate.indices {
       let g = gate[i]
       gate[i] = g / (1 + ggmlExp(0 - g)) * up[i]
+    }
+  }
+
+  /// `out_t = Σ_j p_j·v_{j,t}` as tinyBLAS sums the transposed F16 V cache on AVX-512: lane
+  /// `j mod 16` takes `fma(v, p, lane)` in key order, then ``reduce16(_:)`` per `t`.
+  ///
+  /// Vectorized over `t`: sixteen rows of `dimension` accumulators, reduced with the same
+  /// pairings as ``reduce16(_:)``. Falls back to one `t` at a time when `dimension` is not a
+  /// multiple of 16.
+  static func accumulateValuesGGML(
+    values v: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    keys: Int, dimension d: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    guard d.isMultiple(of: 16) else {
+      for t in 0..<d {
+        var lanes = SIMD16<Float>(repeating: 0)
+        for j in 0..<keys {
+          lanes[j & 15] = lanes[j & 15].addingProduct(v[j * stride + t], p[j])
+        }
+        out[t] = reduce16(lanes)
+      }
+      return
+    }
+    let acc = UnsafeMutablePointer<Float>.allocate(capacity: 16 * d)
+    defer { acc.deallocate() }
+    acc.initialize(repeating: 0, count: 16 * d)
+    for j in 0..<keys {
+      let row = acc + (j & 15) * d
+      let value = v + j * stride
+      let weight = SIMD16<Float>(repeating: p[j])
+      var t = 0
+      while t < d {
+        let sum = load16(row + t).addingProduct(load16(value + t), weight)
+        UnsafeMutableRawPointer(row + t).storeBytes(of: sum, as: SIMD16<Float>.self)
+        t += 16
+      }
+    }
+    var t = 0
+    while t < d {
+      func lane(_ i: Int) -> SIMD16<Float> { load16(acc + i * d + t) }
+      let t0 = lane(8) + lane(0)
+      let t1 = lane(9) + lane(1)
+      let t2 = lane(10) + lane(2)
+      let t3 = lane(11) + lane(3)
+      let t4 = lane(12) + lane(4)
+      let t5 = lane(13) + lane(5)
+      let t6 = lane(14) + lane(6)
+      let t7 = lane(15) + lane(7)
+      let u0 = t4 + t0
+      let u1 = t5 + t1
+      let u2 = t6 + t2
+      let u3 = t7 + t3
+      UnsafeMutableRawPointer(out + t).storeBytes(of: (u0 + u2) + (u1 + u3), as: SIMD16<Float>.self)
+      t += 16
     }
   }
 }

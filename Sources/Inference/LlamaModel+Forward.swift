@@ -149,14 +149,9 @@ extension LlamaModel {
                 let out = os + i * c.queryLength + head * d
                 if roundProbabilities {
                   // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
-                  for t in 0..<d {
-                    var lanes = SIMD16<Float>(repeating: 0)
-                    for j in 0..<keys {
-                      lanes[j & 15] = lanes[j & 15].addingProduct(
-                        vs[j * kvStride + kvHead * d + t], scores[j])
-                    }
-                    out[t] = Kernels.reduce16(lanes)
-                  }
+                  Kernels.accumulateValuesGGML(
+                    values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,
+                    dimension: d, into: out)
                 } else {
                   for j in 0..<keys {
                     let p = scores[j]

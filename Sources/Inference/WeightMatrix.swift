@@ -75,7 +75,8 @@ struct WeightMatrix: Sendable {
     let rowBytes = rowBytes
     let dtype = view.dtype
     return vectors.withUnsafeBufferPointer { buffer in
-      nonisolated(unsafe) let x = buffer.baseAddress ?? UnsafePointer(bitPattern: 16)!
+      guard let base = buffer.baseAddress else { return [] }
+      nonisolated(unsafe) let x = base
       return forEachRow(count: count) { weights, range, y in
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
         defer { scratch.deallocate() }
@@ -99,9 +100,13 @@ struct WeightMatrix: Sendable {
     return activations.lanes.withUnsafeBufferPointer { lanes in
       activations.scales.withUnsafeBufferPointer { scales in
         activations.sums.withUnsafeBufferPointer { sums in
-          nonisolated(unsafe) let a = lanes.baseAddress ?? UnsafePointer(bitPattern: 16)!
-          nonisolated(unsafe) let ad = scales.baseAddress ?? UnsafePointer(bitPattern: 16)!
-          nonisolated(unsafe) let asum = sums.baseAddress ?? UnsafePointer(bitPattern: 16)!
+          guard let laneBase = lanes.baseAddress, let scaleBase = scales.baseAddress else {
+            return []
+          }
+          nonisolated(unsafe) let a = laneBase
+          nonisolated(unsafe) let ad = scaleBase
+          // Q8_0 activations have no sums; the pointer is then never read.
+          nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
           return forEachRow(count: count) { weights, range, y in
             let w = UnsafeMutablePointer<Float>.allocate(capacity: blocks * 34)
             defer { w.deallocate() }

@@ -12,7 +12,7 @@ extension Checkpoint {
   ///
   /// Tensors stream through a small buffer, one at a time; the output never holds a whole
   /// model in memory. A GGUF keeps its keys, alignment, byte order and tensor order, with
-  /// `general.file_type` set to 0 (all F32); safetensors keeps its `__metadata__`. Tensors of
+  /// `general.file_type` set (or added) as 0, all F32; safetensors keeps its `__metadata__`. Tensors of
   /// other types (F32, integers) are copied as they are.
   ///
   /// - Throws: `model` naming the first tensor whose type has no decoder, `format` for write
@@ -27,11 +27,14 @@ extension Checkpoint {
         var writer = try GGUFWriter(
           path: destination, alignment: first.alignment, endianness: first.endianness)
         writer.reservedBytes = reserve
+        var fileTypeWritten = false
         for entry in first.metadata where entry.key != GGUFFile.reservedKey {
           if shards.count > 1 && entry.key.hasPrefix("split.") { continue }
-          let value = entry.key == "general.file_type" ? GGUFValue.uint32(0) : entry.value
-          try writer.add(entry.key, value)
+          let isFileType = entry.key == "general.file_type"
+          fileTypeWritten = fileTypeWritten || isFileType
+          try writer.add(entry.key, isFileType ? .uint32(0) : entry.value)
         }
+        if !fileTypeWritten { try writer.add("general.file_type", .uint32(0)) }
         for shard in shards {
           for entry in shard.tensors {
             let (dtype, data) = try Self.converted(entry, in: shard.file)
