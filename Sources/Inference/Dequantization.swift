@@ -26,7 +26,10 @@ enum Dequantization {
     case .q8_0: decodeQ8Zero(source, count: count, into: target)
     case .q4_0: decodeQ4Zero(source, count: count, into: target)
     case .q4_1: decodeQ4One(source, count: count, into: target)
+    case .q5_0: decodeQ5Zero(source, count: count, into: target)
+    case .q5_1: decodeQ5One(source, count: count, into: target)
     case .q4_K: decodeQ4K(source, count: count, into: target)
+    case .q5_K: decodeQ5K(source, count: count, into: target)
     case .q6_K: decodeQ6K(source, count: count, into: target)
     default:
       preconditionFailure("no decoder for \(dtype); WeightMatrix rejects it")
@@ -77,6 +80,84 @@ enum Dequantization {
       for j in 0..<16 {
         y[block * 32 + j] = Float(q[j] & 0x0F) * d + m
         y[block * 32 + j + 16] = Float(q[j] >> 4) * d + m
+      }
+    }
+  }
+
+  /// `block_q5_0`: `d` (F16), 4 bytes of high bits `qh`, 16 bytes of nibbles;
+  /// `q_j = lo_j | (bit_j(qh) << 4)`, `q_{j+16} = hi_j | (bit_{j+16}(qh) << 4)`, `x = d·(q − 16)`.
+  static func decodeQ5Zero(
+    _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<(count / 32) {
+      let b = source + block * 22
+      let d = half(b, 0)
+      let qh = b.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
+      let q = (b + 6).assumingMemoryBound(to: UInt8.self)
+      for j in 0..<16 {
+        let h0 = Int32((qh >> UInt32(j)) & 1) << 4
+        let h1 = Int32((qh >> UInt32(j + 16)) & 1) << 4
+        y[block * 32 + j] = Float((Int32(q[j] & 0x0F) | h0) - 16) * d
+        y[block * 32 + j + 16] = Float((Int32(q[j] >> 4) | h1) - 16) * d
+      }
+    }
+  }
+
+  /// `block_q5_1`: `d`, `m` (F16), 4 bytes of high bits, 16 bytes of nibbles; `x = d·q + m`
+  /// with `q` assembled as for Q5_0 (unsigned, no offset).
+  static func decodeQ5One(
+    _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<(count / 32) {
+      let b = source + block * 24
+      let d = half(b, 0)
+      let m = half(b, 2)
+      let qh = b.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+      let q = (b + 8).assumingMemoryBound(to: UInt8.self)
+      for j in 0..<16 {
+        let h0 = UInt32((qh >> UInt32(j)) & 1) << 4
+        let h1 = UInt32((qh >> UInt32(j + 16)) & 1) << 4
+        y[block * 32 + j] = Float(UInt32(q[j] & 0x0F) | h0) * d + m
+        y[block * 32 + j + 16] = Float(UInt32(q[j] >> 4) | h1) * d + m
+      }
+    }
+  }
+
+  /// `block_q5_K`: `d`, `dmin` (F16), 12 bytes of 6-bit scales and mins, 32 bytes of high
+  /// bits, 128 bytes of nibbles; sub-block `s` (32 values) is `d·sc_s·q − dmin·m_s` with
+  /// `q = nibble | (bit_s(qh_l) << 4)`.
+  static func decodeQ5K(
+    _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<(count / 256) {
+      let b = source + block * 176
+      let d = half(b, 0)
+      let dmin = half(b, 2)
+      let scales = (b + 4).assumingMemoryBound(to: UInt8.self)
+      let qh = (b + 16).assumingMemoryBound(to: UInt8.self)
+      var ql = (b + 48).assumingMemoryBound(to: UInt8.self)
+      var out = y + block * 256
+      var scaleIndex = 0
+      var u1: UInt8 = 1
+      var u2: UInt8 = 2
+      for _ in 0..<4 {
+        let (sc1, m1) = scaleMinK4(scaleIndex, scales)
+        let (sc2, m2) = scaleMinK4(scaleIndex + 1, scales)
+        let d1 = d * Float(sc1)
+        let min1 = dmin * Float(m1)
+        let d2 = d * Float(sc2)
+        let min2 = dmin * Float(m2)
+        for l in 0..<32 {
+          out[l] = d1 * Float((ql[l] & 0x0F) + (qh[l] & u1 != 0 ? 16 : 0)) - min1
+        }
+        for l in 0..<32 {
+          out[32 + l] = d2 * Float((ql[l] >> 4) + (qh[l] & u2 != 0 ? 16 : 0)) - min2
+        }
+        out += 64
+        ql += 32
+        scaleIndex += 2
+        u1 <<= 2
+        u2 <<= 2
       }
     }
   }

@@ -14,53 +14,134 @@ extension Kernels {
     var lanes = SIMD16<Float>(repeating: 0)
     var start = 0
     while start < count {
-      for lane in 0..<16 {
-        lanes[lane] = lanes[lane].addingProduct(a[start + lane], b[start + lane])
-      }
+      lanes = lanes.addingProduct(load16(a + start), load16(b + start))
       start += 16
     }
     return reduce16(lanes)
+  }
+
+  @inline(__always)
+  static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
   }
 
   /// GCC's `_mm512_reduce_add_ps`: `t_i = l_{8+i} + l_i`, `u_i = t_{4+i} + t_i`,
   /// `(u_0 + u_2) + (u_1 + u_3)`.
   @inline(__always)
   static func reduce16(_ l: SIMD16<Float>) -> Float {
-    var t = SIMD8<Float>(repeating: 0)
-    for i in 0..<8 { t[i] = l[8 + i] + l[i] }
-    var u = SIMD4<Float>(repeating: 0)
-    for i in 0..<4 { u[i] = t[4 + i] + t[i] }
+    let t = l.highHalf + l.lowHalf
+    let u = t.highHalf + t.lowHalf
     return (u[0] + u[2]) + (u[1] + u[3])
   }
 
   /// tinyBLAS `hsum(__m256)`: `r_i = l_{4+i} + l_i`, then `(r_0 + r_2) + (r_1 + r_3)`.
   @inline(__always)
   static func reduce8(_ l: SIMD8<Float>) -> Float {
-    var r = SIMD4<Float>(repeating: 0)
-    for i in 0..<4 { r[i] = l[4 + i] + l[i] }
+    let r = l.highHalf + l.lowHalf
     return (r[0] + r[2]) + (r[1] + r[3])
   }
 
-  /// A Q8_0 weight row times Q8_0-quantized activations as tinyBLAS `Q0_AVX` computes it:
-  /// per block, 8 lanes of exact 4-term integer sums, `acc = fma(d_w·d_a, sum, acc)`, then
-  /// ``reduce8(_:)``.
-  static func dotQ8Zero(
-    weight: UnsafeRawPointer, scales: UnsafePointer<Float>, quants: UnsafePointer<Int8>,
-    blocks: Int
-  ) -> Float {
-    var lanes = SIMD8<Float>(repeating: 0)
-    for block in 0..<blocks {
-      let w = weight + block * 34
-      let dw = Dequantization.half(w, 0)
-      let qw = (w + 2).assumingMemoryBound(to: Int8.self)
-      let qa = quants + block * 32
-      let d = dw * scales[block]
-      for lane in 0..<8 {
-        var sum: Int32 = 0
-        for k in (4 * lane)..<(4 * lane + 4) { sum += Int32(qw[k]) * Int32(qa[k]) }
-        lanes[lane] = lanes[lane].addingProduct(d, Float(sum))
+  /// ggml's AVX-512 `ggml_v_expf`, one lane.
+  ///
+  /// `n = round(x·log₂e)`, `b = x − n·ln2` (two
+  /// parts), a degree-5 polynomial `j ≈ eᵇ`, `2ⁿ·j` (`scalef`); `|n| > 192` gives `+∞` or 0.
+  /// Within 1.5 ulp of `expf`, and what llama.cpp's softmax and SiLU use on this CPU.
+  @inline(__always)
+  static func ggmlExp(_ x: Float) -> Float {
+    let r: Float = 0x1.8p23
+    let z = r.addingProduct(x, 0x1.715476p+0)
+    let n = z - r
+    let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
+    if n.magnitude > 192 { return n <= 0 ? 0 : .infinity }
+    let u = b * b
+    let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+    let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+    let first = Float(1).addingProduct(0x1.ffffecp-1, b)
+    let j = first.addingProduct(low.addingProduct(high, u), u)
+    return CMath.scale(j, byPowerOfTwo: Int32(n))
+  }
+
+  /// Softmax as ggml's `soft_max` on AVX-512: max, then per 16 values `ggmlExp(x − max)`
+  /// summed with ``reduce16(_:)`` into a Double (the KV length is padded with masked
+  /// zeros), times the Float reciprocal of the sum.
+  static func softmaxGGML(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i]) }
+    var sum: Double = 0
+    var start = 0
+    while start < count {
+      var chunk = SIMD16<Float>(repeating: 0)
+      for lane in 0..<min(16, count - start) {
+        let e = ggmlExp(x[start + lane] - maximum)
+        x[start + lane] = e
+        chunk[lane] = e
+      }
+      sum += Double(reduce16(chunk))
+      start += 16
+    }
+    let scale = Float(1 / sum)
+    for i in 0..<count { x[i] *= scale }
+  }
+
+  /// `silu(g)·u` as ggml's `swiglu` on AVX-512: `g / (1 + ggmlExp(0 − g)) · u`.
+  static func swiGLUGGML(gate: inout [Float], up: [Float]) {
+    for i in gate.indices {
+      let g = gate[i]
+      gate[i] = g / (1 + ggmlExp(0 - g)) * up[i]
+    }
+  }
+
+  /// `out_t = Σ_j p_j·v_{j,t}` as tinyBLAS sums the transposed F16 V cache on AVX-512: lane
+  /// `j mod 16` takes `fma(v, p, lane)` in key order, then ``reduce16(_:)`` per `t`.
+  ///
+  /// Vectorized over `t`: sixteen rows of `dimension` accumulators, reduced with the same
+  /// pairings as ``reduce16(_:)``. Falls back to one `t` at a time when `dimension` is not a
+  /// multiple of 16.
+  static func accumulateValuesGGML(
+    values v: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    keys: Int, dimension d: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    guard d.isMultiple(of: 16) else {
+      for t in 0..<d {
+        var lanes = SIMD16<Float>(repeating: 0)
+        for j in 0..<keys {
+          lanes[j & 15] = lanes[j & 15].addingProduct(v[j * stride + t], p[j])
+        }
+        out[t] = reduce16(lanes)
+      }
+      return
+    }
+    let acc = UnsafeMutablePointer<Float>.allocate(capacity: 16 * d)
+    defer { acc.deallocate() }
+    acc.initialize(repeating: 0, count: 16 * d)
+    for j in 0..<keys {
+      let row = acc + (j & 15) * d
+      let value = v + j * stride
+      let weight = SIMD16<Float>(repeating: p[j])
+      var t = 0
+      while t < d {
+        let sum = load16(row + t).addingProduct(load16(value + t), weight)
+        UnsafeMutableRawPointer(row + t).storeBytes(of: sum, as: SIMD16<Float>.self)
+        t += 16
       }
     }
-    return reduce8(lanes)
+    var t = 0
+    while t < d {
+      func lane(_ i: Int) -> SIMD16<Float> { load16(acc + i * d + t) }
+      let t0 = lane(8) + lane(0)
+      let t1 = lane(9) + lane(1)
+      let t2 = lane(10) + lane(2)
+      let t3 = lane(11) + lane(3)
+      let t4 = lane(12) + lane(4)
+      let t5 = lane(13) + lane(5)
+      let t6 = lane(14) + lane(6)
+      let t7 = lane(15) + lane(7)
+      let u0 = t4 + t0
+      let u1 = t5 + t1
+      let u2 = t6 + t2
+      let u3 = t7 + t3
+      UnsafeMutableRawPointer(out + t).storeBytes(of: (u0 + u2) + (u1 + u3), as: SIMD16<Float>.self)
+      t += 16
+    }
   }
 }

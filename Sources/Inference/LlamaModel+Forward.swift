@@ -28,7 +28,11 @@ extension LlamaModel {
       Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
       var gate = layer.gate.multiply(f, count: queryRows.count, mode: numericMode)
       let up = layer.up.multiply(f, count: queryRows.count, mode: numericMode)
-      Kernels.swiGLU(gate: &gate, up: up)
+      if numericMode == .llamaCpp {
+        Kernels.swiGLUGGML(gate: &gate, up: up)
+      } else {
+        Kernels.swiGLU(gate: &gate, up: up)
+      }
       let down = layer.down.multiply(gate, count: queryRows.count, mode: numericMode)
       for i in residual.indices { residual[i] += down[i] }
       x = residual
@@ -134,21 +138,20 @@ extension LlamaModel {
                     ? Kernels.dotF16Lanes(query, key, count: d) : Kernels.dot(query, key, count: d)
                   scores[j] = product * scale
                 }
-                Kernels.softmax(scores, count: keys)
+                if roundProbabilities {
+                  Kernels.softmaxGGML(scores, count: keys)
+                } else {
+                  Kernels.softmax(scores, count: keys)
+                }
                 if roundProbabilities {
                   for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
                 }
                 let out = os + i * c.queryLength + head * d
                 if roundProbabilities {
                   // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
-                  for t in 0..<d {
-                    var lanes = SIMD16<Float>(repeating: 0)
-                    for j in 0..<keys {
-                      lanes[j & 15] = lanes[j & 15].addingProduct(
-                        vs[j * kvStride + kvHead * d + t], scores[j])
-                    }
-                    out[t] = Kernels.reduce16(lanes)
-                  }
+                  Kernels.accumulateValuesGGML(
+                    values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,
+                    dimension: d, into: out)
                 } else {
                   for j in 0..<keys {
                     let p = scores[j]

@@ -5,7 +5,9 @@ import Tensors
 /// matrix product; the whole matrix is never converted.
 struct WeightMatrix: Sendable {
   /// Element types with a row decoder.
-  static let supportedTypes: Set<DType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+  static let supportedTypes: Set<DType> = [
+    .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K,
+  ]
 
   let view: TensorView
   let rows: Int
@@ -51,63 +53,95 @@ struct WeightMatrix: Sendable {
 
   /// `input · Wᵀ` for `count` vectors of ``columns`` values: `count × rows` values, row-major.
   ///
-  /// Rows are split over the cores. In ``NumericMode/llamaCpp`` the input first takes the
-  /// rounding of the weight's `vec_dot_type`, and Q8_0 and F16 rows are summed in tinyBLAS's
-  /// order (see `Kernels.dotQ8Zero` and `Kernels.dotF16Lanes`).
+  /// Rows are split over the cores; each row is decoded (or unpacked) once into a scratch
+  /// buffer and multiplied with every input vector. Float products use 16 fused lanes
+  /// (``Kernels/dotF16Lanes(_:_:count:)``). In ``NumericMode/llamaCpp`` the input first takes
+  /// the rounding of the weight's `vec_dot_type`; Q8_0 and Q4_1 rows are multiplied in integer
+  /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``).
   func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
-    if mode == .llamaCpp, view.dtype == .q8_0 {
-      return multiplyQ8Zero(input, count: count)
+    if mode == .llamaCpp, columns.isMultiple(of: BlockActivations.blockSize) {
+      switch view.dtype {
+      case .q8_0: return multiplyBlocks(input, count: count, minimums: false)
+      case .q4_1: return multiplyBlocks(input, count: count, minimums: true)
+      default: break
+      }
     }
     let vectors =
       mode == .llamaCpp
       ? ActivationRounding.rounded(input, columns: columns, forWeight: view.dtype) : input
-    let tinyBLASLanes = mode == .llamaCpp && view.dtype == .f16
     let rows = rows
     let columns = columns
     let rowBytes = rowBytes
     let dtype = view.dtype
-    return forEachRow(count: count) { weights, r, y in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
-      defer { scratch.deallocate() }
-      Dequantization.decode(weights + r * rowBytes, dtype: dtype, count: columns, into: scratch)
-      vectors.withUnsafeBufferPointer { buffer in
-        guard let x = buffer.baseAddress else { return }
-        for t in 0..<count {
-          y[t * rows + r] =
-            tinyBLASLanes
-            ? Kernels.dotF16Lanes(scratch, x + t * columns, count: columns)
-            : Kernels.dot(scratch, x + t * columns, count: columns)
-        }
-      }
-    }
-  }
-
-  /// Q8_0 weights times Q8_0-quantized activations, in integer blocks as llama.cpp does.
-  private func multiplyQ8Zero(_ input: [Float], count: Int) -> [Float] {
-    let (scales, quants) = ActivationRounding.quantizedQ8Zero(input)
-    let rows = rows
-    let blocks = columns / 32
-    let rowBytes = rowBytes
-    return forEachRow(count: count) { weights, r, y in
-      scales.withUnsafeBufferPointer { scaleBuffer in
-        quants.withUnsafeBufferPointer { quantBuffer in
-          guard let s = scaleBuffer.baseAddress, let q = quantBuffer.baseAddress else { return }
+    return vectors.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return [] }
+      nonisolated(unsafe) let x = base
+      return forEachRow(count: count) { weights, range, y in
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+        defer { scratch.deallocate() }
+        for r in range {
+          Dequantization.decode(weights + r * rowBytes, dtype: dtype, count: columns, into: scratch)
           for t in 0..<count {
-            y[t * rows + r] = Kernels.dotQ8Zero(
-              weight: weights + r * rowBytes, scales: s + t * blocks, quants: q + t * blocks * 32,
-              blocks: blocks)
+            y[t * rows + r] = Kernels.dotF16Lanes(scratch, x + t * columns, count: columns)
           }
         }
       }
     }
   }
 
-  /// Runs `body(weights, row, output)` for every row, rows split over the cores; `body`
-  /// writes only column `row` of the `count × rows` output.
+  /// Q8_0 rows times Q8_0 activations (tinyBLAS order), or Q4_1 rows times Q8_1 activations
+  /// (`ggml_vec_dot_q4_1_q8_1` order) when `minimums`.
+  private func multiplyBlocks(_ input: [Float], count: Int, minimums: Bool) -> [Float] {
+    let activations = BlockActivations(input, columns: columns, withSums: minimums)
+    let rows = rows
+    let blocks = columns / BlockActivations.blockSize
+    let rowBytes = rowBytes
+    return activations.lanes.withUnsafeBufferPointer { lanes in
+      activations.scales.withUnsafeBufferPointer { scales in
+        activations.sums.withUnsafeBufferPointer { sums in
+          guard let laneBase = lanes.baseAddress, let scaleBase = scales.baseAddress else {
+            return []
+          }
+          nonisolated(unsafe) let a = laneBase
+          nonisolated(unsafe) let ad = scaleBase
+          // Q8_0 activations have no sums; the pointer is then never read.
+          nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
+          return forEachRow(count: count) { weights, range, y in
+            let w = UnsafeMutablePointer<Float>.allocate(capacity: blocks * 34)
+            defer { w.deallocate() }
+            let wd = w + blocks * 32
+            let wm = wd + blocks
+            for r in range {
+              let row = weights + r * rowBytes
+              if minimums {
+                Kernels.unpackQ4One(row, blocks: blocks, lanes: w, scales: wd, minimums: wm)
+                for t in 0..<count {
+                  y[t * rows + r] = Kernels.dotQ4One(
+                    lanes: w, scales: wd, minimums: wm, activations: a + t * blocks * 32,
+                    activationScales: ad + t * blocks, activationSums: asum + t * blocks,
+                    blocks: blocks)
+                }
+              } else {
+                Kernels.unpackQ8Zero(row, blocks: blocks, lanes: w, scales: wd)
+                for t in 0..<count {
+                  y[t * rows + r] = Kernels.dotQ8Zero(
+                    lanes: w, scales: wd, activations: a + t * blocks * 32,
+                    activationScales: ad + t * blocks, blocks: blocks)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Runs `body(weights, rows, output)` for chunks of rows split over the cores; `body`
+  /// writes only the columns `rows` of the `count × rows` output.
   private func forEachRow(
     count: Int,
-    _ body: @Sendable (UnsafeRawPointer, Int, UnsafeMutablePointer<Float>) -> Void
+    _ body: @Sendable (UnsafeRawPointer, Range<Int>, UnsafeMutablePointer<Float>) -> Void
   ) -> [Float] {
     var output = [Float](repeating: 0, count: count * rows)
     let rows = rows
@@ -116,9 +150,13 @@ struct WeightMatrix: Sendable {
         guard let weights = raw.baseAddress, let y = outputBuffer.baseAddress else { return }
         nonisolated(unsafe) let w = weights
         nonisolated(unsafe) let ys = y
-        let chunks = Swift.max(1, Swift.min(rows, Self.workerCount * 4))
+        let chunks = Swift.max(1, Swift.min(rows / 16, Self.workerCount * 4))
+        if chunks == 1 {
+          body(w, 0..<rows, ys)
+          return
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-          for r in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) { body(w, r, ys) }
+          body(w, (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks), ys)
         }
       }
     }

@@ -11,6 +11,12 @@ extension Checkpoint {
     public var byteCount: Int
     /// Header room left for in-place edits (safetensors padding; GGUF reserved key + padding).
     public var headerRoom: Int
+
+    public init(path: String, byteCount: Int, headerRoom: Int) {
+      self.path = path
+      self.byteCount = byteCount
+      self.headerRoom = headerRoom
+    }
   }
 
   /// Writes this checkpoint again through Spindle's writer, in the same format, with

@@ -1,0 +1,103 @@
+import Tensors
+
+extension Kernels {
+  /// `2²³` as a Float: `bitcast(0x4B000000 | n) − 2²³ = n` exactly for `n < 2²³`.
+  static let magic: Float = 8_388_608
+
+  @inline(__always)
+  static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
+  /// Small unsigned integers in 32-bit lanes as exact Floats, offset by `bias`.
+  @inline(__always)
+  static func exactFloats(_ n: SIMD8<UInt32>, minus bias: Float) -> SIMD8<Float> {
+    unsafeBitCast(n | 0x4B00_0000, to: SIMD8<Float>.self) - SIMD8(repeating: bias)
+  }
+
+  /// Unpacks `blocks` `block_q8_0` of a weight row into lane-ordered quants (see
+  /// ``BlockActivations``) and their F16 scales.
+  static func unpackQ8Zero(
+    _ row: UnsafeRawPointer, blocks: Int, lanes: UnsafeMutablePointer<Float>,
+    scales: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<blocks {
+      let b = row + block * 34
+      scales[block] = Dequantization.half(b, 0)
+      let v = b.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt32>.self) ^ 0x8080_8080
+      let out = lanes + block * 32
+      for j in 0..<4 {
+        store8(exactFloats((v &>> UInt32(8 * j)) & 0xFF, minus: magic + 128), out + 8 * j)
+      }
+    }
+  }
+
+  /// Unpacks `blocks` `block_q4_1` of a weight row into lane-ordered quants (low nibbles are
+  /// elements 0–15, high nibbles 16–31), their F16 scales `d` and minimums `m`.
+  static func unpackQ4One(
+    _ row: UnsafeRawPointer, blocks: Int, lanes: UnsafeMutablePointer<Float>,
+    scales: UnsafeMutablePointer<Float>, minimums: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<blocks {
+      let b = row + block * 20
+      scales[block] = Dequantization.half(b, 0)
+      minimums[block] = Dequantization.half(b, 2)
+      let w = b.loadUnaligned(fromByteOffset: 4, as: SIMD4<UInt32>.self)
+      let v = SIMD8<UInt32>(lowHalf: w, highHalf: w &>> 4)
+      let out = lanes + block * 32
+      for j in 0..<4 {
+        store8(exactFloats((v &>> UInt32(8 * j)) & 0x0F, minus: magic), out + 8 * j)
+      }
+    }
+  }
+
+  /// The 8 exact lane sums of one block: `Σ_b W_b·A_b` (integers below 2²⁴, so no rounding).
+  @inline(__always)
+  static func laneSums(_ w: UnsafePointer<Float>, _ a: UnsafePointer<Float>) -> SIMD8<Float> {
+    let p0 = load8(w) * load8(a)
+    let p1 = load8(w + 8) * load8(a + 8)
+    let p2 = load8(w + 16) * load8(a + 16)
+    let p3 = load8(w + 24) * load8(a + 24)
+    return (p0 + p1) + (p2 + p3)
+  }
+
+  /// An unpacked Q8_0 row times Q8_0 activations, as tinyBLAS `Q0_AVX` sums them:
+  /// `acc = fma(d_w·d_a, laneSums, acc)` per block, then ``reduce8(_:)``.
+  @inline(__always)
+  static func dotQ8Zero(
+    lanes w: UnsafePointer<Float>, scales ws: UnsafePointer<Float>,
+    activations a: UnsafePointer<Float>,
+    activationScales as: UnsafePointer<Float>, blocks: Int
+  ) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    for block in 0..<blocks {
+      let sums = laneSums(w + 32 * block, a + 32 * block)
+      acc = acc.addingProduct(SIMD8(repeating: ws[block] * `as`[block]), sums)
+    }
+    return reduce8(acc)
+  }
+
+  /// An unpacked Q4_1 row times Q8_1 activations, as ggml `ggml_vec_dot_q4_1_q8_1` (x86 AVX2
+  /// path, GCC-contracted) sums them: `acc = fma(d_w·d_a, laneSums, acc)`,
+  /// `summs = fma(m_w, s_a, summs)` per block, then `hsum_float_8(acc) + summs`.
+  @inline(__always)
+  static func dotQ4One(
+    lanes w: UnsafePointer<Float>, scales ws: UnsafePointer<Float>,
+    minimums wm: UnsafePointer<Float>, activations a: UnsafePointer<Float>,
+    activationScales as: UnsafePointer<Float>, activationSums s: UnsafePointer<Float>, blocks: Int
+  ) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var summs: Float = 0
+    for block in 0..<blocks {
+      let sums = laneSums(w + 32 * block, a + 32 * block)
+      summs = summs.addingProduct(wm[block], s[block])
+      acc = acc.addingProduct(SIMD8(repeating: ws[block] * `as`[block]), sums)
+    }
+    return reduce8(acc) + summs
+  }
+}
