@@ -198,6 +198,32 @@ struct TablesTests {
     #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
   }
 
+  /// What portable mode scales: Q/K projections and their biases (qwen2), or only the q/k norm
+  /// weights where the architecture normalizes after projecting (qwen3); a fused QKV is refused.
+  @Test func foldingTargets() throws {
+    let qwen2 = [
+      "blk.0.attn_q.weight", "blk.0.attn_q.bias", "blk.0.attn_k.weight", "blk.0.attn_k.bias",
+      "blk.0.attn_v.weight", "blk.0.attn_v.bias", "blk.0.attn_output.weight",
+    ]
+    #expect(
+      try AttentionFolding.targets(in: qwen2, path: "m.gguf") == [
+        "blk.0.attn_q.weight", "blk.0.attn_q.bias", "blk.0.attn_k.weight", "blk.0.attn_k.bias",
+      ])
+    let qwen3 = [
+      "model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
+      "model.layers.0.self_attn.q_norm.weight", "model.layers.0.self_attn.k_norm.weight",
+      "model.layers.0.self_attn.v_proj.weight",
+    ]
+    #expect(
+      try AttentionFolding.targets(in: qwen3, path: "m") == [
+        "model.layers.0.self_attn.q_norm.weight", "model.layers.0.self_attn.k_norm.weight",
+      ])
+    let error = #expect(throws: PatchError.self) {
+      try AttentionFolding.targets(in: ["blk.0.attn_qkv.weight"], path: "phi3.gguf")
+    }
+    #expect(error?.key == "blk.0.attn_qkv.weight" && error?.kind == .unsupported)
+  }
+
   /// An architecture whose llama.cpp graph has no rope_freqs tensor would not load.
   @Test func refusesArchitecturesThatDoNotReadRopeFreqs() throws {
     let folder = try Scratch.folder()
