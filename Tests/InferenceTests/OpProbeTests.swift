@@ -47,7 +47,8 @@ struct OpProbeTests {
           + (first >= 0 ? " first \(first) ours \(ours[first]) theirs \(theirs[first])" : ""))
     }
     let mode = model.numericMode
-    let (cosines, sines) = model.rotary.rotations(positions: 0..<n)
+    let start = Int(env["SPINDLE_PROBE_START"] ?? "") ?? 0
+    let (cosines, sines) = model.rotary.rotations(positions: start..<(start + n))
     let layerLimit = Int(env["SPINDLE_PROBE_LAYERS"] ?? "") ?? c.layerCount
     for (index, layer) in model.layers.enumerated().prefix(layerLimit) {
       let input = index == 0 ? load("embd")! : load("l_out-\(index - 1)")!
