@@ -56,9 +56,11 @@ struct OpProbeTests {
       Kernels.rmsNorm(&h, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon)
       report("attn_norm-\(index)", h, load("attn_norm-\(index)"))
       let hRef = load("attn_norm-\(index)")!
-      report("Qcur-\(index)", layer.query.multiply(hRef, count: n, mode: mode), load("Qcur-\(index)"))
+      report(
+        "Qcur-\(index)", layer.query.multiply(hRef, count: n, mode: mode), load("Qcur-\(index)"))
       report("Kcur-\(index)", layer.key.multiply(hRef, count: n, mode: mode), load("Kcur-\(index)"))
-      report("Vcur-\(index)", layer.value.multiply(hRef, count: n, mode: mode), load("Vcur-\(index)"))
+      report(
+        "Vcur-\(index)", layer.value.multiply(hRef, count: n, mode: mode), load("Vcur-\(index)"))
       var q = load("Qcur-\(index)")!
       var k = load("Kcur-\(index)")!
       let pairs = model.rotary.pairCount
@@ -97,8 +99,11 @@ struct OpProbeTests {
       Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
       report("ffn_norm-\(index)", f, load("ffn_norm-\(index)"))
       let fRef = load("ffn_norm-\(index)")!
-      report("ffn_gate-\(index)", layer.gate.multiply(fRef, count: n, mode: mode), load("ffn_gate-\(index)"))
-      report("ffn_up-\(index)", layer.up.multiply(fRef, count: n, mode: mode), load("ffn_up-\(index)"))
+      report(
+        "ffn_gate-\(index)", layer.gate.multiply(fRef, count: n, mode: mode),
+        load("ffn_gate-\(index)"))
+      report(
+        "ffn_up-\(index)", layer.up.multiply(fRef, count: n, mode: mode), load("ffn_up-\(index)"))
       var gate = load("ffn_gate-\(index)")!
       Kernels.swiGLUGGML(gate: &gate, up: load("ffn_up-\(index)")!)
       report("ffn_swiglu-\(index)", gate, load("ffn_swiglu-\(index)"))
@@ -113,7 +118,8 @@ struct OpProbeTests {
       Kernels.rmsNorm(&x, weight: model.outputNorm, epsilon: c.rmsNormEpsilon)
       report("result_norm", x, load("result_norm"))
       if let norm = load("result_norm") {
-        report("result_output", model.output.multiply(norm, count: n, mode: mode), load("result_output"))
+        report(
+          "result_output", model.output.multiply(norm, count: n, mode: mode), load("result_output"))
       }
     }
   }
