@@ -145,3 +145,62 @@ extension Kernels {
     }
   }
 }
+
+extension Kernels {
+  /// `Σ a_i b_i` as ggml's `ggml_vec_dot_f16` / `ggml_vec_dot_f32` sum it on AVX-512, the
+  /// path of a one-token batch (tinyBLAS declines `n < 2`).
+  ///
+  /// Per 64 values, four 16-lane fused accumulators (values `64s + 16j + lane` go to
+  /// accumulator `j`); then `(s₀ + s₂) + (s₁ + s₃)`, ``reduce16(_:)`` into a Double, the
+  /// leftover products added in Double, and the result rounded to Float.
+  static func dotGGMLVector(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int)
+    -> Float
+  {
+    var s0 = SIMD16<Float>(repeating: 0)
+    var s1 = s0
+    var s2 = s0
+    var s3 = s0
+    let whole = count & ~63
+    var i = 0
+    while i < whole {
+      s0 = s0.addingProduct(load16(a + i), load16(b + i))
+      s1 = s1.addingProduct(load16(a + i + 16), load16(b + i + 16))
+      s2 = s2.addingProduct(load16(a + i + 32), load16(b + i + 32))
+      s3 = s3.addingProduct(load16(a + i + 48), load16(b + i + 48))
+      i += 64
+    }
+    var sum = Double(reduce16((s0 + s2) + (s1 + s3)))
+    while i < count {
+      sum += Double(a[i] * b[i])
+      i += 1
+    }
+    return Float(sum)
+  }
+
+  /// `out_t = Σ_j p_j·v_{j,t}` in ``dotGGMLVector(_:_:count:)`` order (a one-token batch).
+  ///
+  /// ggml takes a row of the transposed F16 V cache times the probabilities; the cache view is
+  /// padded with masked keys (probability 0) to a multiple of 256, so every key falls in the
+  /// vector part.
+  static func accumulateValuesGGMLVector(
+    values v: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    keys: Int, dimension d: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    for t in 0..<d {
+      var lanes = (
+        SIMD16<Float>(repeating: 0), SIMD16<Float>(repeating: 0), SIMD16<Float>(repeating: 0),
+        SIMD16<Float>(repeating: 0)
+      )
+      for j in 0..<keys {
+        let product = (v[j * stride + t], p[j])
+        switch (j >> 4) & 3 {
+        case 0: lanes.0[j & 15] = lanes.0[j & 15].addingProduct(product.0, product.1)
+        case 1: lanes.1[j & 15] = lanes.1[j & 15].addingProduct(product.0, product.1)
+        case 2: lanes.2[j & 15] = lanes.2[j & 15].addingProduct(product.0, product.1)
+        default: lanes.3[j & 15] = lanes.3[j & 15].addingProduct(product.0, product.1)
+        }
+      }
+      out[t] = reduce16((lanes.0 + lanes.2) + (lanes.1 + lanes.3))
+    }
+  }
+}

@@ -3,7 +3,9 @@
 ///
 /// Keys are stored rotated, and in ``NumericMode/llamaCpp`` rounded to F16 as llama.cpp's F16
 /// cache holds them, so decoding with a cache gives the same logits, bit for bit, as
-/// ``LlamaModel/logits(tokens:startPosition:outputs:)`` over the whole sequence.
+/// ``LlamaModel/logits(tokens:startPosition:outputs:)`` over the whole sequence — except that
+/// in `.llamaCpp` mode a one-token step sums attention in ggml's one-token order, as llama.cpp
+/// does, which agrees with the batched order only to rounding.
 public struct KeyValueCache: Sendable {
   /// Keys per layer, `count × keyValueLength`.
   var keys: [[Float]]

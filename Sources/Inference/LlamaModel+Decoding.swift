@@ -61,7 +61,7 @@ extension LlamaModel {
       cache.append(layer: index, keys: k, values: v)
       let attention = Self.causalAttention(
         q: q, k: cache.keys[index], v: cache.values[index], queryRows: Array(past..<(past + n)),
-        configuration: c, roundProbabilities: llamaCpp)
+        configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: n == 1)
       var o = layer.attentionOutput.multiply(attention, count: n, mode: numericMode)
       if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
       var residual = x
@@ -70,7 +70,11 @@ extension LlamaModel {
       Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
       var gate = layer.gate.multiply(f, count: n, mode: numericMode)
       let up = layer.up.multiply(f, count: n, mode: numericMode)
-      Kernels.swiGLU(gate: &gate, up: up)
+      if llamaCpp {
+        Kernels.swiGLUGGML(gate: &gate, up: up)
+      } else {
+        Kernels.swiGLU(gate: &gate, up: up)
+      }
       let down = layer.down.multiply(gate, count: n, mode: numericMode)
       for i in residual.indices { residual[i] += down[i] }
       x = residual

@@ -94,13 +94,18 @@ extension LlamaModel {
       v = v.map(Self.roundedToHalf)
     }
     return Self.causalAttention(
-      q: q, k: k, v: v, queryRows: queryRows, configuration: c, roundProbabilities: llamaCpp)
+      q: q, k: k, v: v, queryRows: queryRows, configuration: c, roundProbabilities: llamaCpp,
+      singleTokenBatch: n == 1)
   }
 
   /// `softmax(q·Kᵀ/√d + causal mask)·V` for every query row and head.
+  ///
+  /// With `roundProbabilities` (``NumericMode/llamaCpp``), `K·q` and `V·p` are summed as
+  /// llama.cpp does: tinyBLAS order, or ggml's `vec_dot_f16` order when the batch holds one
+  /// token (`singleTokenBatch`), where tinyBLAS declines.
   static func causalAttention(
     q: [Float], k: [Float], v: [Float], queryRows: [Int], configuration c: LlamaConfiguration,
-    roundProbabilities: Bool
+    roundProbabilities: Bool, singleTokenBatch: Bool = false
   ) -> [Float] {
     let d = c.headDimension
     let heads = c.headCount
@@ -134,8 +139,11 @@ extension LlamaModel {
                 for j in 0..<keys {
                   let key = ks + j * kvStride + kvHead * d
                   let product =
-                    roundProbabilities
-                    ? Kernels.dotF16Lanes(query, key, count: d) : Kernels.dot(query, key, count: d)
+                    !roundProbabilities
+                    ? Kernels.dot(query, key, count: d)
+                    : singleTokenBatch
+                      ? Kernels.dotGGMLVector(query, key, count: d)
+                      : Kernels.dotF16Lanes(query, key, count: d)
                   scores[j] = product * scale
                 }
                 if roundProbabilities {
@@ -147,7 +155,11 @@ extension LlamaModel {
                   for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
                 }
                 let out = os + i * c.queryLength + head * d
-                if roundProbabilities {
+                if roundProbabilities && singleTokenBatch {
+                  Kernels.accumulateValuesGGMLVector(
+                    values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,
+                    dimension: d, into: out)
+                } else if roundProbabilities {
                   // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
                   Kernels.accumulateValuesGGML(
                     values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,

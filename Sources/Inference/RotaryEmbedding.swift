@@ -130,7 +130,33 @@ public struct RotaryEmbedding: Hashable, Sendable {
   }
 
   /// Rotates the first ``dimensionCount`` values of each of `heads` heads in `vector`.
+  ///
+  /// With ``Angles/ggml(_:)`` angles the products are also fused as ggml's `rope` kernel
+  /// (GCC, `-march=native`, x86) fuses them; otherwise each product is rounded.
   func rotate(
+    _ vector: UnsafeMutablePointer<Float>, heads: Int, headDimension: Int,
+    cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
+  ) {
+    if case .ggml = angles {
+      rotateGGML(vector, heads: heads, headDimension: headDimension, cos: cos, sin: sin)
+      return
+    }
+    let pairs = pairCount
+    for head in 0..<heads {
+      let x = vector + head * headDimension
+      for i in 0..<pairs {
+        let (a, b) = layout == .interleaved ? (2 * i, 2 * i + 1) : (i, i + pairs)
+        let x0 = x[a]
+        let x1 = x[b]
+        x[a] = x0 * cos[i] - x1 * sin[i]
+        x[b] = x0 * sin[i] + x1 * cos[i]
+      }
+    }
+  }
+
+  /// ggml's `rotate_pairs` as GCC compiles it for x86 (`-march=native`, contraction on):
+  /// `x₀' = fma(x₀, cos, −(x₁·sin))`, `x₁' = fma(x₀, sin, x₁·cos)` in both layouts.
+  private func rotateGGML(
     _ vector: UnsafeMutablePointer<Float>, heads: Int, headDimension: Int,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
   ) {
@@ -141,8 +167,8 @@ public struct RotaryEmbedding: Hashable, Sendable {
         let (a, b) = layout == .interleaved ? (2 * i, 2 * i + 1) : (i, i + pairs)
         let x0 = x[a]
         let x1 = x[b]
-        x[a] = x0 * cos[i] - x1 * sin[i]
-        x[b] = x0 * sin[i] + x1 * cos[i]
+        x[a] = (-(x1 * sin[i])).addingProduct(x0, cos[i])
+        x[b] = (x1 * cos[i]).addingProduct(x0, sin[i])
       }
     }
   }

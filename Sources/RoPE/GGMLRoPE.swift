@@ -3,8 +3,8 @@
 ///
 /// The stored properties are the kernel's arguments. ggml computes everything in `float` with the C
 /// library's `logf`, `powf`, `cosf`, `sinf`; this type does the same operations in the same order
-/// with the same functions (on glibc, bit-identical unless the C compiler contracted
-/// `a*b + c*d` into fused multiply-adds, which GCC may do with `-march=native`):
+/// with the same functions and the fused multiply-adds GCC contracts them into on x86-64 with
+/// FMA (`-march=native`, llama.cpp's default build), so on glibc it is bit-identical:
 ///
 /// ```
 /// theta_scale = powf(freq_base, -2.0f/n_dims)                       // Float
@@ -13,8 +13,8 @@
 /// θ_interp = freq_scale · θ_extrap
 /// if ext_factor != 0:
 ///   mix    = (1 - clamp((i - c0) / max(0.001, c1 - c0), 0, 1)) · ext_factor
-///   θ      = θ_interp·(1 - mix) + θ_extrap·mix
-///   mscale = attn_factor · (1 + 0.1·logf(1/freq_scale))             // no s <= 1 guard
+///   θ      = fma(θ_interp, 1 - mix, θ_extrap·mix)
+///   mscale = attn_factor · fma(0.1, logf(1/freq_scale), 1)          // no s <= 1 guard
 /// else:
 ///   θ = θ_interp,  mscale = attn_factor
 /// cos, sin = cosf(θ)·mscale, sinf(θ)·mscale
@@ -194,8 +194,10 @@ public struct GGMLRoPE: Hashable, Sendable {
       let mix =
         ramp(low: correctionDimensions.low, high: correctionDimensions.high, dimensionIndex: i0)
         * extrapolationFactor
-      theta = thetaInterpolated * (1 - mix) + thetaExtrapolated * mix
-      magnitude *= 1 + 0.1 * LibM.lnFloat(1 / frequencyScale)
+      // Contracted as GCC compiles ggml for x86-64 with FMA (`-march=native`):
+      // fma(θ_interp, 1 − mix, θ_extrap·mix) and fma(0.1, logf(1/freq_scale), 1).
+      theta = (thetaExtrapolated * mix).addingProduct(thetaInterpolated, 1 - mix)
+      magnitude *= Float(1).addingProduct(0.1, LibM.lnFloat(1 / frequencyScale))
     }
     return Rotation(
       angle: theta, magnitude: magnitude, cos: LibM.cosFloat(theta) * magnitude,

@@ -2,7 +2,9 @@ import Inference
 import Testing
 import Verification
 
-/// Decoding with a cache gives the whole-sequence logits bit for bit.
+/// Decoding with a cache gives the whole-sequence logits bit for bit (in `.llamaCpp` mode, for
+/// batches of several tokens; a one-token batch sums attention in ggml's `vec_dot_f16` order,
+/// as llama.cpp does, so it agrees only closely).
 @Suite("KV cache")
 struct KeyValueCacheTests {
   @Test(
@@ -19,7 +21,12 @@ struct KeyValueCacheTests {
     #expect(cache.count == tokens.count)
     for (offset, row) in steps.enumerated() {
       let index = offset == 0 ? 4 : 4 + offset
-      #expect(row.map(\.bitPattern) == full[index].map(\.bitPattern), "position \(index)")
+      if mode == .exact || offset == 0 {
+        #expect(row.map(\.bitPattern) == full[index].map(\.bitPattern), "position \(index)")
+      } else {
+        let gap = zip(row, full[index]).map { abs($0 - $1) }.max() ?? 0
+        #expect(gap <= 1e-3, "position \(index): max |Δ| \(gap)")
+      }
     }
   }
 

@@ -33,24 +33,25 @@ struct SmolLM2AgreementTests {
   /// The cases, with bounds just above the measured gaps.
   ///
   /// Measured on x86-64 AVX-512 against llama.cpp from llama-cpp-python 0.3.36 (max |Δlogit|
-  /// over the recorded entries): F32 8.8e-3 (the 1e-3 goal is not met yet; tiny-llama is
-  /// bit-exact, so a SmolLM2-specific op still differs), Q4_1 `.llamaCpp` 0.79 (the F32
-  /// difference, flipped through Q8_1 activation rounding), Q4_1 `.exact` 0.82 (llama.cpp's
-  /// Q8_1 activations vs Float ones), YaRN ×4 0.60. Top-1 agrees at every recorded position.
+  /// over the recorded entries): every `.llamaCpp` case — F32, Q4_1, YaRN ×4 at positions
+  /// 8000–9023 and 32704–32767 — is bit-identical (0), so those bounds are 1e-5; Q4_1 `.exact`
+  /// 0.82 (llama.cpp's Q8_1 activations vs Float ones). Top-1 agrees at every recorded position.
+  static let bitExact: Float = 1e-5
+
   static let cases: [Case] = [
-    Case(fixture: "smollm2-f32-64", model: .float, mode: .llamaCpp, tolerance: 1e-2),
-    Case(fixture: "smollm2-f32-128", model: .float, mode: .llamaCpp, tolerance: 1e-2),
-    Case(fixture: "smollm2-f32-256", model: .float, mode: .llamaCpp, tolerance: 1e-2),
-    Case(fixture: "smollm2-q4_1-64", model: .quantized, mode: .llamaCpp, tolerance: 1),
-    Case(fixture: "smollm2-q4_1-128", model: .quantized, mode: .llamaCpp, tolerance: 1),
-    Case(fixture: "smollm2-q4_1-256", model: .quantized, mode: .llamaCpp, tolerance: 1),
+    Case(fixture: "smollm2-f32-64", model: .float, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-f32-128", model: .float, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-f32-256", model: .float, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-q4_1-64", model: .quantized, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-q4_1-128", model: .quantized, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-q4_1-256", model: .quantized, mode: .llamaCpp, tolerance: bitExact),
     Case(
       fixture: "smollm2-q4_1-64", model: .quantized, mode: .exact, tolerance: 1, exactTopOne: false),
     Case(
       fixture: "smollm2-q4_1-256", model: .quantized, mode: .exact, tolerance: 1,
       exactTopOne: false),
-    Case(fixture: "smollm2-yarn4-start32704", model: .yarn, mode: .llamaCpp, tolerance: 1),
-    Case(fixture: "smollm2-yarn4-start8000", model: .yarn, mode: .llamaCpp, tolerance: 1),
+    Case(fixture: "smollm2-yarn4-start32704", model: .yarn, mode: .llamaCpp, tolerance: bitExact),
+    Case(fixture: "smollm2-yarn4-start8000", model: .yarn, mode: .llamaCpp, tolerance: bitExact),
   ]
 
   @Test(arguments: cases)
