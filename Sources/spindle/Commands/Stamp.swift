@@ -38,14 +38,7 @@ extension Spindle {
     @Flag(help: "With --tables: fold the attention factor into the Q/K weights (portable).")
     var bakeAttention = false
 
-    @Flag(help: "Print the change without writing anything.")
-    var dryRun = false
-
-    @Option(name: [.short, .customLong("output")], help: "Write a new file (or folder) here.")
-    var output: String?
-
-    @Flag(help: "Replace the input (temporary file + rename; the file mode is kept).")
-    var inPlace = false
+    @OptionGroup var destination: OutputOptions
 
     var request: StampRequest {
       get throws {
@@ -59,23 +52,13 @@ extension Spindle {
 
     func validate() throws {
       _ = try request
-      if !dryRun {
-        switch (output, inPlace) {
-        case (nil, false):
-          throw ValidationError("say where to write: -o OUT, or --in-place (or --dry-run)")
-        case (_?, true):
-          throw ValidationError("-o and --in-place both say where to write; give one")
-        default: break
-        }
-      }
-      if let output, normalized(output) == normalized(input.path) {
-        throw ValidationError("-o names the input; use --in-place to replace it")
-      }
+      try destination.validate(input: input.path)
     }
 
     func run() throws {
       let plan = try StampPlan(path: input.path, request: try request)
-      try Self.carryOut(plan, path: input.path, dryRun: dryRun, output: output)
+      try Self.carryOut(
+        plan, path: input.path, dryRun: destination.dryRun, output: destination.output)
     }
 
     /// Prints warnings, then the diff (`dryRun`) or writes the plan and says what changed.
@@ -98,10 +81,6 @@ extension Spindle {
           + "\(plan.baked == nil ? "" : " (baked as tables)"), \(plan.changes.count)"
           + " key\(plan.changes.count == 1 ? "" : "s")"
           + (tensors == 0 ? "" : " and \(tensors) tensor\(tensors == 1 ? "" : "s")") + " changed")
-    }
-
-    private func normalized(_ path: String) -> String {
-      path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
   }
 }

@@ -25,31 +25,13 @@ extension Spindle {
     @Flag(help: "Remove baked tables, declaring the scaling as keys again.")
     var remove = false
 
-    @Flag(help: "Print the change without writing anything.")
-    var dryRun = false
-
-    @Option(name: [.short, .customLong("output")], help: "Write a new file (or folder) here.")
-    var output: String?
-
-    @Flag(help: "Replace the input (in place when only the header changes, else rewritten).")
-    var inPlace = false
+    @OptionGroup var destination: OutputOptions
 
     func validate() throws {
       if remove && bakeAttention {
         throw ValidationError("--remove and --bake-attention contradict each other; give one")
       }
-      if !dryRun {
-        switch (output, inPlace) {
-        case (nil, false):
-          throw ValidationError("say where to write: -o OUT, or --in-place (or --dry-run)")
-        case (_?, true):
-          throw ValidationError("-o and --in-place both say where to write; give one")
-        default: break
-        }
-      }
-      if let output, output == input.path {
-        throw ValidationError("-o names the input; use --in-place to replace it")
-      }
+      try destination.validate(input: input.path)
     }
 
     func run() throws {
@@ -62,7 +44,8 @@ extension Spindle {
         return
       }
       let plan = try StampPlan(path: input.path, request: request)
-      try Stamp.carryOut(plan, path: input.path, dryRun: dryRun, output: output)
+      try Stamp.carryOut(
+        plan, path: input.path, dryRun: destination.dryRun, output: destination.output)
     }
   }
 }
