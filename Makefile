@@ -64,13 +64,20 @@ $(PEERS_VENV)/.ok:
 	touch $@
 
 ## bench: inspect and in-place patch cost on a small vs a multi-GB file, and a forced rewrite vs
-## cp, side by side with the peers (PyPI gguf / safetensors, gguf_new_metadata.py); numbers go to
-## docs/performance.md.
+## cp, side by side with the peers (PyPI gguf / safetensors, gguf_new_metadata.py); then the
+## forward pass's prompt-processing and generation tokens/s on SmolLM2 (F32 and Q4_1, from
+## `make smollm2`) against llama-bench with the same thread count (BENCH_THREADS; llama.cpp is
+## built by peers.sh --llama when missing). Numbers go to docs/performance.md.
 PEERS_SH ?= ../shared/tools/peers.sh
-bench: build
+SMOLLM2_DIR ?= $${SPINDLE_MODELS:-$${XDG_CACHE_HOME:-$$HOME/.cache}/spindle/models}
+BENCH_THREADS ?= 2
+bench: build smollm2
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/inspect-scaling.sh $(BIN) $$P/venv/bin/python \
 	  $$P/models/SmolLM2-135M-Instruct.Q4_1.gguf && \
 	  bash Benchmarks/patch-scaling.sh $(BIN) $$P/venv/bin/python
+	@L=$$(bash $(PEERS_SH) --llama) && M=$(SMOLLM2_DIR) && T=$(BENCH_THREADS) \
+	  bash Benchmarks/inference.sh $(BIN) $$L/llama.cpp/build/bin/llama-bench \
+	  $$M/smollm2-f32.gguf $$M/SmolLM2-135M-Instruct.Q4_1.gguf
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

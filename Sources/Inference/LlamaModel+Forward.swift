@@ -2,7 +2,9 @@ import Dispatch
 import Tensors
 
 extension LlamaModel {
-  /// The final hidden states (after the output norm) at `outputs`, `outputs.count × E`.
+  /// The final hidden states (after the output norm) at `outputs`, `outputs.count × E`, every
+  /// step over the whole sequence at once: the unbatched reference that `BatchedForwardTests`
+  /// compares ``batchedForward(tokens:outputs:cache:keepingLayers:)`` with, bit for bit.
   func forward(tokens: [Int32], startPosition: Int, outputs: [Int]) -> [Float] {
     let c = configuration
     let e = c.embeddingLength
@@ -127,7 +129,7 @@ extension LlamaModel {
             nonisolated(unsafe) let os = ob
             let items = queryRows.count * heads
             let chunks = max(1, min(items, WeightMatrix.workerCount * 4))
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Parallelism.perform(iterations: chunks) { chunk in
               let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxKeys)
               defer { scores.deallocate() }
               for item in (items * chunk / chunks)..<(items * (chunk + 1) / chunks) {

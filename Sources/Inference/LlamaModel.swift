@@ -9,8 +9,10 @@ import Tensors
 /// ```
 ///
 /// Covers llama (and mistral-style) blocks, qwen2's q/k/v biases and qwen3's per-head q/k
-/// RMSNorm. Every call runs the whole sequence with full causal attention; nothing is cached
-/// between calls.
+/// RMSNorm. ``logits(tokens:startPosition:outputs:)`` runs a whole sequence with full causal
+/// attention in memory linear in its length (one layer's keys and values at a time, batches of
+/// rows; see `LlamaModel+Batches.swift`); ``logits(appending:to:)`` runs new tokens against a
+/// ``KeyValueCache``. Work is split over ``Parallelism/threadCount`` threads.
 public struct LlamaModel: Sendable {
   /// The hyperparameters.
   public let configuration: LlamaConfiguration
@@ -129,8 +131,10 @@ public struct LlamaModel: Sendable {
         "start position \(startPosition) must be >= 0 and leave room for \(tokens.count) tokens")
     }
     guard !tokens.isEmpty, !outputs.isEmpty else { return [] }
-    let hidden = forward(tokens: tokens, startPosition: startPosition, outputs: outputs)
-    let values = output.multiply(hidden, count: outputs.count, mode: numericMode)
+    var transient = KeyValueCache(for: self, startPosition: startPosition)
+    let hidden = batchedForward(
+      tokens: tokens, outputs: outputs, cache: &transient, keepingLayers: false)
+    let values = product(output, hidden, count: outputs.count)
     return (0..<outputs.count).map { row in
       Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])
     }

@@ -155,7 +155,7 @@ struct WeightMatrix: Sendable {
           body(w, 0..<rows, ys)
           return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        Parallelism.perform(iterations: chunks) { chunk in
           body(w, (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks), ys)
         }
       }
@@ -163,5 +163,5 @@ struct WeightMatrix: Sendable {
     return output
   }
 
-  static let workerCount = CMath.processorCount
+  static var workerCount: Int { Parallelism.threadCount }
 }

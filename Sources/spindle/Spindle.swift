@@ -14,6 +14,6 @@ struct Spindle: ParsableCommand {
     version: SpindleVersion.current,
     subcommands: [
       Inspect.self, Validate.self, Verify.self, Rewrite.self, Stamp.self, Tables.self, Rope.self,
-      Meta.self, Restore.self, Run.self,
+      Meta.self, Restore.self, Run.self, Bench.self,
     ])
 }

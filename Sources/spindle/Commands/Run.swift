@@ -44,11 +44,18 @@ extension Spindle {
     @Flag(help: "Print {prompt, generated, text} as JSON instead of streaming text.")
     var json = false
 
+    @Option(help: "Threads for the forward pass (default: every core).")
+    var threads: Int?
+
     func validate() throws {
       guard count > 0 else { throw ValidationError("-n must be positive, not \(count)") }
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be a positive integer, not \(threads)")
+      }
     }
 
     func run() throws {
+      if let threads { Parallelism.threadCount = threads }
       let clock = ContinuousClock()
       let loadStart = clock.now
       let tokenizer = try Tokenizer(path: model)

@@ -87,6 +87,9 @@ extension Spindle {
     @Flag(help: "Only the structure checks (no forward pass).")
     var structureOnly = false
 
+    @Option(help: "Threads for the forward pass (default: every core).")
+    var threads: Int?
+
     @Flag(help: "Print the report as one JSON document.")
     var json = false
 
@@ -113,6 +116,9 @@ extension Spindle {
       ] where !(value.isFinite && value >= 0) {
         throw ValidationError("\(name) must be a finite number >= 0, not \(value)")
       }
+      if let threads, threads < 1 {
+        throw ValidationError("--threads must be a positive integer, not \(threads)")
+      }
       if let against, against.isEmpty { throw ValidationError("--against names no file") }
       if let tokens, tokens.isEmpty { throw ValidationError("--tokens names no file") }
       if tokens != nil && text != nil {
@@ -121,6 +127,7 @@ extension Spindle {
     }
 
     func run() throws {
+      if let threads { Parallelism.threadCount = threads }
       var options = VerificationOptions(against: against)
       options.probeLength = probeLength
       options.longContextLength = longContext

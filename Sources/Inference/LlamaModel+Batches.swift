@@ -1,0 +1,187 @@
+/// The forward pass in batches of rows, for both the whole-sequence pass and the KV cache.
+///
+/// Every step of a layer is row-independent except attention, and a row's attention reads only
+/// the keys and values of rows at or before it. So a layer can run over batches of
+/// ``LlamaModel/batchRows`` rows in order: a batch's keys and values are stored, then its
+/// queries attend to everything stored so far, then its rows of the residual stream are
+/// replaced by the layer's output in place. The values are those of running each step over the
+/// whole sequence at once, bit for bit, while the memory is
+/// - the residual stream `n × E` and one layer's keys and values `n × 2·KV` (the whole-sequence
+///   pass; a ``KeyValueCache`` keeps every layer's instead), the rotation table `n × pairs × 2`;
+/// - per batch, `batchRows × (E + Q + 2·KV + 3·FF)` values of temporaries;
+/// - per attention worker, one row of `n` scores,
+///
+/// so it grows linearly with the sequence, and no `n × n` matrix is ever formed.
+extension LlamaModel {
+  /// Rows per batch (llama.cpp's `n_ubatch` is 512): products over a batch decode every weight
+  /// row once for all its rows.
+  static let batchRows = 256
+
+  /// Where a layer's keys and values live while it runs: `past` rows are already there, the
+  /// new rows go after them.
+  struct LayerKeyValues {
+    var keys: [Float]
+    var values: [Float]
+    var past: Int
+  }
+
+  /// The final hidden states (after the output norm) of `tokens` at `outputs`.
+  ///
+  /// `outputs` are indices into `tokens`, in the order wanted (`outputs.count × E` values); the
+  /// tokens follow those in `cache`. With `keepingLayers`, their keys and values are added to the cache; without (the
+  /// whole-sequence pass, `cache` empty), one layer's at a time are kept, and `cache` is left
+  /// as it was. Only the last layer's queries at `outputs` are computed, as llama.cpp does with
+  /// its output ids.
+  func batchedForward(
+    tokens: [Int32], outputs: [Int], cache: inout KeyValueCache, keepingLayers: Bool,
+    batchRows: Int = Self.batchRows
+  ) -> [Float] {
+    let c = configuration
+    let e = c.embeddingLength
+    let n = tokens.count
+    let kvWidth = c.keyValueLength
+    var x = [Float](repeating: 0, count: n * e)
+    x.withUnsafeMutableBufferPointer { buffer in
+      for (row, token) in tokens.enumerated() {
+        let values = embedding.row(Int(token))
+        for i in 0..<e { buffer[row * e + i] = values[i] }
+      }
+    }
+    let first = cache.nextPosition
+    let (cosines, sines) = rotary.rotations(positions: first..<(first + n))
+    let lastRows = Array(Set(outputs)).sorted()
+    var scratch = LayerKeyValues(keys: [], values: [], past: 0)
+    for (index, layer) in layers.enumerated() {
+      var store = LayerKeyValues(keys: [], values: [], past: 0)
+      if keepingLayers {
+        // Move the arrays out of the cache, so appending to them does not copy them.
+        store = LayerKeyValues(
+          keys: cache.keys[index], values: cache.values[index], past: cache.count)
+        cache.keys[index] = []
+        cache.values[index] = []
+      } else {
+        swap(&store, &scratch)
+        store.keys.removeAll(keepingCapacity: true)
+        store.values.removeAll(keepingCapacity: true)
+      }
+      store.keys.reserveCapacity((store.past + n) * kvWidth)
+      store.values.reserveCapacity((store.past + n) * kvWidth)
+      let isLast = index == layers.count - 1
+      var batchStart = 0
+      while batchStart < n {
+        let batch = batchStart..<min(n, batchStart + batchRows)
+        let queries =
+          isLast ? lastRows.filter { batch.contains($0) } : Array(batch)
+        layerStep(
+          layer, x: &x, batch: batch, queries: queries, store: &store, cosines: cosines,
+          sines: sines, singleTokenBatch: n == 1)
+        batchStart = batch.upperBound
+      }
+      if keepingLayers {
+        cache.keys[index] = store.keys
+        cache.values[index] = store.values
+      } else {
+        scratch = store
+      }
+    }
+    if keepingLayers { cache.advance(by: n) }
+    var hidden = Self.gather(x, rows: outputs, width: e)
+    Kernels.rmsNorm(&hidden, weight: outputNorm, epsilon: c.rmsNormEpsilon)
+    return hidden
+  }
+
+  /// One layer over the rows `batch` of `x`: their keys and values are appended to `store`,
+  /// and the rows `queries` (a subset of `batch`, ascending) attend and are replaced by the
+  /// layer's output. `singleTokenBatch`: the whole call holds one token, where llama.cpp's
+  /// attention products take `ggml_vec_dot_f16`'s order (tinyBLAS declines).
+  func layerStep(
+    _ layer: Layer, x: inout [Float], batch: Range<Int>, queries: [Int],
+    store: inout LayerKeyValues, cosines: [Float], sines: [Float], singleTokenBatch: Bool
+  ) {
+    let c = configuration
+    let e = c.embeddingLength
+    let rows = batch.count
+    let llamaCpp = numericMode == .llamaCpp
+    var h = Array(x[(batch.lowerBound * e)..<(batch.upperBound * e)])
+    Kernels.rmsNorm(&h, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon)
+    var k = product(layer.key, h, count: rows)
+    var v = product(layer.value, h, count: rows)
+    if let bias = layer.keyBias { Kernels.addBias(&k, bias) }
+    if let bias = layer.valueBias { Kernels.addBias(&v, bias) }
+    if let norm = layer.keyNorm { Kernels.rmsNorm(&k, weight: norm, epsilon: c.rmsNormEpsilon) }
+    rotateRows(
+      &k, heads: c.keyValueHeadCount, tableRows: Array(batch), cosines: cosines, sines: sines)
+    if llamaCpp {
+      k = k.map(Self.roundedToHalf)
+      v = v.map(Self.roundedToHalf)
+    }
+    store.keys += k
+    store.values += v
+    guard !queries.isEmpty else { return }
+    let all = queries.count == rows
+    let queryInput = all ? h : Self.gather(h, rows: queries.map { $0 - batch.lowerBound }, width: e)
+    var q = product(layer.query, queryInput, count: queries.count)
+    if let bias = layer.queryBias { Kernels.addBias(&q, bias) }
+    if let norm = layer.queryNorm { Kernels.rmsNorm(&q, weight: norm, epsilon: c.rmsNormEpsilon) }
+    rotateRows(&q, heads: c.headCount, tableRows: queries, cosines: cosines, sines: sines)
+    if llamaCpp { q = q.map(Self.roundedToHalf) }
+    let attention = Self.causalAttention(
+      q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
+      configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: singleTokenBatch)
+    var o = product(layer.attentionOutput, attention, count: queries.count)
+    if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
+    var residual = Self.gather(x, rows: queries, width: e)
+    for i in residual.indices { residual[i] += o[i] }
+    var f = residual
+    Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
+    var gate = product(layer.gate, f, count: queries.count)
+    let up = product(layer.up, f, count: queries.count)
+    if llamaCpp {
+      Kernels.swiGLUGGML(gate: &gate, up: up)
+    } else {
+      Kernels.swiGLU(gate: &gate, up: up)
+    }
+    let down = product(layer.down, gate, count: queries.count)
+    for i in residual.indices { residual[i] += down[i] }
+    x.withUnsafeMutableBufferPointer { buffer in
+      for (i, row) in queries.enumerated() {
+        for j in 0..<e { buffer[row * e + j] = residual[i * e + j] }
+      }
+    }
+  }
+
+  /// `input · Wᵀ` of `count` vectors (``WeightMatrix/product(_:count:mode:into:)``).
+  func product(_ matrix: WeightMatrix, _ input: [Float], count: Int) -> [Float] {
+    var output = [Float](repeating: 0, count: count * matrix.rows)
+    input.withUnsafeBufferPointer { x in
+      output.withUnsafeMutableBufferPointer { y in
+        guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+        matrix.product(xb, count: count, mode: numericMode, into: yb)
+      }
+    }
+    return output
+  }
+
+  /// Rotates row `i` of `x` (`heads` heads) by the angles of table row `tableRows[i]`.
+  func rotateRows(
+    _ x: inout [Float], heads: Int, tableRows: [Int], cosines: [Float], sines: [Float]
+  ) {
+    let d = configuration.headDimension
+    let pairs = rotary.pairCount
+    let width = heads * d
+    cosines.withUnsafeBufferPointer { cosBuffer in
+      sines.withUnsafeBufferPointer { sinBuffer in
+        x.withUnsafeMutableBufferPointer { buffer in
+          guard let cosBase = cosBuffer.baseAddress, let sinBase = sinBuffer.baseAddress,
+            let base = buffer.baseAddress
+          else { return }
+          for (i, row) in tableRows.enumerated() {
+            rotary.rotate(
+              base + i * width, heads: heads, headDimension: d, cos: cosBase + row * pairs,
+              sin: sinBase + row * pairs)
+          }
+        }
+      }
+    }
+  }
+}

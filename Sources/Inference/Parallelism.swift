@@ -1,0 +1,44 @@
+import Dispatch
+import Synchronization
+
+/// How many threads the forward pass splits its work over.
+///
+/// Matrix products split their rows, and attention its (query, head) pairs, into shares that at
+/// most ``threadCount`` threads take in turn (``perform(iterations:_:)``), so `--threads 1`
+/// really runs on one thread and a busy core holds back only the share it is working on. The
+/// default, every online core, is what llama.cpp's `-t` is on an idle machine. `spindle run`,
+/// `verify` and `bench` set it from `--threads` before any forward pass starts; set it only
+/// while no pass runs.
+public enum Parallelism {
+  /// Online processors (at least 1).
+  public static let processorCount = CMath.processorCount
+
+  nonisolated(unsafe) private static var configured = CMath.processorCount
+
+  /// Worker threads for the next forward pass (at least 1).
+  public static var threadCount: Int {
+    get { configured }
+    set { configured = max(1, newValue) }
+  }
+
+  /// Runs `body(i)` for every `i` in `0..<iterations` on at most ``threadCount`` threads (the
+  /// caller's included); each thread takes the next undone `i` until none is left.
+  static func perform(iterations: Int, _ body: (Int) -> Void) {
+    let threads = min(threadCount, iterations)
+    if threads <= 1 {
+      for i in 0..<iterations { body(i) }
+      return
+    }
+    let next = Atomic<Int>(0)
+    withoutActuallyEscaping(body) { body in
+      nonisolated(unsafe) let work = body
+      DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        while true {
+          let i = next.add(1, ordering: .relaxed).oldValue
+          if i >= iterations { return }
+          work(i)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,283 @@
+import Tensors
+
+/// The `.exact` matrix product, tiled: the same value for every output as
+/// ``WeightMatrix/multiply(_:count:mode:)`` — each is still one ``Kernels/dotF16Lanes(_:_:count:)``
+/// chain of 16 fused lanes over the decoded row, then ``Kernels/reduce16(_:)`` — computed several
+/// at a time so the fused multiply-adds of independent outputs overlap instead of waiting on one
+/// accumulator, on rows decoded once per block of input vectors that stays in the L2 cache.
+///
+/// Only the loop order changes, never the arithmetic of an output, so the results are bit for
+/// bit those of `multiply` (checked by `TiledProductTests`). `.llamaCpp` products, and rows
+/// whose length is not a multiple of 16, go through `multiply` itself.
+extension WeightMatrix {
+  /// `input · Wᵀ` for `count` vectors of ``columns`` values into `output` (`count × rows`
+  /// values, row-major), split over ``Parallelism/threadCount`` threads.
+  func product(
+    _ input: UnsafePointer<Float>, count: Int, mode: NumericMode,
+    into output: UnsafeMutablePointer<Float>
+  ) {
+    guard count > 0 else { return }
+    guard mode == .exact, columns.isMultiple(of: Kernels.f16Lanes) else {
+      let values = multiply(
+        Array(UnsafeBufferPointer(start: input, count: count * columns)), count: count,
+        mode: mode)
+      values.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        output.update(from: base, count: buffer.count)
+      }
+      return
+    }
+    let rows = rows
+    let columns = columns
+    let rowBytes = rowBytes
+    let dtype = view.dtype
+    // Rows per share: about eight shares per thread, whole tiles of 8 rows.
+    let threads = Parallelism.threadCount
+    let perShare = Swift.max(8, (rows + threads * 8 - 1) / (threads * 8) + 7) / 8 * 8
+    let shares = (rows + perShare - 1) / perShare
+    // Input vectors per block: 256 KiB of them, so they stay in L2 while a share's rows pass.
+    let vectorBlock = Swift.max(4, 65_536 / columns)
+    let rowTile = count == 1 ? 8 : 4
+    nonisolated(unsafe) let x = input
+    nonisolated(unsafe) let y = output
+    view.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return }
+      nonisolated(unsafe) let weights = base
+      Parallelism.perform(iterations: shares) { share in
+        let first = share * perShare
+        let end = Swift.min(rows, first + perShare)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * columns)
+        defer { scratch.deallocate() }
+        var rowPointers = [UnsafePointer<Float>](
+          repeating: UnsafePointer(scratch), count: rowTile)
+        var vectorStart = 0
+        while vectorStart < count {
+          let vectorEnd = Swift.min(count, vectorStart + vectorBlock)
+          var r = first
+          while r < end {
+            let tile = Swift.min(rowTile, end - r)
+            for i in 0..<tile {
+              rowPointers[i] = Self.decodedRow(
+                weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
+                scratch: scratch + i * columns)
+            }
+            if tile == 8 {
+              Kernels.dot8x1(
+                rowPointers, x + vectorStart * columns, count: columns,
+                into: y + vectorStart * rows + r)
+            } else if tile == 4 {
+              var t = vectorStart
+              while t + 3 <= vectorEnd {
+                Kernels.dot4x3(
+                  rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
+                  outputStride: rows)
+                t += 3
+              }
+              while t < vectorEnd {
+                Kernels.dot4x1(rowPointers, x + t * columns, count: columns, into: y + t * rows + r)
+                t += 1
+              }
+            } else {
+              for i in 0..<tile {
+                for t in vectorStart..<vectorEnd {
+                  y[t * rows + r + i] = Kernels.dotF16Lanes(
+                    rowPointers[i], x + t * columns, count: columns)
+                }
+              }
+            }
+            r += tile
+          }
+          vectorStart = vectorEnd
+        }
+      }
+    }
+  }
+
+  /// Row values as ``Dequantization/decode(_:dtype:count:into:)`` gives them: F32 rows read in
+  /// place, Q8_0 and Q4_1 decoded 16 lanes at a time with the same products and sums, the other
+  /// types by `Dequantization` itself.
+  @inline(__always)
+  static func decodedRow(
+    _ source: UnsafeRawPointer, dtype: DType, columns: Int, scratch: UnsafeMutablePointer<Float>
+  ) -> UnsafePointer<Float> {
+    switch dtype {
+    case .f32 where Int(bitPattern: source) & 3 == 0:
+      return source.assumingMemoryBound(to: Float.self)
+    case .q8_0:
+      Kernels.decodeQ8ZeroLanes(source, count: columns, into: scratch)
+    case .q4_1:
+      Kernels.decodeQ4OneLanes(source, count: columns, into: scratch)
+    default:
+      Dequantization.decode(source, dtype: dtype, count: columns, into: scratch)
+    }
+    return UnsafePointer(scratch)
+  }
+}
+
+extension Kernels {
+  @inline(__always)
+  static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+  }
+
+  /// Eight ``dotF16Lanes(_:_:count:)`` of rows `w[0..<8]` with one vector, into `out[0..<8]`.
+  @inline(__always)
+  static func dot8x1(
+    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let (w0, w1, w2, w3, w4, w5, w6, w7) = (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+    var a0 = SIMD16<Float>(repeating: 0)
+    var (a1, a2, a3, a4, a5, a6, a7) = (a0, a0, a0, a0, a0, a0, a0)
+    var k = 0
+    while k < count {
+      let v = load16(x + k)
+      a0 = a0.addingProduct(load16(w0 + k), v)
+      a1 = a1.addingProduct(load16(w1 + k), v)
+      a2 = a2.addingProduct(load16(w2 + k), v)
+      a3 = a3.addingProduct(load16(w3 + k), v)
+      a4 = a4.addingProduct(load16(w4 + k), v)
+      a5 = a5.addingProduct(load16(w5 + k), v)
+      a6 = a6.addingProduct(load16(w6 + k), v)
+      a7 = a7.addingProduct(load16(w7 + k), v)
+      k += 16
+    }
+    out[0] = reduce16(a0)
+    out[1] = reduce16(a1)
+    out[2] = reduce16(a2)
+    out[3] = reduce16(a3)
+    out[4] = reduce16(a4)
+    out[5] = reduce16(a5)
+    out[6] = reduce16(a6)
+    out[7] = reduce16(a7)
+  }
+
+  /// Four ``dotF16Lanes(_:_:count:)`` of rows `w[0..<4]` with one vector, into `out[0..<4]`.
+  @inline(__always)
+  static func dot4x1(
+    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
+    var a0 = SIMD16<Float>(repeating: 0)
+    var (a1, a2, a3) = (a0, a0, a0)
+    var k = 0
+    while k < count {
+      let v = load16(x + k)
+      a0 = a0.addingProduct(load16(w0 + k), v)
+      a1 = a1.addingProduct(load16(w1 + k), v)
+      a2 = a2.addingProduct(load16(w2 + k), v)
+      a3 = a3.addingProduct(load16(w3 + k), v)
+      k += 16
+    }
+    out[0] = reduce16(a0)
+    out[1] = reduce16(a1)
+    out[2] = reduce16(a2)
+    out[3] = reduce16(a3)
+  }
+
+  /// Twelve ``dotF16Lanes(_:_:count:)``: rows `w[0..<4]` with vectors `x`, `x + count`,
+  /// `x + 2·count`; vector `j`'s four go to `out + j·outputStride`.
+  @inline(__always)
+  static func dot4x3(
+    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>, outputStride: Int
+  ) {
+    let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
+    let (x0, x1, x2) = (x, x + count, x + 2 * count)
+    let zero = SIMD16<Float>(repeating: 0)
+    var (a00, a01, a02, a03) = (zero, zero, zero, zero)
+    var (a10, a11, a12, a13) = (zero, zero, zero, zero)
+    var (a20, a21, a22, a23) = (zero, zero, zero, zero)
+    var k = 0
+    while k < count {
+      let (r0, r1, r2, r3) = (load16(w0 + k), load16(w1 + k), load16(w2 + k), load16(w3 + k))
+      let v0 = load16(x0 + k)
+      a00 = a00.addingProduct(r0, v0)
+      a01 = a01.addingProduct(r1, v0)
+      a02 = a02.addingProduct(r2, v0)
+      a03 = a03.addingProduct(r3, v0)
+      let v1 = load16(x1 + k)
+      a10 = a10.addingProduct(r0, v1)
+      a11 = a11.addingProduct(r1, v1)
+      a12 = a12.addingProduct(r2, v1)
+      a13 = a13.addingProduct(r3, v1)
+      let v2 = load16(x2 + k)
+      a20 = a20.addingProduct(r0, v2)
+      a21 = a21.addingProduct(r1, v2)
+      a22 = a22.addingProduct(r2, v2)
+      a23 = a23.addingProduct(r3, v2)
+      k += 16
+    }
+    let o0 = out
+    let o1 = out + outputStride
+    let o2 = out + 2 * outputStride
+    o0[0] = reduce16(a00)
+    o0[1] = reduce16(a01)
+    o0[2] = reduce16(a02)
+    o0[3] = reduce16(a03)
+    o1[0] = reduce16(a10)
+    o1[1] = reduce16(a11)
+    o1[2] = reduce16(a12)
+    o1[3] = reduce16(a13)
+    o2[0] = reduce16(a20)
+    o2[1] = reduce16(a21)
+    o2[2] = reduce16(a22)
+    o2[3] = reduce16(a23)
+  }
+
+  /// Bytes `0..<16` of four little-endian words, each in its own 32-bit lane (byte `j` in lane
+  /// `j`), masked with `mask`.
+  @inline(__always)
+  static func spreadBytes(_ w: SIMD4<UInt32>, shift: UInt32, mask: UInt32) -> SIMD16<UInt32> {
+    let words = SIMD16<UInt32>(
+      w[0], w[0], w[0], w[0], w[1], w[1], w[1], w[1], w[2], w[2], w[2], w[2], w[3], w[3], w[3],
+      w[3])
+    let shifts = SIMD16<UInt32>(0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24)
+    return (words &>> (shifts &+ shift)) & mask
+  }
+
+  /// Small unsigned integers in 32-bit lanes as exact Floats, offset by `bias`.
+  @inline(__always)
+  static func exactFloats16(_ n: SIMD16<UInt32>, minus bias: Float) -> SIMD16<Float> {
+    unsafeBitCast(n | 0x4B00_0000, to: SIMD16<Float>.self) - SIMD16(repeating: bias)
+  }
+
+  /// `Dequantization.decodeQ8Zero`, 16 lanes at a time: `x = d·q` (one product, as there).
+  @inline(__always)
+  static func decodeQ8ZeroLanes(
+    _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<(count / 32) {
+      let b = source + block * 34
+      let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
+      let low = b.loadUnaligned(fromByteOffset: 2, as: SIMD4<UInt32>.self) ^ 0x8080_8080
+      let high = b.loadUnaligned(fromByteOffset: 18, as: SIMD4<UInt32>.self) ^ 0x8080_8080
+      // (2²³ + u) − (2²³ + 128) = u − 128 = q exactly.
+      let q0 = exactFloats16(spreadBytes(low, shift: 0, mask: 0xFF), minus: magic + 128)
+      let q1 = exactFloats16(spreadBytes(high, shift: 0, mask: 0xFF), minus: magic + 128)
+      store16(d * q0, y + block * 32)
+      store16(d * q1, y + block * 32 + 16)
+    }
+  }
+
+  /// `Dequantization.decodeQ4One`, 16 lanes at a time: `x = q·d + m` (a product, then a sum,
+  /// as there; never fused).
+  @inline(__always)
+  static func decodeQ4OneLanes(
+    _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
+  ) {
+    for block in 0..<(count / 32) {
+      let b = source + block * 20
+      let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
+      let m = SIMD16<Float>(repeating: Dequantization.half(b, 2))
+      let w = b.loadUnaligned(fromByteOffset: 4, as: SIMD4<UInt32>.self)
+      let low = exactFloats16(spreadBytes(w, shift: 0, mask: 0x0F), minus: magic)
+      let high = exactFloats16(spreadBytes(w, shift: 4, mask: 0x0F), minus: magic)
+      let lowProduct = low * d
+      let highProduct = high * d
+      store16(lowProduct + m, y + block * 32)
+      store16(highProduct + m, y + block * 32 + 16)
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Formats
+import Inference
+import Verification
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Spindle {
+  /// `llama-bench` for the built-in forward pass (hidden; `Benchmarks/inference.sh` runs it).
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Time prompt processing and generation (llama-bench's pp and tg tests).",
+      discussion: """
+        As llama-bench measures them: pp runs -p pseudo-random token ids as one batch into an \
+        empty KV cache and computes the last position's logits; tg runs -n steps of one token \
+        each from an empty cache, every step with its logits. One warm-up run of each test, \
+        then -r timed repetitions; the rate is tokens / mean seconds. Prints one line per \
+        test, or with --json one object per test.
+        """,
+      shouldDisplay: false)
+
+    @Argument(
+      help: ArgumentHelp("The model (GGUF file or Hugging Face folder).", valueName: "model"))
+    var model: String
+
+    @Option(
+      name: [.customShort("p"), .customLong("prompt-tokens")],
+      help: "Tokens in the pp test (0: skip).")
+    var promptTokens = 256
+
+    @Option(
+      name: [.customShort("n"), .customLong("generate-tokens")],
+      help: "Steps in the tg test (0: skip).")
+    var generateTokens = 32
+
+    @Option(name: [.customShort("r"), .customLong("repetitions")], help: "Timed runs per test.")
+    var repetitions = 3
+
+    @Option(help: "Where the forward pass rounds: exact or llama.cpp.")
+    var numerics: Run.Numerics = .exact
+
+    @Option(
+      name: [.customShort("t"), .customLong("threads")],
+      help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(
+      help: """
+        Also time one whole-sequence pass (verify's long-context pass: logits of the last \
+        position only) over this many tokens, and report the peak resident memory.
+        """)
+    var context: Int?
+
+    @Flag(help: "One JSON object per test instead of text.")
+    var json = false
+
+    func validate() throws {
+      guard promptTokens >= 0, generateTokens >= 0, repetitions > 0 else {
+        throw ValidationError("-p and -n must be >= 0 and -r positive")
+      }
+      if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+      if let threads { Parallelism.threadCount = threads }
+      let checkpoint = try LlamaCheckpoint(path: model)
+      let forward = try checkpoint.model(
+        rotary: .llamaCpp, numericMode: numerics == .exact ? .exact : .llamaCpp)
+      let vocabulary = forward.configuration.vocabularySize
+      // llama-bench draws std::rand() ids; any fixed ids do (the cost does not depend on them).
+      var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+      func nextToken() -> Int32 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int32(truncatingIfNeeded: (state >> 33) % UInt64(vocabulary))
+      }
+      let clock = ContinuousClock()
+      var tests: [(name: String, tokens: Int, body: () throws -> Void)] = []
+      if promptTokens > 0 {
+        let prompt = (0..<promptTokens).map { _ in nextToken() }
+        tests.append(
+          (
+            "pp\(promptTokens)", promptTokens,
+            {
+              var cache = KeyValueCache(for: forward)
+              _ = try forward.logits(appending: prompt, to: &cache)
+            }
+          ))
+      }
+      if generateTokens > 0 {
+        let steps = (0..<generateTokens).map { _ in nextToken() }
+        tests.append(
+          (
+            "tg\(generateTokens)", generateTokens,
+            {
+              var cache = KeyValueCache(for: forward)
+              for token in steps { _ = try forward.logits(appending: [token], to: &cache) }
+            }
+          ))
+      }
+      if let context {
+        let tokens = (0..<context).map { _ in nextToken() }
+        let start = clock.now
+        _ = try forward.logits(tokens: tokens, startPosition: 0, outputs: [context - 1])
+        let seconds = (clock.now - start).benchSeconds
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = Int(usage.ru_maxrss) * 1024
+        if json {
+          print(
+            JSONValue.object(
+              JSONObject([
+                ("test", .string("context\(context)")), ("numerics", .string(numerics.rawValue)),
+                ("threads", .integer(Parallelism.threadCount)), ("tokens", .integer(context)),
+                ("seconds", .double(seconds)), ("peak_rss_bytes", .integer(peak)),
+              ])
+            ).serialized())
+        } else {
+          print(
+            "context\(context) \(numerics.rawValue) t=\(Parallelism.threadCount):"
+              + " \((seconds * 100).rounded() / 100) s, peak RSS \(peak / 1_048_576) MiB")
+        }
+      }
+      for test in tests {
+        try test.body()  // warm-up, as llama-bench
+        var seconds: [Double] = []
+        for _ in 0..<repetitions {
+          let start = clock.now
+          try test.body()
+          seconds.append((clock.now - start).benchSeconds)
+        }
+        let mean = seconds.reduce(0, +) / Double(seconds.count)
+        let rates = seconds.map { Double(test.tokens) / $0 }
+        let rate = Double(test.tokens) / mean
+        let variance =
+          rates.count > 1
+          ? rates.map { ($0 - rate) * ($0 - rate) }.reduce(0, +) / Double(rates.count - 1) : 0
+        let deviation = variance.squareRoot()
+        if json {
+          let document = JSONObject([
+            ("test", .string(test.name)),
+            ("numerics", .string(numerics.rawValue)),
+            ("threads", .integer(Parallelism.threadCount)),
+            ("tokens", .integer(test.tokens)),
+            ("repetitions", .integer(repetitions)),
+            ("mean_seconds", .double(mean)),
+            ("tokens_per_second", .double(rate)),
+            ("stddev_tokens_per_second", .double(deviation)),
+          ])
+          print(JSONValue.object(document).serialized())
+        } else {
+          let rounded = (rate * 100).rounded() / 100
+          let spread = (deviation * 100).rounded() / 100
+          print(
+            "\(test.name) \(numerics.rawValue) t=\(Parallelism.threadCount):"
+              + " \(rounded) ± \(spread) tokens/s")
+        }
+      }
+    }
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  fileprivate var benchSeconds: Double {
+    let (whole, fraction) = components
+    return Double(whole) + Double(fraction) / 1e18
+  }
+}
