@@ -20,53 +20,22 @@ extension Checkpoint {
   public func rewriteDequantized(to destination: String, reserve: Int = 0)
     throws(VerificationError) -> RewriteResult
   {
-    do {
-      switch source {
-      case .gguf(let shards):
-        let first = shards[0]
-        var writer = try GGUFWriter(
-          path: destination, alignment: first.alignment, endianness: first.endianness)
-        writer.reservedBytes = reserve
-        var fileTypeWritten = false
-        for entry in first.metadata where entry.key != GGUFFile.reservedKey {
-          if shards.count > 1 && entry.key.hasPrefix("split.") { continue }
-          let isFileType = entry.key == "general.file_type"
-          fileTypeWritten = fileTypeWritten || isFileType
-          try writer.add(entry.key, isFileType ? .uint32(0) : entry.value)
+    // The decoders' own error, kept so it is not flattened into a write failure.
+    var decodeFailure: VerificationError?
+    do throws(FormatError) {
+      return try rewrite(
+        to: destination, reserve: reserve, ggufKeys: [("general.file_type", .uint32(0))]
+      ) { (entry, file) throws(FormatError) in
+        do throws(VerificationError) {
+          return try Self.converted(entry, in: file)
+        } catch {
+          decodeFailure = error
+          throw FormatError(.invalidArgument, path: entry.path, name: entry.name, error.message)
         }
-        if !fileTypeWritten { try writer.add("general.file_type", .uint32(0)) }
-        for shard in shards {
-          for entry in shard.tensors {
-            let (dtype, data) = try Self.converted(entry, in: shard.file)
-            try writer.addTensor(entry.name, dtype: dtype, shape: entry.shape, data: data)
-          }
-        }
-        try writer.write()
-        let written = try GGUFFile(path: destination)
-        return RewriteResult(
-          path: destination, byteCount: written.file.count,
-          headerRoom: written.reservedBytes + written.paddingBeforeData)
-      case .safetensors(let file):
-        var writer = SafetensorsWriter(metadata: file.metadata, reserve: reserve)
-        for entry in file.tensors {
-          let (dtype, data) = try Self.converted(entry, in: file.file)
-          writer.add(entry.name, dtype: dtype, shape: entry.shape, data: data)
-        }
-        let layout = try writer.write(to: destination)
-        let written = try SafetensorsFile(path: destination)
-        return RewriteResult(
-          path: destination, byteCount: layout.fileSize, headerRoom: written.headerPadding)
-      case .sharded, .huggingFace:
-        throw FormatError(
-          .invalidArgument, path: path,
-          "--dtype takes one safetensors file, one GGUF file or a GGUF split set; name a shard")
       }
-    } catch let error as VerificationError {
-      throw error
-    } catch let error as FormatError {
-      throw VerificationError(error)
     } catch {
-      throw VerificationError(.format, path: destination, "\(error)")
+      if let decodeFailure { throw decodeFailure }
+      throw VerificationError(error)
     }
   }
 
