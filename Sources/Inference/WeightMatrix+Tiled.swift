@@ -56,12 +56,27 @@ extension WeightMatrix {
           var r = first
           while r < end {
             let tile = Swift.min(rowTile, end - r)
-            for i in 0..<tile {
-              rowPointers[i] = Self.decodedRow(
-                weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
-                scratch: scratch + i * columns)
+            if tile != 8 {
+              for i in 0..<tile {
+                rowPointers[i] = Self.decodedRow(
+                  weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
+                  scratch: scratch + i * columns)
+              }
             }
-            if tile == 8 {
+            if tile == 8, count == 1, dtype == .q4_1 || dtype == .q8_0 {
+              // Generation: decode in registers, no scratch row.
+              let block = weights + r * rowBytes
+              if dtype == .q4_1 {
+                Kernels.dotQ4One8x1(block, rowBytes: rowBytes, x, count: columns, into: y + r)
+              } else {
+                Kernels.dotQ8Zero8x1(block, rowBytes: rowBytes, x, count: columns, into: y + r)
+              }
+            } else if tile == 8 {
+              for i in 0..<tile {
+                rowPointers[i] = Self.decodedRow(
+                  weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
+                  scratch: scratch + i * columns)
+              }
               Kernels.dot8x1(
                 rowPointers, x + vectorStart * columns, count: columns,
                 into: y + vectorStart * rows + r)
@@ -226,15 +241,14 @@ extension Kernels {
     o2[3] = reduce16(a23)
   }
 
-  /// Bytes `0..<16` of four little-endian words, each in its own 32-bit lane (byte `j` in lane
-  /// `j`), masked with `mask`.
+  /// Bytes zero-extended to 32-bit lanes (`vpmovzxbd`; the stdlib's generic
+  /// `init(truncatingIfNeeded:)` is not inlined).
   @inline(__always)
-  static func spreadBytes(_ w: SIMD4<UInt32>, shift: UInt32, mask: UInt32) -> SIMD16<UInt32> {
-    let words = SIMD16<UInt32>(
-      w[0], w[0], w[0], w[0], w[1], w[1], w[1], w[1], w[2], w[2], w[2], w[2], w[3], w[3], w[3],
-      w[3])
-    let shifts = SIMD16<UInt32>(0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24, 0, 8, 16, 24)
-    return (words &>> (shifts &+ shift)) & mask
+  static func widened(_ b: SIMD16<UInt8>) -> SIMD16<UInt32> {
+    SIMD16<UInt32>(
+      UInt32(b[0]), UInt32(b[1]), UInt32(b[2]), UInt32(b[3]), UInt32(b[4]), UInt32(b[5]),
+      UInt32(b[6]), UInt32(b[7]), UInt32(b[8]), UInt32(b[9]), UInt32(b[10]), UInt32(b[11]),
+      UInt32(b[12]), UInt32(b[13]), UInt32(b[14]), UInt32(b[15]))
   }
 
   /// Small unsigned integers in 32-bit lanes as exact Floats, offset by `bias`.
@@ -249,15 +263,9 @@ extension Kernels {
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 32) {
-      let b = source + block * 34
-      let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
-      let low = b.loadUnaligned(fromByteOffset: 2, as: SIMD4<UInt32>.self) ^ 0x8080_8080
-      let high = b.loadUnaligned(fromByteOffset: 18, as: SIMD4<UInt32>.self) ^ 0x8080_8080
-      // (2²³ + u) − (2²³ + 128) = u − 128 = q exactly.
-      let q0 = exactFloats16(spreadBytes(low, shift: 0, mask: 0xFF), minus: magic + 128)
-      let q1 = exactFloats16(spreadBytes(high, shift: 0, mask: 0xFF), minus: magic + 128)
-      store16(d * q0, y + block * 32)
-      store16(d * q1, y + block * 32 + 16)
+      let (low, high) = q8ZeroBlock(source + block * 34)
+      store16(low, y + block * 32)
+      store16(high, y + block * 32 + 16)
     }
   }
 
@@ -268,16 +276,100 @@ extension Kernels {
     _ source: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>
   ) {
     for block in 0..<(count / 32) {
-      let b = source + block * 20
-      let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
-      let m = SIMD16<Float>(repeating: Dequantization.half(b, 2))
-      let w = b.loadUnaligned(fromByteOffset: 4, as: SIMD4<UInt32>.self)
-      let low = exactFloats16(spreadBytes(w, shift: 0, mask: 0x0F), minus: magic)
-      let high = exactFloats16(spreadBytes(w, shift: 4, mask: 0x0F), minus: magic)
-      let lowProduct = low * d
-      let highProduct = high * d
-      store16(lowProduct + m, y + block * 32)
-      store16(highProduct + m, y + block * 32 + 16)
+      let (low, high) = q4OneBlock(source + block * 20)
+      store16(low, y + block * 32)
+      store16(high, y + block * 32 + 16)
     }
+  }
+
+  /// The 32 values of one `block_q8_0` at `b`, elements 0–15 and 16–31: `d·q`.
+  @inline(__always)
+  static func q8ZeroBlock(_ b: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
+    let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
+    let low = b.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self) ^ 0x80
+    let high = b.loadUnaligned(fromByteOffset: 18, as: SIMD16<UInt8>.self) ^ 0x80
+    // (2²³ + u) − (2²³ + 128) = u − 128 = q exactly.
+    let q0 = exactFloats16(widened(low), minus: magic + 128)
+    let q1 = exactFloats16(widened(high), minus: magic + 128)
+    return (d * q0, d * q1)
+  }
+
+  /// The 32 values of one `block_q4_1` at `b`, elements 0–15 (low nibbles) and 16–31 (high
+  /// nibbles): `q·d + m`, a product then a sum.
+  @inline(__always)
+  static func q4OneBlock(_ b: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
+    let d = SIMD16<Float>(repeating: Dequantization.half(b, 0))
+    let m = SIMD16<Float>(repeating: Dequantization.half(b, 2))
+    let bytes = b.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+    let low = exactFloats16(widened(bytes & 0x0F), minus: magic)
+    let high = exactFloats16(widened(bytes &>> 4), minus: magic)
+    let lowProduct = low * d
+    let highProduct = high * d
+    return (lowProduct + m, highProduct + m)
+  }
+
+  /// ``dot8x1(_:_:count:into:)`` of eight consecutive `block_q4_1` rows (`rowBytes` apart)
+  /// with one vector, each block decoded in registers by ``q4OneBlock(_:)``: the same chains
+  /// over the same values, without writing the decoded rows.
+  @inline(__always)
+  static func dotQ4One8x1(
+    _ rows: UnsafeRawPointer, rowBytes: Int, _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    dotBlocks8x1(rows, rowBytes: rowBytes, blockBytes: 20, x, count: count, into: out) {
+      q4OneBlock($0)
+    }
+  }
+
+  /// ``dotQ4One8x1(_:rowBytes:_:count:into:)`` for `block_q8_0` rows.
+  @inline(__always)
+  static func dotQ8Zero8x1(
+    _ rows: UnsafeRawPointer, rowBytes: Int, _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    dotBlocks8x1(rows, rowBytes: rowBytes, blockBytes: 34, x, count: count, into: out) {
+      q8ZeroBlock($0)
+    }
+  }
+
+  @inline(__always)
+  static func dotBlocks8x1(
+    _ rows: UnsafeRawPointer, rowBytes: Int, blockBytes: Int, _ x: UnsafePointer<Float>,
+    count: Int, into out: UnsafeMutablePointer<Float>,
+    _ decode: (UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>)
+  ) {
+    var a0 = SIMD16<Float>(repeating: 0)
+    var (a1, a2, a3, a4, a5, a6, a7) = (a0, a0, a0, a0, a0, a0, a0)
+    var b = rows
+    var k = 0
+    while k < count {
+      let (v0, v1) = (load16(x + k), load16(x + k + 16))
+      var (w0, w1) = decode(b)
+      a0 = a0.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + rowBytes)
+      a1 = a1.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 2 * rowBytes)
+      a2 = a2.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 3 * rowBytes)
+      a3 = a3.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 4 * rowBytes)
+      a4 = a4.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 5 * rowBytes)
+      a5 = a5.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 6 * rowBytes)
+      a6 = a6.addingProduct(w0, v0).addingProduct(w1, v1)
+      (w0, w1) = decode(b + 7 * rowBytes)
+      a7 = a7.addingProduct(w0, v0).addingProduct(w1, v1)
+      b += blockBytes
+      k += 32
+    }
+    out[0] = reduce16(a0)
+    out[1] = reduce16(a1)
+    out[2] = reduce16(a2)
+    out[3] = reduce16(a3)
+    out[4] = reduce16(a4)
+    out[5] = reduce16(a5)
+    out[6] = reduce16(a6)
+    out[7] = reduce16(a7)
   }
 }

@@ -1,11 +1,34 @@
 /// Conversions between `Float` and the 16-bit float formats (IEEE binary16 and bfloat16).
 ///
-/// Done with integer arithmetic, so results are exact and identical on every platform, and
-/// independent of whether the CPU has F16C.
+/// binary16 goes through Swift's `Float16` where the platform has it (one `vcvtph2ps` /
+/// `vcvtps2ph` with F16C, a runtime call without), else through the integer arithmetic of
+/// ``softwareFloat(fromHalf:)`` and ``softwareHalf(from:)``; both are exact IEEE conversions
+/// with round-to-nearest-even and give the same bits (a signaling NaN comes back quiet from
+/// `Float16`), as `HalfFloatTests` checks for every binary16 value.
 public enum HalfFloat {
   /// binary16 bits → `Float` (exact).
   @inlinable
   public static func float(fromHalf bits: UInt16) -> Float {
+    #if !(os(macOS) && arch(x86_64))
+      Float(Float16(bitPattern: bits))
+    #else
+      softwareFloat(fromHalf: bits)
+    #endif
+  }
+
+  /// `Float` → binary16 bits, rounding to nearest even (as numpy and ggml do).
+  @inlinable
+  public static func half(from value: Float) -> UInt16 {
+    #if !(os(macOS) && arch(x86_64))
+      Float16(value).bitPattern
+    #else
+      softwareHalf(from: value)
+    #endif
+  }
+
+  /// binary16 bits → `Float` in integer arithmetic (exact; a NaN keeps its payload).
+  @inlinable
+  public static func softwareFloat(fromHalf bits: UInt16) -> Float {
     let sign = UInt32(bits & 0x8000) << 16
     let exponent = UInt32(bits >> 10) & 0x1F
     let mantissa = UInt32(bits & 0x3FF)
@@ -20,9 +43,9 @@ public enum HalfFloat {
     return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
   }
 
-  /// `Float` → binary16 bits, rounding to nearest even (as numpy and ggml do).
+  /// `Float` → binary16 bits in integer arithmetic, rounding to nearest even.
   @inlinable
-  public static func half(from value: Float) -> UInt16 {
+  public static func softwareHalf(from value: Float) -> UInt16 {
     let bits = value.bitPattern
     let sign = UInt16((bits >> 16) & 0x8000)
     let exponent = Int((bits >> 23) & 0xFF)

@@ -11,6 +11,32 @@ struct HalfFloatTests {
   ])
   func halfToFloat(bits: UInt16, value: Float) {
     #expect(HalfFloat.float(fromHalf: bits).bitPattern == value.bitPattern)
+    #expect(HalfFloat.softwareFloat(fromHalf: bits).bitPattern == value.bitPattern)
+  }
+
+  /// The integer conversion and `Float16`'s give the same Float for every binary16 value
+  /// (NaNs: both NaN with the same sign and payload apart from the quiet bit).
+  @Test func softwareHalfToFloatMatchesFloat16Exhaustively() {
+    for bits in UInt16.min...UInt16.max {
+      let software = HalfFloat.softwareFloat(fromHalf: bits)
+      let hardware = HalfFloat.float(fromHalf: bits)
+      if software.isNaN {
+        #expect(hardware.isNaN && (software.bitPattern | 0x40_0000) == hardware.bitPattern)
+      } else {
+        #expect(software.bitPattern == hardware.bitPattern, "\(bits)")
+      }
+    }
+  }
+
+  /// Float → half: the integer conversion gives `Float16`'s bits, rounding ties to even at every
+  /// binade edge (normal, subnormal, overflow) and on random values.
+  @Test(arguments: [
+    Float(65520), 65519.996, 0x1p-24, 0x1p-25, 0x1.000002p-25, 0x1.8p-24, 0x1.ffcp-15,
+    0x1.ffep-15, 1.00048828125, 1.00146484375, -0.0, 0x1p-149, .greatestFiniteMagnitude,
+  ])
+  func softwareHalfMatchesFloat16(value: Float) {
+    #expect(HalfFloat.softwareHalf(from: value) == Float16(value).bitPattern)
+    #expect(HalfFloat.half(from: value) == Float16(value).bitPattern)
   }
 
   /// Every binary16 value converts to Float and back unchanged (NaNs stay NaN).
@@ -34,6 +60,7 @@ struct HalfFloatTests {
         #expect(HalfFloat.float(fromHalf: HalfFloat.half(from: value)).isNaN)
       } else {
         #expect(HalfFloat.half(from: value) == expected, "\(value)")
+        #expect(HalfFloat.softwareHalf(from: value) == expected, "\(value)")
       }
     }
   }
