@@ -10,9 +10,9 @@ public enum HalfFloat {
   @inlinable
   public static func float(fromHalf bits: UInt16) -> Float {
     #if !(os(macOS) && arch(x86_64))
-      Float(Float16(bitPattern: bits))
+    Float(Float16(bitPattern: bits))
     #else
-      softwareFloat(fromHalf: bits)
+    softwareFloat(fromHalf: bits)
     #endif
   }
 
@@ -20,9 +20,9 @@ public enum HalfFloat {
   @inlinable
   public static func half(from value: Float) -> UInt16 {
     #if !(os(macOS) && arch(x86_64))
-      Float16(value).bitPattern
+    Float16(value).bitPattern
     #else
-      softwareHalf(from: value)
+    softwareHalf(from: value)
     #endif
   }
 
