@@ -25,7 +25,7 @@ let package = Package(
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
     .target(name: "RoPE"),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE"]),
-    .target(name: "Inference", dependencies: ["Tensors", "RoPE"]),
+    .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(
       name: "Verification", dependencies: ["Tensors", "Formats", "RoPE", "Patching", "Inference"]),

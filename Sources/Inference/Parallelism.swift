@@ -21,14 +21,28 @@ public enum Parallelism {
     set { configured = max(1, newValue) }
   }
 
+  /// One ``WorkerPool`` per worker count asked for (a count's threads are started once).
+  private static let pools = Mutex<[Int: WorkerPool]>([:])
+
   /// Runs `body(i)` for every `i` in `0..<iterations` on at most ``threadCount`` threads (the
   /// caller's included); each thread takes the next undone `i` until none is left.
+  ///
+  /// The threads are a ``WorkerPool``'s; when its loop is taken by another caller (tests run
+  /// passes side by side), the loop goes to Dispatch's `concurrentPerform` instead.
   static func perform(iterations: Int, _ body: (Int) -> Void) {
     let threads = min(threadCount, iterations)
     if threads <= 1 {
       for i in 0..<iterations { body(i) }
       return
     }
+    let workers = threadCount - 1
+    let pool = pools.withLock { pools in
+      if let pool = pools[workers] { return pool }
+      let pool = WorkerPool(workers: workers)
+      pools[workers] = pool
+      return pool
+    }
+    if pool.run(iterations: iterations, body) { return }
     let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
       nonisolated(unsafe) let work = body
