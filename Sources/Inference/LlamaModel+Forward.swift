@@ -105,10 +105,16 @@ extension LlamaModel {
   /// With `roundProbabilities` (``NumericMode/llamaCpp``), `K·q` and `V·p` are summed as
   /// llama.cpp does: tinyBLAS order, or ggml's `vec_dot_f16` order when the batch holds one
   /// token (`singleTokenBatch`), where tinyBLAS declines.
+  ///
+  /// `.exact` numerics (`roundProbabilities` false) go to the tiled ``exactAttention(q:k:v:queryRows:configuration:)``
+  /// unless `tiled` is false (the reference loop below, which it equals bit for bit).
   static func causalAttention(
     q: [Float], k: [Float], v: [Float], queryRows: [Int], configuration c: LlamaConfiguration,
-    roundProbabilities: Bool, singleTokenBatch: Bool = false
+    roundProbabilities: Bool, singleTokenBatch: Bool = false, tiled: Bool = true
   ) -> [Float] {
+    if tiled, !roundProbabilities, c.headDimension.isMultiple(of: 4) {
+      return exactAttention(q: q, k: k, v: v, queryRows: queryRows, configuration: c)
+    }
     let d = c.headDimension
     let heads = c.headCount
     let group = c.headCount / c.keyValueHeadCount
