@@ -82,6 +82,12 @@ extension WeightMatrix {
                 into: y + vectorStart * rows + r)
             } else if tile == 4 {
               var t = vectorStart
+              while t + 6 <= vectorEnd {
+                Kernels.dot4x6(
+                  rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
+                  outputStride: rows)
+                t += 6
+              }
               while t + 3 <= vectorEnd {
                 Kernels.dot4x3(
                   rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
@@ -189,6 +195,74 @@ extension Kernels {
     out[1] = reduce16(a1)
     out[2] = reduce16(a2)
     out[3] = reduce16(a3)
+  }
+
+  /// Twenty-four ``dotF16Lanes(_:_:count:)``: rows `w[0..<4]` with vectors `x + j·count`,
+  /// `j < 6`; vector `j`'s four go to `out + j·outputStride` (24 accumulators, 4 row loads and
+  /// 6 vector loads per 24 fused multiply-adds).
+  @inline(__always)
+  static func dot4x6(
+    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+    into out: UnsafeMutablePointer<Float>, outputStride: Int
+  ) {
+    let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
+    let zero = SIMD16<Float>(repeating: 0)
+    var (a00, a01, a02, a03) = (zero, zero, zero, zero)
+    var (a10, a11, a12, a13) = (zero, zero, zero, zero)
+    var (a20, a21, a22, a23) = (zero, zero, zero, zero)
+    var (a30, a31, a32, a33) = (zero, zero, zero, zero)
+    var (a40, a41, a42, a43) = (zero, zero, zero, zero)
+    var (a50, a51, a52, a53) = (zero, zero, zero, zero)
+    var k = 0
+    while k < count {
+      let (r0, r1, r2, r3) = (load16(w0 + k), load16(w1 + k), load16(w2 + k), load16(w3 + k))
+      var v = load16(x + k)
+      a00 = a00.addingProduct(r0, v)
+      a01 = a01.addingProduct(r1, v)
+      a02 = a02.addingProduct(r2, v)
+      a03 = a03.addingProduct(r3, v)
+      v = load16(x + count + k)
+      a10 = a10.addingProduct(r0, v)
+      a11 = a11.addingProduct(r1, v)
+      a12 = a12.addingProduct(r2, v)
+      a13 = a13.addingProduct(r3, v)
+      v = load16(x + 2 * count + k)
+      a20 = a20.addingProduct(r0, v)
+      a21 = a21.addingProduct(r1, v)
+      a22 = a22.addingProduct(r2, v)
+      a23 = a23.addingProduct(r3, v)
+      v = load16(x + 3 * count + k)
+      a30 = a30.addingProduct(r0, v)
+      a31 = a31.addingProduct(r1, v)
+      a32 = a32.addingProduct(r2, v)
+      a33 = a33.addingProduct(r3, v)
+      v = load16(x + 4 * count + k)
+      a40 = a40.addingProduct(r0, v)
+      a41 = a41.addingProduct(r1, v)
+      a42 = a42.addingProduct(r2, v)
+      a43 = a43.addingProduct(r3, v)
+      v = load16(x + 5 * count + k)
+      a50 = a50.addingProduct(r0, v)
+      a51 = a51.addingProduct(r1, v)
+      a52 = a52.addingProduct(r2, v)
+      a53 = a53.addingProduct(r3, v)
+      k += 16
+    }
+    func store(
+      _ j: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>, _ d: SIMD16<Float>
+    ) {
+      let o = out + j * outputStride
+      o[0] = reduce16(a)
+      o[1] = reduce16(b)
+      o[2] = reduce16(c)
+      o[3] = reduce16(d)
+    }
+    store(0, a00, a01, a02, a03)
+    store(1, a10, a11, a12, a13)
+    store(2, a20, a21, a22, a23)
+    store(3, a30, a31, a32, a33)
+    store(4, a40, a41, a42, a43)
+    store(5, a50, a51, a52, a53)
   }
 
   /// Twelve ``dotF16Lanes(_:_:count:)``: rows `w[0..<4]` with vectors `x`, `x + count`,

@@ -29,11 +29,11 @@ extension Spindle {
         on NaN/Inf, or when the patched NLL past the original window exceeds the original's \
         by more than --max-nll-increase (default 0.5 nats)
 
-        Probes are token ids until Spindle has a tokenizer: by default a seeded random \
-        segment repeated to the probe length (a working model predicts the repeats, so \
-        long-context NLL means something), --tokens FILE (whitespace-separated ids), or \
-        --text FILE (tokenized with the patched model's tokenizer: GGUF tokenizer.ggml.* keys \
-        or the folder's tokenizer.json; real text makes the long-context NLL meaningful).
+        Probes: by default a seeded random segment of token ids repeated to the probe \
+        length (a working model predicts the repeats, so long-context NLL means something \
+        without any text), --tokens FILE (whitespace-separated ids), or --text FILE \
+        (tokenized with the patched model's tokenizer: GGUF tokenizer.ggml.* keys or the \
+        folder's tokenizer.json; real text makes the long-context NLL meaningful).
         The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF \
         with llama.cpp's rotary kernel, folders with transformers' tables). Long probes are \
         slow on big models: use a release build, --long-context and --samples-per-bucket.
