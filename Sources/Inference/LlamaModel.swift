@@ -114,6 +114,22 @@ public struct LlamaModel: Sendable {
   public func logits(
     tokens: [Int32], startPosition: Int, outputs: [Int]
   ) throws(InferenceError) -> [[Float]] {
+    var rows: [[Float]] = []
+    rows.reserveCapacity(outputs.count)
+    try logits(tokens: tokens, startPosition: startPosition, outputs: outputs, chunk: outputs.count)
+    { chunk, _ in rows += chunk }
+    return rows
+  }
+
+  /// ``logits(tokens:startPosition:outputs:)`` handed to `body` `chunk` rows at a time (with
+  /// the range of `outputs` they belong to), so scoring every position of a long probe holds
+  /// `chunk × vocabulary` logits, not `outputs.count × vocabulary`.
+  ///
+  /// - Throws: as ``logits(tokens:startPosition:outputs:)``.
+  public func logits(
+    tokens: [Int32], startPosition: Int, outputs: [Int], chunk: Int,
+    _ body: ([[Float]], Range<Int>) -> Void
+  ) throws(InferenceError) {
     let vocabulary = configuration.vocabularySize
     for (index, token) in tokens.enumerated() where token < 0 || Int(token) >= vocabulary {
       throw InferenceError(
@@ -130,13 +146,21 @@ public struct LlamaModel: Sendable {
         .invalidInput, name: "startPosition",
         "start position \(startPosition) must be >= 0 and leave room for \(tokens.count) tokens")
     }
-    guard !tokens.isEmpty, !outputs.isEmpty else { return [] }
+    guard !tokens.isEmpty, !outputs.isEmpty else { return }
     var transient = KeyValueCache(for: self, startPosition: startPosition)
     let hidden = batchedForward(
       tokens: tokens, outputs: outputs, cache: &transient, keepingLayers: false)
-    let values = product(output, hidden, count: outputs.count)
-    return (0..<outputs.count).map { row in
-      Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])
+    let e = configuration.embeddingLength
+    let step = Swift.max(1, chunk)
+    var start = 0
+    while start < outputs.count {
+      let end = Swift.min(outputs.count, start + step)
+      let values = product(output, Array(hidden[(start * e)..<(end * e)]), count: end - start)
+      body(
+        (0..<(end - start)).map { row in
+          Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])
+        }, start..<end)
+      start = end
     }
   }
 

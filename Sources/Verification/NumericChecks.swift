@@ -409,11 +409,17 @@ struct NumericChecks {
     }
   }
 
+  /// NLL of `tokens[p + 1]` at every position `p` of `outputs`; logits 256 rows at a time.
   func nll(_ model: LlamaModel, _ tokens: [Int32], _ outputs: [Int]) throws -> [Double] {
-    let rows = try model.logits(tokens: tokens, startPosition: 0, outputs: outputs)
-    return zip(rows, outputs).map { row, position in
-      LogitStatistics.negativeLogLikelihood(row, target: Int(tokens[position + 1]))
+    var values: [Double] = []
+    values.reserveCapacity(outputs.count)
+    try model.logits(tokens: tokens, startPosition: 0, outputs: outputs, chunk: 256) {
+      rows, range in
+      for (row, position) in zip(rows, outputs[range]) {
+        values.append(LogitStatistics.negativeLogLikelihood(row, target: Int(tokens[position + 1])))
+      }
     }
+    return values
   }
 
   func longContextVerdict(

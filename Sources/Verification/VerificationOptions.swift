@@ -27,7 +27,8 @@ public struct VerificationOptions: Sendable {
   ///
   /// Default 32.
   ///
-  /// Evenly spaced, so memory stays `buckets × samples × vocab` however long the probe.
+  /// Evenly spaced; as many as the bucket holds scores every position (llama-perplexity's
+  /// choice). Logits are scored 256 rows at a time, so memory does not grow with the count.
   public var samplesPerBucket = 32
   /// Equivalence: `max |Δlogit|` allowed, relative to the largest `|logit|`.
   ///

@@ -65,7 +65,7 @@ extension Spindle {
     @Option(help: "Position buckets for the long-context NLL.")
     var buckets = 4
 
-    @Option(help: "Positions scored per bucket (evenly spaced).")
+    @Option(help: "Positions scored per bucket (evenly spaced; the bucket's width or more: all).")
     var samplesPerBucket = 32
 
     @Option(help: "Equivalence: largest |Δlogit| allowed, relative to the largest |logit|.")
