@@ -1,0 +1,219 @@
+/// Up to ``LlamaModel/attentionTile`` (query, head) pairs that read the same keys and values.
+struct AttentionTile {
+  var count: Int
+  var queries: [UnsafePointer<Float>]
+  var outputs: [UnsafeMutablePointer<Float>]
+  /// Keys each pair attends to (its position + 1).
+  var keyCounts: [Int]
+
+  init(count: Int) {
+    self.count = count
+    // Placeholders for absent pairs (index ≥ count), never read or written.
+    let none = UnsafeMutablePointer<Float>(bitPattern: 16)!
+    queries = Array(repeating: UnsafePointer(none), count: LlamaModel.attentionTile)
+    outputs = Array(repeating: none, count: LlamaModel.attentionTile)
+    keyCounts = Array(repeating: 0, count: LlamaModel.attentionTile)
+  }
+
+  /// Scores, softmax and `V·p` of every pair into its output (`dimension` values).
+  func attend(
+    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, stride: Int, dimension d: Int,
+    maxKeys: Int
+  ) {
+    let longest = keyCounts[0..<count].max() ?? 0
+    let shortest = keyCounts[0..<count].min() ?? 0
+    let groups = d / 4
+    // Queries interleaved: vector m holds q_c[4m + r] in lane 4c + r (zero for absent pairs).
+    let interleaved = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: groups)
+    defer { interleaved.deallocate() }
+    for m in 0..<groups {
+      var lanes = SIMD16<Float>(repeating: 0)
+      for c in 0..<count {
+        for r in 0..<4 { lanes[4 * c + r] = queries[c][4 * m + r] }
+      }
+      interleaved[m] = lanes
+    }
+    // Scores of key j for the four pairs at scores[j].
+    let scores = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: longest + 3)
+    defer { scores.deallocate() }
+    let scale = 1 / CMath.squareRoot(Float(d))
+    var j = 0
+    while j + 4 <= longest {
+      let k0 = keys + j * stride
+      let k1 = k0 + stride
+      let k2 = k1 + stride
+      let k3 = k2 + stride
+      var a0 = SIMD16<Float>(repeating: 0)
+      var (a1, a2, a3) = (a0, a0, a0)
+      for m in 0..<groups {
+        let query = interleaved[m]
+        a0 = a0 + query * Self.repeated(k0 + 4 * m)
+        a1 = a1 + query * Self.repeated(k1 + 4 * m)
+        a2 = a2 + query * Self.repeated(k2 + 4 * m)
+        a3 = a3 + query * Self.repeated(k3 + 4 * m)
+      }
+      scores[j] = Self.combined(a0) * scale
+      scores[j + 1] = Self.combined(a1) * scale
+      scores[j + 2] = Self.combined(a2) * scale
+      scores[j + 3] = Self.combined(a3) * scale
+      j += 4
+    }
+    while j < longest {
+      let key = keys + j * stride
+      var a = SIMD16<Float>(repeating: 0)
+      for m in 0..<groups { a = a + interleaved[m] * Self.repeated(key + 4 * m) }
+      scores[j] = Self.combined(a) * scale
+      j += 1
+    }
+    UnsafeMutableRawPointer(scores).withMemoryRebound(to: Float.self, capacity: 4 * longest) {
+      probabilities in
+      for c in 0..<count {
+        Self.softmax(probabilities + c, stride: 4, count: keyCounts[c])
+      }
+      accumulateValues(
+        values: values, stride: stride, probabilities: probabilities, dimension: d,
+        shortest: shortest)
+    }
+  }
+
+  /// `out_c = Σ_j p_{j,c}·v_j` for every pair: keys below `shortest` for all pairs together (a
+  /// value row loaded once), the rest pair by pair; products then sums, in key order.
+  private func accumulateValues(
+    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    dimension d: Int, shortest: Int
+  ) {
+    for c in 0..<count { outputs[c].initialize(repeating: 0, count: d) }
+    if d.isMultiple(of: 16) {
+      // Sums in registers: 4 pairs × 64 values per pass over the keys, then 4 × 16.
+      var t = 0
+      while t + 64 <= d {
+        accumulate64(values: values + t, stride: stride, probabilities: p, keys: shortest, at: t)
+        t += 64
+      }
+      while t < d {
+        accumulate16(values: values + t, stride: stride, probabilities: p, keys: shortest, at: t)
+        t += 16
+      }
+    } else {
+      for j in 0..<shortest {
+        let value = values + j * stride
+        for c in 0..<count {
+          let weight = p[4 * j + c]
+          for t in 0..<d { outputs[c][t] += weight * value[t] }
+        }
+      }
+    }
+    for c in 0..<count where keyCounts[c] > shortest {
+      for j in shortest..<keyCounts[c] {
+        let weight = p[4 * j + c]
+        let value = values + j * stride
+        for t in 0..<d { outputs[c][t] += weight * value[t] }
+      }
+    }
+  }
+
+  /// Values `at..<at + 64` of every pair's sum over keys `0..<keys`, held in 16 registers.
+  @inline(__always)
+  private func accumulate64(
+    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>, keys: Int,
+    at t: Int
+  ) {
+    let zero = SIMD16<Float>(repeating: 0)
+    var (a00, a01, a02, a03) = (zero, zero, zero, zero)
+    var (a10, a11, a12, a13) = (zero, zero, zero, zero)
+    var (a20, a21, a22, a23) = (zero, zero, zero, zero)
+    var (a30, a31, a32, a33) = (zero, zero, zero, zero)
+    for j in 0..<keys {
+      let value = values + j * stride
+      let (v0, v1, v2, v3) = (
+        Kernels.load16(value), Kernels.load16(value + 16), Kernels.load16(value + 32),
+        Kernels.load16(value + 48)
+      )
+      let w = UnsafeRawPointer(p + 4 * j).loadUnaligned(as: SIMD4<Float>.self)
+      let w0 = SIMD16(repeating: w[0])
+      a00 = a00 + w0 * v0
+      a01 = a01 + w0 * v1
+      a02 = a02 + w0 * v2
+      a03 = a03 + w0 * v3
+      let w1 = SIMD16(repeating: w[1])
+      a10 = a10 + w1 * v0
+      a11 = a11 + w1 * v1
+      a12 = a12 + w1 * v2
+      a13 = a13 + w1 * v3
+      let w2 = SIMD16(repeating: w[2])
+      a20 = a20 + w2 * v0
+      a21 = a21 + w2 * v1
+      a22 = a22 + w2 * v2
+      a23 = a23 + w2 * v3
+      let w3 = SIMD16(repeating: w[3])
+      a30 = a30 + w3 * v0
+      a31 = a31 + w3 * v1
+      a32 = a32 + w3 * v2
+      a33 = a33 + w3 * v3
+    }
+    func store(
+      _ c: Int, _ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>
+    ) {
+      guard c < count else { return }
+      let out = outputs[c] + t
+      Kernels.store16(s0, out)
+      Kernels.store16(s1, out + 16)
+      Kernels.store16(s2, out + 32)
+      Kernels.store16(s3, out + 48)
+    }
+    store(0, a00, a01, a02, a03)
+    store(1, a10, a11, a12, a13)
+    store(2, a20, a21, a22, a23)
+    store(3, a30, a31, a32, a33)
+  }
+
+  /// Values `at..<at + 16` of every pair's sum over keys `0..<keys`, in four registers.
+  @inline(__always)
+  private func accumulate16(
+    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>, keys: Int,
+    at t: Int
+  ) {
+    let zero = SIMD16<Float>(repeating: 0)
+    var (a0, a1, a2, a3) = (zero, zero, zero, zero)
+    for j in 0..<keys {
+      let v = Kernels.load16(values + j * stride)
+      let w = UnsafeRawPointer(p + 4 * j).loadUnaligned(as: SIMD4<Float>.self)
+      a0 = a0 + SIMD16(repeating: w[0]) * v
+      a1 = a1 + SIMD16(repeating: w[1]) * v
+      a2 = a2 + SIMD16(repeating: w[2]) * v
+      a3 = a3 + SIMD16(repeating: w[3]) * v
+    }
+    for (c, sum) in [a0, a1, a2, a3].prefix(count).enumerated() {
+      Kernels.store16(sum, outputs[c] + t)
+    }
+  }
+
+  /// ``Kernels/softmax(_:count:)`` over `x[0]`, `x[stride]`, …: the same operations.
+  private static func softmax(_ x: UnsafeMutablePointer<Float>, stride: Int, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, x[i * stride]) }
+    var sum: Double = 0
+    for i in 0..<count {
+      let e = CMath.exp(x[i * stride] - maximum)
+      x[i * stride] = e
+      sum += Double(e)
+    }
+    let scale = Float(1 / sum)
+    for i in 0..<count { x[i * stride] *= scale }
+  }
+
+  /// Four values repeated over the 16 lanes.
+  @inline(__always)
+  private static func repeated(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    let four = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    let eight = SIMD8(lowHalf: four, highHalf: four)
+    return SIMD16(lowHalf: eight, highHalf: eight)
+  }
+
+  /// Lanes `4c…4c+3` (`s₀…s₃` of pair `c`) to `(s₀ + s₁) + (s₂ + s₃)`, one lane per pair.
+  @inline(__always)
+  private static func combined(_ a: SIMD16<Float>) -> SIMD4<Float> {
+    let pairs = a.evenHalf + a.oddHalf
+    return pairs.evenHalf + pairs.oddHalf
+  }
+}
