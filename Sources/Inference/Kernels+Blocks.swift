@@ -100,4 +100,64 @@ extension Kernels {
     }
     return reduce8(acc) + summs
   }
+
+  /// Four block products at once: output `k` is exactly ``dotQ4One`` (when `minimums`) or
+  /// ``dotQ8Zero`` of the unpacked row at `rows.k` (lanes, then `blocks` scales, then `blocks`
+  /// minimums, as `WeightMatrix` lays them out) and activation vector `vectors.k`.
+  ///
+  /// The same arithmetic per output, in four independent chains, so the fused multiply-adds
+  /// of different outputs overlap instead of waiting on one accumulator.
+  @inline(__always)
+  static func dotBlocks4(
+    rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+    vectors: (Int, Int, Int, Int), activations a: UnsafePointer<Float>,
+    activationScales ad: UnsafePointer<Float>, activationSums s: UnsafePointer<Float>,
+    blocks: Int, minimums: Bool
+  ) -> SIMD4<Float> {
+    let laneCount = 32 * blocks
+    let (w0, w1, w2, w3) = rows
+    let a0 = a + vectors.0 * laneCount
+    let a1 = a + vectors.1 * laneCount
+    let a2 = a + vectors.2 * laneCount
+    let a3 = a + vectors.3 * laneCount
+    let d0 = ad + vectors.0 * blocks
+    let d1 = ad + vectors.1 * blocks
+    let d2 = ad + vectors.2 * blocks
+    let d3 = ad + vectors.3 * blocks
+    let s0 = s + vectors.0 * blocks
+    let s1 = s + vectors.1 * blocks
+    let s2 = s + vectors.2 * blocks
+    let s3 = s + vectors.3 * blocks
+    var acc0 = SIMD8<Float>(repeating: 0)
+    var acc1 = acc0
+    var acc2 = acc0
+    var acc3 = acc0
+    var m0: Float = 0
+    var m1: Float = 0
+    var m2: Float = 0
+    var m3: Float = 0
+    let scales = laneCount
+    let mins = laneCount + blocks
+    for block in 0..<blocks {
+      let o = 32 * block
+      if minimums {
+        m0 = m0.addingProduct(w0[mins + block], s0[block])
+        m1 = m1.addingProduct(w1[mins + block], s1[block])
+        m2 = m2.addingProduct(w2[mins + block], s2[block])
+        m3 = m3.addingProduct(w3[mins + block], s3[block])
+      }
+      acc0 = acc0.addingProduct(
+        SIMD8(repeating: w0[scales + block] * d0[block]), laneSums(w0 + o, a0 + o))
+      acc1 = acc1.addingProduct(
+        SIMD8(repeating: w1[scales + block] * d1[block]), laneSums(w1 + o, a1 + o))
+      acc2 = acc2.addingProduct(
+        SIMD8(repeating: w2[scales + block] * d2[block]), laneSums(w2 + o, a2 + o))
+      acc3 = acc3.addingProduct(
+        SIMD8(repeating: w3[scales + block] * d3[block]), laneSums(w3 + o, a3 + o))
+    }
+    if minimums {
+      return SIMD4(reduce8(acc0) + m0, reduce8(acc1) + m1, reduce8(acc2) + m2, reduce8(acc3) + m3)
+    }
+    return SIMD4(reduce8(acc0), reduce8(acc1), reduce8(acc2), reduce8(acc3))
+  }
 }

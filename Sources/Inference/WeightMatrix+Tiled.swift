@@ -7,8 +7,10 @@ import Tensors
 /// accumulator, on rows decoded once per block of input vectors that stays in the L2 cache.
 ///
 /// Only the loop order changes, never the arithmetic of an output, so the results are bit for
-/// bit those of `multiply` (checked by `TiledProductTests`). `.llamaCpp` products, and rows
-/// whose length is not a multiple of 16, go through `multiply` itself.
+/// bit those of `multiply` (checked by `BatchedForwardTests`). `.llamaCpp` products take the
+/// tiles on activations rounded to the weight's `vec_dot_type`, except Q8_0 and Q4_1 rows, which
+/// llama.cpp multiplies in integer blocks (`multiply` itself, as are rows whose length is not a
+/// multiple of 16).
 extension WeightMatrix {
   /// `input · Wᵀ` for `count` vectors of ``columns`` values into `output` (`count × rows`
   /// values, row-major), split over ``Parallelism/threadCount`` threads.
@@ -17,7 +19,23 @@ extension WeightMatrix {
     into output: UnsafeMutablePointer<Float>
   ) {
     guard count > 0 else { return }
-    guard mode == .exact, columns.isMultiple(of: Kernels.f16Lanes) else {
+    let tiles = columns.isMultiple(of: Kernels.f16Lanes)
+    let integerBlocks =
+      columns.isMultiple(of: BlockActivations.blockSize)
+      && (view.dtype == .q8_0 || view.dtype == .q4_1)
+    if mode == .llamaCpp, tiles, !integerBlocks {
+      // `multiply` in llama.cpp numerics: the rounded activations times the decoded rows in
+      // the same 16-lane chains, so the tiles give its values on the rounded input.
+      let rounded = ActivationRounding.rounded(
+        Array(UnsafeBufferPointer(start: input, count: count * columns)), columns: columns,
+        forWeight: view.dtype)
+      rounded.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        tiledProduct(base, count: count, into: output)
+      }
+      return
+    }
+    guard mode == .exact, tiles else {
       let values = multiply(
         Array(UnsafeBufferPointer(start: input, count: count * columns)), count: count,
         mode: mode)
@@ -27,6 +45,13 @@ extension WeightMatrix {
       }
       return
     }
+    tiledProduct(input, count: count, into: output)
+  }
+
+  /// The exact tiled product of `count` vectors (the body of ``product(_:count:mode:into:)``).
+  private func tiledProduct(
+    _ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
+  ) {
     let rows = rows
     let columns = columns
     let rowBytes = rowBytes

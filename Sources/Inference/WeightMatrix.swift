@@ -57,7 +57,9 @@ struct WeightMatrix: Sendable {
   /// buffer and multiplied with every input vector. Float products use 16 fused lanes
   /// (``Kernels/dotF16Lanes(_:_:count:)``). In ``NumericMode/llamaCpp`` the input first takes
   /// the rounding of the weight's `vec_dot_type`; Q8_0 and Q4_1 rows are multiplied in integer
-  /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``).
+  /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four outputs
+  /// at a time (four rows with one vector, or one row with four vectors), each still its own
+  /// chain in llama.cpp's order (``Kernels/dotBlocks4(rows:vectors:activations:activationScales:activationSums:blocks:minimums:)``).
   func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
     if mode == .llamaCpp, columns.isMultiple(of: BlockActivations.blockSize) {
@@ -108,28 +110,66 @@ struct WeightMatrix: Sendable {
           // Q8_0 activations have no sums; the pointer is then never read.
           nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
           return forEachRow(count: count) { weights, range, y in
-            let w = UnsafeMutablePointer<Float>.allocate(capacity: blocks * 34)
+            // Four unpacked rows: lanes, then scales, then minimums (Q4_1) per row.
+            let rowFloats = blocks * 34
+            let w = UnsafeMutablePointer<Float>.allocate(capacity: 4 * rowFloats)
             defer { w.deallocate() }
-            let wd = w + blocks * 32
-            let wm = wd + blocks
-            for r in range {
+            func unpack(_ r: Int, into slot: Int) -> UnsafePointer<Float> {
+              let lanes = w + slot * rowFloats
               let row = weights + r * rowBytes
               if minimums {
-                Kernels.unpackQ4One(row, blocks: blocks, lanes: w, scales: wd, minimums: wm)
-                for t in 0..<count {
-                  y[t * rows + r] = Kernels.dotQ4One(
-                    lanes: w, scales: wd, minimums: wm, activations: a + t * blocks * 32,
-                    activationScales: ad + t * blocks, activationSums: asum + t * blocks,
-                    blocks: blocks)
-                }
+                Kernels.unpackQ4One(
+                  row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32,
+                  minimums: lanes + blocks * 33)
               } else {
-                Kernels.unpackQ8Zero(row, blocks: blocks, lanes: w, scales: wd)
-                for t in 0..<count {
-                  y[t * rows + r] = Kernels.dotQ8Zero(
-                    lanes: w, scales: wd, activations: a + t * blocks * 32,
-                    activationScales: ad + t * blocks, blocks: blocks)
-                }
+                Kernels.unpackQ8Zero(row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32)
               }
+              return UnsafePointer(lanes)
+            }
+            func one(_ lanes: UnsafePointer<Float>, _ t: Int) -> Float {
+              let scales = lanes + blocks * 32
+              if minimums {
+                return Kernels.dotQ4One(
+                  lanes: lanes, scales: scales, minimums: scales + blocks,
+                  activations: a + t * blocks * 32, activationScales: ad + t * blocks,
+                  activationSums: asum + t * blocks, blocks: blocks)
+              }
+              return Kernels.dotQ8Zero(
+                lanes: lanes, scales: scales, activations: a + t * blocks * 32,
+                activationScales: ad + t * blocks, blocks: blocks)
+            }
+            var r = range.lowerBound
+            if count == 1 {
+              // Generation: four rows with the one vector.
+              while r + 4 <= range.upperBound {
+                let tile = (
+                  unpack(r, into: 0), unpack(r + 1, into: 1), unpack(r + 2, into: 2),
+                  unpack(r + 3, into: 3)
+                )
+                let out = Kernels.dotBlocks4(
+                  rows: tile, vectors: (0, 0, 0, 0), activations: a, activationScales: ad,
+                  activationSums: asum, blocks: blocks, minimums: minimums)
+                for i in 0..<4 { y[r + i] = out[i] }
+                r += 4
+              }
+            }
+            while r < range.upperBound {
+              // Prompts: each row with four vectors at a time.
+              let lanes = unpack(r, into: 0)
+              var t = 0
+              while t + 4 <= count {
+                let out = Kernels.dotBlocks4(
+                  rows: (lanes, lanes, lanes, lanes), vectors: (t, t + 1, t + 2, t + 3),
+                  activations: a, activationScales: ad, activationSums: asum, blocks: blocks,
+                  minimums: minimums)
+                for j in 0..<4 { y[(t + j) * rows + r] = out[j] }
+                t += 4
+              }
+              while t < count {
+                y[t * rows + r] = one(lanes, t)
+                t += 1
+              }
+              r += 1
             }
           }
         }

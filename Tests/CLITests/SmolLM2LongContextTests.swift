@@ -3,11 +3,13 @@ import Testing
 
 /// `spindle verify`'s long-context check on a real model and real text: SmolLM2-135M Q4_1
 /// (original window 8192) stamped with YaRN ×4, probed with Python's own help pages
-/// (`fixtures/long-context/probe_text.py`) at 12288 tokens, against the unpatched file.
-///
-/// Measured (`fixtures/long-context/run.sh`, 16384 tokens, recorded in
-/// `fixtures/long-context/smollm2.json`): inside the window both models predict alike; past it
-/// the unpatched model degrades and the YaRN one does not. Runs in the release suite
+/// (`fixtures/long-context/probe_text.py`) at 16384 tokens, every position scored, against the
+/// unpatched file: the setting `fixtures/long-context/run.sh` recorded in
+/// `fixtures/long-context/smollm2.json` (inside the window patched 2.47 vs original 2.33 nats;
+/// past it patched 2.43 vs original 4.33). Just past the window the unpatched model degrades
+/// only mildly (at 12288 tokens its last bucket was 0.13 nats worse, too small a margin to
+/// assert on); the gap opens further out, so the probe runs to twice the window. Runs in the
+/// release suite
 /// (`make release-tests`: SPINDLE_SMOLLM2 names the Q4_1 file; a debug build would take an
 /// hour).
 @Suite("SmolLM2 long-context verify")
@@ -50,8 +52,8 @@ struct SmolLM2LongContextTests {
     let stamp = try SpindleProcess.run(["stamp", original, "--yarn", "4", "-o", patched])
     try #require(stamp.status == 0, "\(stamp.stderr)")
     let verify = try SpindleProcess.run([
-      "verify", patched, "--against", original, "--text", text, "--long-context", "12288",
-      "--buckets", "3", "--samples-per-bucket", "128", "--json", "--quiet",
+      "verify", patched, "--against", original, "--text", text, "--long-context", "16384",
+      "--buckets", "2", "--samples-per-bucket", "16384", "--json", "--quiet",
     ])
     #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
     let report = try #require(
@@ -62,20 +64,19 @@ struct SmolLM2LongContextTests {
     }
     let long = try #require(checks.first { $0["name"] as? String == "long-context" })
     let data = try #require(long["data"] as? [String: Any])
-    #expect(data["tokens"] as? Int == 12288)
+    #expect(data["tokens"] as? Int == 16384)
     let buckets = try #require(data["buckets"] as? [[String: Any]])
-    try #require(buckets.count == 3)
+    try #require(buckets.count == 2)
     func nll(_ bucket: Int, _ key: String) throws -> Double {
       try #require(buckets[bucket][key] as? Double)
     }
-    // Inside the window ([0, 8192)): YaRN ×4 costs little (measured +0.2 nats or less).
-    for bucket in 0..<2 {
-      #expect(try nll(bucket, "patched_nll") - nll(bucket, "original_nll") < 0.35)
-    }
-    // Past it ([8192, 12288)): real text stays predictable for the patched model (measured
-    // 2.3 nats) and is clearly worse for the unpatched one (measured 2.8).
-    #expect(buckets[2]["past_original_window"] as? Bool == true)
-    #expect(try nll(2, "patched_nll") < 3)
-    #expect(try nll(2, "original_nll") - nll(2, "patched_nll") > 0.25)
+    // Inside the window ([0, 8192)): YaRN ×4 costs little (measured +0.14 nats).
+    #expect(buckets[0]["past_original_window"] as? Bool == false)
+    #expect(try nll(0, "patched_nll") - nll(0, "original_nll") < 0.35)
+    // Past it ([8192, 16383)): real text stays as predictable for the patched model as inside
+    // the window (measured 2.43 nats) and is far worse for the unpatched one (measured 4.33).
+    #expect(buckets[1]["past_original_window"] as? Bool == true)
+    #expect(try nll(1, "patched_nll") < 3)
+    #expect(try nll(1, "original_nll") - nll(1, "patched_nll") > 1)
   }
 }

@@ -31,8 +31,10 @@ struct BatchedForwardTests {
     }
   }
 
-  @Test("Tiled exact products equal multiply bit for bit", arguments: [DType.f32, .q8_0, .q4_1])
-  func tiledEqualsMultiply(dtype: DType) throws {
+  @Test(
+    "Tiled products equal multiply bit for bit",
+    arguments: [DType.f32, .f16, .bf16, .q8_0, .q4_1], [NumericMode.exact, .llamaCpp])
+  func tiledEqualsMultiply(dtype: DType, mode: NumericMode) throws {
     var state: UInt64 = 12345
     func random() -> UInt64 {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -48,24 +50,29 @@ struct BatchedForwardTests {
           bytes[start + 1] = 0x30 | (bytes[start + 1] & 0x0F)
           if dtype == .q4_1 { bytes[start + 3] = 0xB0 | (bytes[start + 3] & 0x0F) }
         }
+      } else if dtype == .f16 {
+        // Exponent at most 15: finite, and products stay far from overflow.
+        for start in stride(from: 0, to: byteCount, by: 2) { bytes[start + 1] &= 0xBF }
       } else {
-        for start in stride(from: 0, to: byteCount, by: 4) { bytes[start + 3] &= 0xBF }
+        // F32 and BF16 share the top byte: exponent below 128.
+        let size = dtype == .f32 ? 4 : 2
+        for start in stride(from: 0, to: byteCount, by: size) { bytes[start + size - 1] &= 0xBF }
       }
       let view = try TensorView(
         name: "w", dtype: dtype, shape: [rows, columns], bytes: bytes)
       let matrix = try WeightMatrix(view, rows: rows, columns: columns)
       for count in [1, 2, 3, 4, 5, 7, 16] {
         let input = (0..<(count * columns)).map { _ in Float(Int(random() % 2001) - 1000) / 317 }
-        let expected = matrix.multiply(input, count: count, mode: .exact)
+        let expected = matrix.multiply(input, count: count, mode: mode)
         var actual = [Float](repeating: .nan, count: count * rows)
         input.withUnsafeBufferPointer { x in
           actual.withUnsafeMutableBufferPointer { y in
-            matrix.product(x.baseAddress!, count: count, mode: .exact, into: y.baseAddress!)
+            matrix.product(x.baseAddress!, count: count, mode: mode, into: y.baseAddress!)
           }
         }
         #expect(
           actual.map(\.bitPattern) == expected.map(\.bitPattern),
-          "\(dtype) \(rows)×\(columns), \(count) vectors")
+          "\(dtype) \(mode) \(rows)×\(columns), \(count) vectors")
       }
       // The lane decoders against Dequantization, row by row.
       for row in 0..<rows {
@@ -85,6 +92,71 @@ struct BatchedForwardTests {
         #expect(scratch.map(\.bitPattern) == reference.map(\.bitPattern), "\(dtype) row \(row)")
       }
     }
+  }
+
+  @Test(
+    "Integer block products give one dotQ4One / dotQ8Zero per output",
+    arguments: [DType.q8_0, .q4_1], [1, 2, 5, 9])
+  func blockTilesEqualOneChainPerOutput(dtype: DType, count: Int) throws {
+    var state: UInt64 = 777
+    func random() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 11
+    }
+    let (rows, columns) = (37, 96)
+    let block = dtype == .q8_0 ? 34 : 20
+    let blocks = columns / 32
+    var bytes = (0..<(rows * blocks * block)).map { _ in UInt8(truncatingIfNeeded: random()) }
+    for start in stride(from: 0, to: bytes.count, by: block) {
+      bytes[start + 1] = 0x30 | (bytes[start + 1] & 0x0F)
+      if dtype == .q4_1 { bytes[start + 3] = 0xB0 | (bytes[start + 3] & 0x0F) }
+    }
+    let matrix = try WeightMatrix(
+      try TensorView(name: "w", dtype: dtype, shape: [rows, columns], bytes: bytes),
+      rows: rows, columns: columns)
+    let input = (0..<(count * columns)).map { _ in Float(Int(random() % 2001) - 1000) / 317 }
+    let actual = matrix.multiply(input, count: count, mode: .llamaCpp)
+    // The reference: every output its own unpacked row and one accumulator chain.
+    let activations = BlockActivations(input, columns: columns, withSums: dtype == .q4_1)
+    var expected = [Float](repeating: .nan, count: count * rows)
+    var lanes = [Float](repeating: 0, count: blocks * 34)
+    bytes.withUnsafeBytes { raw in
+      lanes.withUnsafeMutableBufferPointer { unpacked in
+        activations.lanes.withUnsafeBufferPointer { quants in
+          activations.scales.withUnsafeBufferPointer { scales in
+            activations.sums.withUnsafeBufferPointer { sums in
+              let w = unpacked.baseAddress!
+              let ad = scales.baseAddress!
+              let s = sums.baseAddress ?? ad
+              for r in 0..<rows {
+                let row = raw.baseAddress! + r * blocks * block
+                if dtype == .q4_1 {
+                  Kernels.unpackQ4One(
+                    row, blocks: blocks, lanes: w, scales: w + 32 * blocks,
+                    minimums: w + 33 * blocks)
+                } else {
+                  Kernels.unpackQ8Zero(row, blocks: blocks, lanes: w, scales: w + 32 * blocks)
+                }
+                for t in 0..<count {
+                  let a = quants.baseAddress! + t * columns
+                  expected[t * rows + r] =
+                    dtype == .q4_1
+                    ? Kernels.dotQ4One(
+                      lanes: w, scales: w + 32 * blocks, minimums: w + 33 * blocks,
+                      activations: a, activationScales: ad + t * blocks,
+                      activationSums: s + t * blocks, blocks: blocks)
+                    : Kernels.dotQ8Zero(
+                      lanes: w, scales: w + 32 * blocks, activations: a,
+                      activationScales: ad + t * blocks, blocks: blocks)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    #expect(actual.map(\.bitPattern) == expected.map(\.bitPattern))
+    #expect(!expected.contains { $0.isNaN })
   }
 
   @Test("One thread gives the same logits as all of them")
