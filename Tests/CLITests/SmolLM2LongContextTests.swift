@@ -1,17 +1,17 @@
 import Foundation
 import Testing
 
-/// `spindle verify`'s long-context check on a real model and real text: SmolLM2-135M Q4_1
-/// (original window 8192) stamped with YaRN ×4, probed with Python's own help pages
-/// (`fixtures/long-context/probe_text.py`) at 16384 tokens, every position scored, against the
-/// unpatched file: the setting `fixtures/long-context/run.sh` recorded in
+/// `spindle verify`'s long-context check on SmolLM2-135M Q4_1 and real text.
+///
+/// The model (original window 8192) is stamped with YaRN ×4 and probed with Python's own help
+/// pages (`fixtures/long-context/probe_text.py`) at 16384 tokens, every position scored, against
+/// the unpatched file: the setting `fixtures/long-context/run.sh` recorded in
 /// `fixtures/long-context/smollm2.json` (inside the window patched 2.47 vs original 2.33 nats;
 /// past it patched 2.43 vs original 4.33). Just past the window the unpatched model degrades
 /// only mildly (at 12288 tokens its last bucket was 0.13 nats worse, too small a margin to
 /// assert on); the gap opens further out, so the probe runs to twice the window. Runs in the
-/// release suite
-/// (`make release-tests`: SPINDLE_SMOLLM2 names the Q4_1 file; a debug build would take an
-/// hour).
+/// release suite (`make release-tests`: SPINDLE_SMOLLM2 names the Q4_1 file; a debug build
+/// would take an hour).
 @Suite("SmolLM2 long-context verify")
 struct SmolLM2LongContextTests {
   static var model: String? {
