@@ -90,9 +90,10 @@ extension LlamaModel {
     return hidden
   }
 
-  /// One layer over the rows `batch` of `x`: their keys and values are appended to `store`,
-  /// and the rows `queries` (a subset of `batch`, ascending) attend and are replaced by the
-  /// layer's output. `singleTokenBatch`: the whole call holds one token, where llama.cpp's
+  /// One layer over the rows `batch` of `x`.
+  ///
+  /// Their keys and values are appended to `store`, and the rows `queries` (a subset of
+  /// `batch`, ascending) attend and are replaced by the layer's output. `singleTokenBatch`: the whole call holds one token, where llama.cpp's
   /// attention products take `ggml_vec_dot_f16`'s order (tinyBLAS declines).
   func layerStep(
     _ layer: Layer, x: inout [Float], batch: Range<Int>, queries: [Int],

@@ -67,8 +67,9 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Runs `body(i)` for every `i` in `0..<iterations` on the calling thread and the workers,
-  /// each taking the next undone `i`; returns when all are done. `false` (nothing run) when
+  /// Runs `body(i)` for every `i` in `0..<iterations` on the calling thread and the workers.
+  ///
+  /// Each takes the next undone `i`; returns when all are done. `false` (nothing run) when
   /// another loop holds the pool.
   func run(iterations: Int, _ body: (Int) -> Void) -> Bool {
     guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
