@@ -93,8 +93,9 @@ extension LlamaModel {
   /// One layer over the rows `batch` of `x`.
   ///
   /// Their keys and values are appended to `store`, and the rows `queries` (a subset of
-  /// `batch`, ascending) attend and are replaced by the layer's output. `singleTokenBatch`: the whole call holds one token, where llama.cpp's
-  /// attention products take `ggml_vec_dot_f16`'s order (tinyBLAS declines).
+  /// `batch`, ascending) attend and are replaced by the layer's output. `singleTokenBatch`: the
+  /// whole call holds one token, where llama.cpp's attention products take
+  /// `ggml_vec_dot_f16`'s order (tinyBLAS declines).
   func layerStep(
     _ layer: Layer, x: inout [Float], batch: Range<Int>, queries: [Int],
     store: inout LayerKeyValues, cosines: [Float], sines: [Float], singleTokenBatch: Bool

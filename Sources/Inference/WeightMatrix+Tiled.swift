@@ -20,10 +20,7 @@ extension WeightMatrix {
   ) {
     guard count > 0 else { return }
     let tiles = columns.isMultiple(of: Kernels.f16Lanes)
-    let integerBlocks =
-      columns.isMultiple(of: BlockActivations.blockSize)
-      && (view.dtype == .q8_0 || view.dtype == .q4_1)
-    if mode == .llamaCpp, tiles, !integerBlocks {
+    if mode == .llamaCpp, tiles, !multipliesInIntegerBlocks {
       // `multiply` in llama.cpp numerics: the rounded activations times the decoded rows in
       // the same 16-lane chains, so the tiles give its values on the rounded input.
       let rounded = ActivationRounding.rounded(

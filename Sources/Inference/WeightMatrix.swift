@@ -51,6 +51,13 @@ struct WeightMatrix: Sendable {
     return result
   }
 
+  /// Whether llama.cpp numerics multiply these rows in integer blocks (Q8_0 and Q4_1 rows of
+  /// whole 32-value blocks, with Q8_0 / Q8_1 activations) rather than in Float lanes.
+  var multipliesInIntegerBlocks: Bool {
+    columns.isMultiple(of: BlockActivations.blockSize)
+      && (view.dtype == .q8_0 || view.dtype == .q4_1)
+  }
+
   /// `input · Wᵀ` for `count` vectors of ``columns`` values: `count × rows` values, row-major.
   ///
   /// Rows are split over the cores; each row is decoded (or unpacked) once into a scratch
@@ -59,15 +66,11 @@ struct WeightMatrix: Sendable {
   /// the rounding of the weight's `vec_dot_type`; Q8_0 and Q4_1 rows are multiplied in integer
   /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four outputs
   /// at a time (four rows with one vector, or one row with four vectors), each still its own
-  /// chain in llama.cpp's order (``Kernels/dotBlocks4(rows:vectors:activations:activationScales:activationSums:blocks:minimums:)``).
+  /// chain in llama.cpp's order (`Kernels.dotBlocks4`).
   func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
-    if mode == .llamaCpp, columns.isMultiple(of: BlockActivations.blockSize) {
-      switch view.dtype {
-      case .q8_0: return multiplyBlocks(input, count: count, minimums: false)
-      case .q4_1: return multiplyBlocks(input, count: count, minimums: true)
-      default: break
-      }
+    if mode == .llamaCpp, multipliesInIntegerBlocks {
+      return multiplyBlocks(input, count: count, minimums: view.dtype == .q4_1)
     }
     let vectors =
       mode == .llamaCpp
