@@ -17,14 +17,17 @@ public struct LlamaConfiguration: Hashable, Sendable {
   public var headDimension: Int
   /// Vocabulary size: rows of the token embedding.
   public var vocabularySize: Int
-  /// `attention.layer_norm_rms_epsilon` / `rms_norm_eps`.
+  /// `attention.layer_norm_rms_epsilon` / `rms_norm_eps`; for ``BlockRecipe/Normalization/layer``
+  /// blocks, `attention.layer_norm_epsilon` / `layer_norm_eps`.
   public var rmsNormEpsilon: Float
+  /// What each block computes.
+  public var recipe: BlockRecipe
 
   /// Creates a configuration; `headDimension` defaults to `embeddingLength / headCount`.
   public init(
     layerCount: Int, embeddingLength: Int, feedForwardLength: Int, headCount: Int,
     keyValueHeadCount: Int? = nil, headDimension: Int? = nil, vocabularySize: Int,
-    rmsNormEpsilon: Float = 1e-5
+    rmsNormEpsilon: Float = 1e-5, recipe: BlockRecipe = .llama
   ) {
     self.layerCount = layerCount
     self.embeddingLength = embeddingLength
@@ -34,6 +37,7 @@ public struct LlamaConfiguration: Hashable, Sendable {
     self.headDimension = headDimension ?? (headCount > 0 ? embeddingLength / headCount : 0)
     self.vocabularySize = vocabularySize
     self.rmsNormEpsilon = rmsNormEpsilon
+    self.recipe = recipe
   }
 
   /// Rows of the query projection: `headCount × headDimension`.

@@ -53,6 +53,12 @@ public struct LlamaModel: Sendable {
     numericMode: NumericMode = .exact
   ) throws(InferenceError) {
     try configuration.validate()
+    guard configuration.recipe == .llama else {
+      throw InferenceError(
+        .invalidConfiguration, name: "recipe",
+        "this forward pass runs llama blocks (RMSNorm, SwiGLU, sequential residual) only;"
+          + " found \(configuration.recipe)")
+    }
     try rotary.validate(headDimension: configuration.headDimension)
     guard weights.layers.count == configuration.layerCount else {
       throw InferenceError(
@@ -66,7 +72,12 @@ public struct LlamaModel: Sendable {
     output = try WeightMatrix(weights.output, rows: c.vocabularySize, columns: e)
     outputNorm = try Self.vector(weights.outputNorm, count: e)
     var layers: [Layer] = []
-    for w in weights.layers {
+    for (index, w) in weights.layers.enumerated() {
+      guard let gate = w.gate else {
+        throw InferenceError(
+          .missingTensor, name: "blk.\(index).ffn_gate.weight",
+          "layer \(index) has no gate projection, which a SwiGLU block needs")
+      }
       let queryNorm = try w.queryNorm.map { v throws(InferenceError) in
         try Self.vector(v, count: c.headDimension)
       }
@@ -86,7 +97,7 @@ public struct LlamaModel: Sendable {
           attentionOutputBias: try Self.optionalVector(w.attentionOutputBias, count: e),
           queryNorm: queryNorm, keyNorm: keyNorm,
           feedForwardNorm: try Self.vector(w.feedForwardNorm, count: e),
-          gate: try WeightMatrix(w.gate, rows: c.feedForwardLength, columns: e),
+          gate: try WeightMatrix(gate, rows: c.feedForwardLength, columns: e),
           up: try WeightMatrix(w.up, rows: c.feedForwardLength, columns: e),
           down: try WeightMatrix(w.down, rows: e, columns: c.feedForwardLength)))
     }
