@@ -54,29 +54,10 @@ public enum AttentionFolding {
     ].contains { name.hasSuffix($0) }
   }
 
-  /// Where a quantized block keeps the scales its values are linear in: byte offsets of
-  /// F16 scales (and of an F32 one for Q8_K) within one block of `dtype`.
-  ///
-  /// From ggml-common.h: Q4_0/Q5_0/Q8_0 `d`; Q4_1/Q5_1 `d` and `m`; Q8_1 `d` and `s = d·Σq`;
-  /// Q2_K `d`/`dmin` after 80 bytes of scales and quants; Q3_K `d` at 108; Q4_K/Q5_K `d`,
-  /// `dmin` first; Q6_K `d` at 208; TQ1_0 `d` at 52; TQ2_0 `d` at 64; Q1_0/Q2_0 `d` first.
-  package static func blockScales(_ dtype: DType) -> (half: [Int], single: [Int])? {
-    switch dtype {
-    case .q4_0, .q5_0, .q8_0, .q1_0, .q2_0: ([0], [])
-    case .q4_1, .q5_1, .q8_1, .q4_K, .q5_K: ([0, 2], [])
-    case .q2_K: ([80, 82], [])
-    case .q3_K: ([108], [])
-    case .q6_K: ([208], [])
-    case .tq1_0: ([52], [])
-    case .tq2_0: ([64], [])
-    case .q8_K: ([], [0])
-    default: nil
-    }
-  }
-
   /// Whether ``scaled(_:in:by:endianness:path:)`` can scale tensors of `dtype`.
   public static func canScale(_ dtype: DType) -> Bool {
-    dtype == .f32 || dtype == .f16 || dtype == .bf16 || dtype == .f64 || blockScales(dtype) != nil
+    dtype == .f32 || dtype == .f16 || dtype == .bf16 || dtype == .f64
+      || dtype.blockScaleOffsets != nil
   }
 
   /// The bytes of `entry` (in `file`) with every value multiplied by `factor`, rounded once
@@ -100,7 +81,7 @@ public enum AttentionFolding {
     let unit = dtype.isQuantized ? dtype.blockBytes : max(dtype.blockBytes, 1)
     // Chunks of whole blocks (or elements), ~1 MiB each.
     let chunk = max(unit, (1 << 20) / unit * unit)
-    let scales = blockScales(dtype)
+    let scales = dtype.blockScaleOffsets
     let multiplier = Float(factor)
     return .stream(byteCount: range.count) { (sink) throws(FormatError) in
       var start = range.lowerBound

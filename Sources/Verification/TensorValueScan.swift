@@ -89,7 +89,7 @@ struct TensorValueScan {
       }
       return (count, nonFinite, first)
     default:
-      guard let scales = AttentionFolding.blockScales(dtype), dtype.blockBytes > 0 else {
+      guard let scales = dtype.blockScaleOffsets, dtype.blockBytes > 0 else {
         return nil
       }
       let blocks = raw.count / dtype.blockBytes

@@ -7,7 +7,7 @@ struct DTypeTests {
   /// ggml ids, block sizes and bytes per block, from ggml's type_traits (formats.md §2.4).
   @Test(arguments: [
     (0, "F32", 1, 4), (1, "F16", 1, 2), (2, "Q4_0", 32, 18), (3, "Q4_1", 32, 20),
-    (6, "Q5_0", 32, 22), (7, "Q5_1", 32, 24), (8, "Q8_0", 32, 34), (9, "Q8_1", 32, 40),
+    (6, "Q5_0", 32, 22), (7, "Q5_1", 32, 24), (8, "Q8_0", 32, 34), (9, "Q8_1", 32, 36),
     (10, "Q2_K", 256, 84), (11, "Q3_K", 256, 110), (12, "Q4_K", 256, 144), (13, "Q5_K", 256, 176),
     (14, "Q6_K", 256, 210), (15, "Q8_K", 256, 292), (16, "IQ2_XXS", 256, 66),
     (17, "IQ2_XS", 256, 74), (18, "IQ3_XXS", 256, 98), (19, "IQ1_S", 256, 50),
@@ -54,6 +54,30 @@ struct DTypeTests {
     }
     #expect(DType(safetensorsName: "Q4_0") == nil)
     #expect(DType(safetensorsName: "f32") == nil)
+  }
+
+  /// Block scales lie inside their block, do not overlap, and exist exactly for the types
+  /// whose values are linear in them (ggml-common.h); Q8_1's `s` sits right after `d`.
+  @Test func blockScaleOffsets() throws {
+    let linear: Set<DType> = [
+      .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K,
+      .tq1_0, .tq2_0, .q1_0, .q2_0,
+    ]
+    for dtype in DType.allCases {
+      guard let scales = dtype.blockScaleOffsets else {
+        #expect(!linear.contains(dtype), "\(dtype)")
+        continue
+      }
+      #expect(linear.contains(dtype), "\(dtype)")
+      let spans = scales.half.map { $0..<($0 + 2) } + scales.single.map { $0..<($0 + 4) }
+      for (index, span) in spans.enumerated() {
+        #expect(span.lowerBound >= 0 && span.upperBound <= dtype.blockBytes, "\(dtype)")
+        for other in spans[(index + 1)...] { #expect(!span.overlaps(other), "\(dtype)") }
+      }
+    }
+    let q8One = try #require(DType.q8_1.blockScaleOffsets)
+    #expect(q8One.half == [0, 2] && q8One.single.isEmpty)
+    #expect(DType.q8_K.blockScaleOffsets?.single == [0])
   }
 
   @Test func byteCounts() {
