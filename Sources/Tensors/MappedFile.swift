@@ -6,6 +6,8 @@ public import Glibc
 ///
 /// The mapping lives as long as the object. Bytes are only reachable inside closures, so no
 /// pointer outlives the mapping. An empty file has no mapping and reads as zero bytes.
+/// ``init(copying:path:)`` holds bytes that are not a file, so every parser that reads a
+/// `MappedFile` also reads a buffer in memory (fuzzing in process).
 public final class MappedFile: Sendable {
   /// The path the file was opened with.
   public let path: String
@@ -14,6 +16,8 @@ public final class MappedFile: Sendable {
   /// Device and inode, to notice a file replaced underneath.
   public let identity: FileIdentity
   private nonisolated(unsafe) let base: UnsafeRawPointer?
+  /// Whether `base` was allocated by ``init(copying:path:)`` rather than mapped.
+  private let isCopy: Bool
 
   /// Maps `path` read-only (`MAP_PRIVATE`).
   public init(path: String) throws(SystemError) {
@@ -36,10 +40,44 @@ public final class MappedFile: Sendable {
     self.count = size
     self.identity = FileIdentity(info)
     self.base = mapped
+    self.isCopy = false
+  }
+
+  /// Holds a copy of `bytes` as if it were a file; `path` names it in messages only, and the
+  /// identity is all zeros.
+  public convenience init(copying bytes: UnsafeRawBufferPointer, path: String) {
+    self.init(copy: MappedFile.copy(bytes), count: bytes.count, path: path)
+  }
+
+  /// Holds a copy of `bytes` as if it were a file (see ``init(copying:path:)``).
+  public convenience init(bytes: [UInt8], path: String) {
+    self.init(copy: bytes.withUnsafeBytes(MappedFile.copy), count: bytes.count, path: path)
+  }
+
+  private init(copy: UnsafeRawPointer?, count: Int, path: String) {
+    self.path = path
+    self.count = count
+    self.identity = FileIdentity(stat())
+    self.base = copy
+    self.isCopy = true
+  }
+
+  /// A new allocation holding `bytes`, or `nil` when they are empty.
+  private static func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer? {
+    guard !bytes.isEmpty else { return nil }
+    let storage = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: bytes.count, alignment: MemoryLayout<UInt64>.alignment)
+    storage.copyMemory(from: bytes)
+    return UnsafeRawPointer(storage.baseAddress)
   }
 
   deinit {
-    if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    guard let base else { return }
+    if isCopy {
+      UnsafeMutableRawPointer(mutating: base).deallocate()
+    } else {
+      munmap(UnsafeMutableRawPointer(mutating: base), count)
+    }
   }
 
   /// Calls `body` with the whole mapped file.

@@ -27,5 +27,6 @@ extension Checkpoint {
       },
       tensors: shards.flatMap(\.tensors),
       problems: shards.flatMap(\.problems) + setProblems)
+    warnings = shards.flatMap(\.warnings)
   }
 }

@@ -68,6 +68,9 @@ public struct Checkpoint: Sendable {
   public var tensors: [TensorEntry]
   /// Problems that do not stop reading but that a strict loader rejects (for `validate`).
   public var problems: [FormatError]
+  /// Oddities the reference loaders accept (for `validate`, which reports them without
+  /// failing): GGUF strings that are not UTF-8, a GGUF data section cut inside its padding.
+  public var warnings: [FormatError] = []
   /// Size of the zstd file this was decompressed from, if it was.
   public var compressedByteCount: Int?
 

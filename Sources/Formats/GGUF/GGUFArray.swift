@@ -110,7 +110,7 @@ public struct GGUFArray: Sendable, Sequence {
       let length = Int(truncatingIfNeeded: reader.getInteger(at: offset, as: UInt64.self) ?? 0)
       switch reader.getString(at: offset + 8, count: length) {
       case .valid(let text): return (.string(text), 8 + length)
-      case .invalid(let bytes): return (.string(String(decoding: bytes, as: UTF8.self)), 8 + length)
+      case .invalid(let bytes): return (.rawString(bytes), 8 + length)
       case nil: return (.string(""), 8)
       }
     case .array:

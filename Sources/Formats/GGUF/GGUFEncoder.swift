@@ -30,6 +30,9 @@ struct GGUFEncoder {
     case .float64(let v): append(v.bitPattern)
     case .bool(let v): append(UInt8(v ? 1 : 0))
     case .string(let v): append(v)
+    case .rawString(let v):
+      append(UInt64(v.count))
+      bytes.append(contentsOf: v)
     case .array(let array):
       append(Int32(array.elementType.rawValue))
       append(UInt64(array.count))

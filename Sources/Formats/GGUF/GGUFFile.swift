@@ -60,6 +60,10 @@ public struct GGUFFile: Sendable {
   public let dataOffset: Int
   /// Readable defects a strict loader rejects (`nestedArray`).
   public let problems: [FormatError]
+  /// What gguf.cpp accepts but a person should know: strings that are not UTF-8
+  /// (`invalidUTF8`, shown with `\xNN` escapes), a data section cut inside its final padding
+  /// (`dataPastEOF`).
+  public let warnings: [FormatError]
   let keyIndex: [String: Int]
 
   /// Maps and parses the GGUF file at `path`.
@@ -67,6 +71,11 @@ public struct GGUFFile: Sendable {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch { throw FormatError(error) }
     try self.init(file: file)
+  }
+
+  /// Parses a GGUF held in memory (a copy of `bytes`); `path` names it in messages only.
+  public init(bytes: [UInt8], path: String) throws(FormatError) {
+    try self.init(file: MappedFile(bytes: bytes, path: path))
   }
 
   /// Parses the GGUF that begins at byte `start` of `file`; padding is measured from `start`.
@@ -86,6 +95,7 @@ public struct GGUFFile: Sendable {
     self.headerEnd = parser.headerEnd
     self.dataOffset = parser.dataOffset
     self.problems = parser.problems
+    self.warnings = parser.warnings
   }
 
   /// The value of `key`, if present.

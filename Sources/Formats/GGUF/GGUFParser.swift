@@ -3,7 +3,9 @@ import Tensors
 /// Reads a GGUF header with the checks of ggml's `gguf_init_from_reader`, in its order.
 ///
 /// Every count and length is checked against the bytes left before anything sized by it is
-/// allocated; errors carry the absolute offset of the field at fault.
+/// allocated; errors carry the absolute offset of the field at fault. What gguf.cpp accepts
+/// but deserves a word (strings that are not UTF-8, a data section cut inside its final
+/// padding) goes to `warnings`; what it rejects but Spindle can read goes to `problems`.
 struct GGUFParser {
   /// `GGUF_MAX_STRING_LENGTH` and `GGUF_MAX_ARRAY_ELEMENTS`.
   static let maximumStringLength = 1 << 30
@@ -31,6 +33,9 @@ struct GGUFParser {
   var headerEnd = 0
   var dataOffset = 0
   var problems: [FormatError] = []
+  var warnings: [FormatError] = []
+  /// Per tensor info, the absolute offset of its offset field.
+  var offsetFields: [Int] = []
 
   init(file: MappedFile, start: Int) {
     self.path = file.path
@@ -167,14 +172,34 @@ struct GGUFParser {
     return (lengthOffset + 8)..<(lengthOffset + 8 + length)
   }
 
-  /// Reads a string and decodes it, rejecting bytes that are not UTF-8.
-  mutating func readString(_ what: String, _ name: String?) throws(FormatError) -> String {
+  /// Reads a key or tensor name and its stored length. gguf.cpp takes any bytes; a name that
+  /// is not UTF-8 becomes its `\xNN`-escaped text, with a warning.
+  mutating func readName(_ what: String, _ name: String?) throws(FormatError) -> (
+    text: String, byteCount: Int
+  ) {
     let range = try readStringRange(what, name)
     switch reader.getString(at: range.lowerBound, count: range.count) {
-    case .valid(let text): return text
-    case .invalid, nil:
-      throw error(.invalidUTF8, at: range.lowerBound - 8, name, "\(what) is not valid UTF-8")
+    case .valid(let text):
+      return (text, range.count)
+    case .invalid(let bytes):
+      let text = InvalidUTF8.escaped(bytes)
+      warnInvalidUTF8(bytes, at: range.lowerBound, text, "\(what) '\(text)'")
+      return (text, range.count)
+    case nil:
+      throw truncated(at: range.lowerBound, what, name)
     }
+  }
+
+  /// Notes a string that is not UTF-8, located at its first invalid byte.
+  mutating func warnInvalidUTF8(
+    _ bytes: [UInt8], at start: Int, _ name: String?, _ subject: String, _ detail: String = ""
+  ) {
+    let first = InvalidUTF8.firstInvalidByte(in: bytes) ?? 0
+    warnings.append(
+      error(
+        .invalidUTF8, at: start + first, name,
+        "\(subject) is not valid UTF-8\(detail) (first invalid byte 0x\(String(bytes[first], radix: 16))); gguf.cpp accepts it; shown with \\xNN escapes"
+      ))
   }
 
   /// Whether the bytes in `range` are UTF-8, without copying them out of the mapping.
@@ -193,7 +218,9 @@ struct GGUFParser {
 
   mutating func parseKeyValue(_ index: Int) throws(FormatError) {
     let entryOffset = reader.offset
-    let key = try readString("key #\(index)", nil)
+    // Duplicates are found on the text, so a non-UTF-8 key equal to another key's escaped
+    // spelling counts as a duplicate where gguf.cpp's byte comparison would not.
+    let key = try readName("key #\(index)", nil).text
     if key.isEmpty {
       throw error(.emptyKey, at: entryOffset, key, "key #\(index) is empty")
     }
@@ -230,7 +257,14 @@ struct GGUFParser {
     let offset = reader.offset
     switch type {
     case .string:
-      return .string(try readString(what, key))
+      let range = try readStringRange(what, key)
+      switch reader.getString(at: range.lowerBound, count: range.count) {
+      case .valid(let text): return .string(text)
+      case .invalid(let bytes):
+        warnInvalidUTF8(bytes, at: range.lowerBound, key, "key '\(key)': the STRING value")
+        return .rawString(bytes)
+      case nil: throw truncated(at: range.lowerBound, what, key)
+      }
     case .array:
       return .array(try readArray(what: what, key: key, depth: depth + 1))
     default:
@@ -284,12 +318,20 @@ struct GGUFParser {
       }
       return GGUFArray(.array, elements)
     case .string:
+      var invalid: (element: Int, range: Range<Int>)? = nil
+      var invalidCount = 0
       for element in 0..<count {
         let range = try readStringRange("\(what)[\(element)]", key)
         if !isUTF8(range) {
-          throw error(
-            .invalidUTF8, at: range.lowerBound - 8, key, "\(what)[\(element)] is not valid UTF-8")
+          invalidCount += 1
+          if invalid == nil { invalid = (element, range) }
         }
+      }
+      if let (element, range) = invalid {
+        warnInvalidUTF8(
+          reader.file.bytes(in: range), at: range.lowerBound, key,
+          "key '\(key)': element \(element) of the [STRING]",
+          invalidCount > 1 ? " (\(invalidCount) of its \(count) elements are not)" : "")
       }
     default:
       // The count check above guarantees the bytes are there.
@@ -323,11 +365,11 @@ struct GGUFParser {
 
   mutating func parseTensorInfo(_ index: Int) throws(FormatError) {
     let recordOffset = reader.offset
-    let name = try readString("tensor info #\(index) name", nil)
-    if name.utf8.count >= GGUFParser.maximumNameBytes {
+    let (name, nameBytes) = try readName("tensor info #\(index) name", nil)
+    if nameBytes >= GGUFParser.maximumNameBytes {
       throw error(
         .tensorNameTooLong, at: recordOffset, name,
-        "tensor name is \(name.utf8.count) bytes; ggml allows at most \(GGUFParser.maximumNameBytes - 1)"
+        "tensor name is \(nameBytes) bytes; ggml allows at most \(GGUFParser.maximumNameBytes - 1)"
       )
     }
     if let first = tensorInfos.firstIndex(where: { $0.name == name }) {
@@ -401,6 +443,7 @@ struct GGUFParser {
     }
     // Offsets above Int.max cannot match the running sum; -1 keeps that visible.
     let relative = Int(exactly: rawOffset) ?? -1
+    offsetFields.append(offsetOffset)
     tensorInfos.append(
       GGUFFile.TensorInfo(
         name: name, dtype: dtype, ne: ne, relativeOffset: relative, recordOffset: recordOffset))
@@ -434,32 +477,57 @@ struct GGUFParser {
         "the data section starts at byte \(dataOffset), past the end of the file (\(fileSize) bytes)"
       )
     }
-    var expected = 0
+    // First gguf.cpp's pass: every stored offset must be the running sum of the padded
+    // sizes, summed in 64-bit unsigned arithmetic (size_t) as gguf.cpp sums them.
+    let align = UInt64(alignment)
+    var expected: UInt64 = 0
+    var relativeOffsets: [UInt64] = []
+    relativeOffsets.reserveCapacity(tensorInfos.count)
     for index in tensorInfos.indices {
       let info = tensorInfos[index]
-      if info.relativeOffset != expected {
-        let offsetField = info.recordOffset + 8 + info.name.utf8.count + 4 + 8 * info.ne.count + 4
+      if Int(exactly: expected) != info.relativeOffset {
         throw error(
-          .inconsistentOffset, at: offsetField, info.name,
+          .inconsistentOffset, at: offsetFields[index], info.name,
           "tensor '\(info.name)' has offset \(info.relativeOffset), expected \(expected) (the previous tensors padded to \(alignment) bytes)"
         )
       }
-      let byteCount = tensors[index].byteCount
-      let (paddedSize, overflow) = GGUFParser.pad(byteCount, alignment)
-        .addingReportingOverflow(expected)
-      guard !overflow, byteCount <= Int.max - alignment else {
+      relativeOffsets.append(expected)
+      let byteCount = UInt64(tensors[index].byteCount)
+      guard byteCount <= UInt64.max - (align - 1) else {
+        throw error(
+          .shapeOverflow, at: info.recordOffset, info.name,
+          "tensor '\(info.name)' is \(byteCount) bytes, which overflows when padded to \(alignment)"
+        )
+      }
+      let padded = (byteCount + align - 1) / align * align
+      let (sum, overflow) = expected.addingReportingOverflow(padded)
+      guard !overflow else {
         throw error(
           .shapeOverflow, at: info.recordOffset, info.name, "the data section size overflows")
       }
-      tensors[index].offset = dataOffset + expected
-      let end = dataOffset + expected + byteCount
-      if end > fileSize {
+      expected = sum
+    }
+    // Then llama.cpp's model loader: every tensor's bytes lie inside the file.
+    let size = UInt64(fileSize)
+    for index in tensorInfos.indices {
+      let name = tensorInfos[index].name
+      let byteCount = UInt64(tensors[index].byteCount)
+      let begin = UInt64(dataOffset) + relativeOffsets[index]
+      guard begin <= size, byteCount <= size - begin else {
         throw error(
-          .dataPastEOF, at: dataOffset + expected, info.name,
-          "tensor '\(info.name)' ends at byte \(end) but the file has \(fileSize) bytes: \(end - fileSize) bytes are missing"
+          .dataPastEOF, at: Int(min(begin, size)), name,
+          "tensor '\(name)' (\(byteCount) bytes at byte \(begin)) ends past the end of the file (\(fileSize) bytes): \(begin + min(byteCount, UInt64.max - begin) - size) bytes are missing"
         )
       }
-      expected = paddedSize
+      tensors[index].offset = Int(begin)
+    }
+    if !tensorInfos.isEmpty, UInt64(dataOffset) + expected > size {
+      // Every tensor is whole; only the padding after the last one is cut off.
+      warnings.append(
+        error(
+          .dataPastEOF, at: fileSize, tensorInfos[tensorInfos.count - 1].name,
+          "the data section is \(expected) bytes with its final padding but the file ends \(UInt64(dataOffset) + expected - size) bytes short of it; llama.cpp's model loader accepts the file, gguf.cpp's full read (no_alloc false) rejects it"
+        ))
     }
   }
 

@@ -2,6 +2,8 @@
 ///
 /// Equality compares floats by bit pattern, so a value read back from a file equals the value
 /// written (NaN included); `bool` holds what a reader sees (any non-zero byte is `true`).
+/// A `STRING` whose bytes are not UTF-8 (gguf.cpp never checks) is a ``rawString(_:)``, kept
+/// byte for byte so that writing the file again loses nothing.
 public enum GGUFValue: Sendable {
   case uint8(UInt8)
   case int8(Int8)
@@ -12,6 +14,8 @@ public enum GGUFValue: Sendable {
   case float32(Float)
   case bool(Bool)
   case string(String)
+  /// A `STRING` whose bytes are not valid UTF-8.
+  case rawString([UInt8])
   case array(GGUFArray)
   case uint64(UInt64)
   case int64(Int64)
@@ -33,7 +37,7 @@ public enum GGUFValue: Sendable {
     case .int32: .int32
     case .float32: .float32
     case .bool: .bool
-    case .string: .string
+    case .string, .rawString: .string
     case .array: .array
     case .uint64: .uint64
     case .int64: .int64
@@ -66,7 +70,7 @@ public enum GGUFValue: Sendable {
     }
   }
 
-  /// The text, if this is a string.
+  /// The text, if this is a string of valid UTF-8.
   public var string: String? {
     if case .string(let value) = self { return value }
     return nil
@@ -91,6 +95,7 @@ extension GGUFValue: Equatable {
     case (.float32(let a), .float32(let b)): a.bitPattern == b.bitPattern
     case (.bool(let a), .bool(let b)): a == b
     case (.string(let a), .string(let b)): a == b
+    case (.rawString(let a), .rawString(let b)): a == b
     case (.array(let a), .array(let b)): a == b
     case (.uint64(let a), .uint64(let b)): a == b
     case (.int64(let a), .int64(let b)): a == b

@@ -78,8 +78,8 @@ public struct GGUFWriter {
   /// Checks string and array limits and that array elements have the declared type.
   func check(_ value: GGUFValue, key: String, depth: Int) throws(FormatError) {
     switch value {
-    case .string(let text):
-      if text.utf8.count > GGUFParser.maximumStringLength {
+    case .string, .rawString:
+      if value.stringByteCount > GGUFParser.maximumStringLength {
         throw FormatError(
           .stringTooLong, path: path, name: key, "a string of '\(key)' exceeds 1 GiB")
       }

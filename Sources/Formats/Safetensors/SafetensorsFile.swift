@@ -36,7 +36,13 @@ public struct SafetensorsFile: Sendable {
     try self.init(file: file)
   }
 
-  /// Validates an already mapped file.
+  /// Validates a safetensors file held in memory (a copy of `bytes`); `path` names it in
+  /// messages only.
+  public init(bytes: [UInt8], path: String) throws(FormatError) {
+    try self.init(file: MappedFile(bytes: bytes, path: path))
+  }
+
+  /// Validates an already mapped file, or bytes held by a ``MappedFile`` in memory.
   public init(file: MappedFile) throws(FormatError) {
     let header = try SafetensorsFile.readHeader(of: file)
     self.path = file.path

@@ -11,7 +11,10 @@ extension Spindle {
         names, a tensor named __metadata__, non-string metadata, stale sharded indexes). \
         GGUF checks mirror ggml's gguf.cpp. Baked RoPE tables (spindle.rope) are recomputed \
         from their record and must match it, the model's geometry and its runtime keys \
-        (no scaling applied twice). One line per problem: path @offset: message [kind].
+        (no scaling applied twice). One line per problem: path @offset: message [kind]. \
+        What the reference loaders accept but a person should know (GGUF strings that are \
+        not UTF-8, a data section cut inside its final padding) is printed as a warning \
+        and does not change the exit status.
         """)
 
     @OptionGroup var input: InputOptions
@@ -21,14 +24,17 @@ extension Spindle {
 
     func run() throws {
       let problems: [FormatError]
+      let warnings: [FormatError]
       let checkpoint: Checkpoint?
       switch Result(catching: { () throws(FormatError) in try Checkpoint.open(input.path) }) {
       case .success(let opened):
         checkpoint = opened
         problems = opened.problems
+        warnings = opened.warnings
       case .failure(let error):
         checkpoint = nil
         problems = [error]
+        warnings = []
       }
       // Tables are checked only in a file that reads: a malformed one has nothing to recompute.
       let tableProblems = checkpoint == nil ? [] : BakedRoPECheck(path: input.path).problems
@@ -37,16 +43,17 @@ extension Spindle {
         root["path"] = .string(input.path)
         root["valid"] = .bool(problems.isEmpty)
         root["format"] = checkpoint.map { .string($0.layout.rawValue) } ?? .null
-        root["problems"] = .array(
-          problems.map { problem in
-            var object = JSONObject()
-            object["kind"] = .string(problem.kind.rawValue)
-            object["path"] = .string(problem.path)
-            object["offset"] = problem.offset.map { .integer($0) } ?? .null
-            object["name"] = problem.name.map { .string($0) } ?? .null
-            object["message"] = .string(problem.message)
-            return .object(object)
-          })
+        func described(_ problem: FormatError) -> JSONValue {
+          var object = JSONObject()
+          object["kind"] = .string(problem.kind.rawValue)
+          object["path"] = .string(problem.path)
+          object["offset"] = problem.offset.map { .integer($0) } ?? .null
+          object["name"] = problem.name.map { .string($0) } ?? .null
+          object["message"] = .string(problem.message)
+          return .object(object)
+        }
+        root["problems"] = .array(problems.map(described))
+        root["warnings"] = .array(warnings.map(described))
         root["valid"] = .bool(problems.isEmpty && tableProblems.isEmpty)
         root["rope_table_problems"] = .array(
           tableProblems.map { problem in
@@ -59,10 +66,12 @@ extension Spindle {
           })
         print(JSONValue.object(root).serialized(.pretty))
       } else if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
+        for warning in warnings { print("warning: \(warning.description)") }
         print(
           "\(input.path): OK (\(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count)) tensors, \(checkpoint.metadata.count) metadata entries)"
         )
       } else {
+        for warning in warnings { print("warning: \(warning.description)") }
         for problem in problems { print(problem.description) }
         for problem in tableProblems { print(problem.description) }
       }

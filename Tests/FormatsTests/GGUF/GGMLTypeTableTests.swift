@@ -16,12 +16,7 @@ struct GGMLTypeTableTests {
 
   static let rows: [Row] = {
     let path = TestFiles.fixture("ggml-types/ggml-types.json")
-    guard let bytes = try? TestFiles.read(path),
-      let document = try? bytes.withUnsafeBytes({ raw throws(FormatError) in
-        try JSONValue.parse(raw, path: path)
-      }),
-      let types = document["types"]?.array
-    else { return [] }
+    guard let types = TestFiles.json(path)?["types"]?.array else { return [] }
     return types.compactMap { type in
       guard let id = type["id"]?.number?.int, let name = type["name"]?.string,
         let blockSize = type["block_size"]?.number?.int,

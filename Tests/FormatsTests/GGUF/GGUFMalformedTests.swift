@@ -105,12 +105,6 @@ let ggufDefects: [GGUFDefect] = [
     f.key("", .uint8)
     f.u8(1)
   },
-  GGUFDefect("key not UTF-8", .invalidUTF8, offset: 24) { f in
-    f.header(tensors: 0, kvs: 1)
-    f.string([0x6B, 0xFF, 0xFE])
-    f.u32(0)
-    f.u8(1)
-  },
   GGUFDefect("value type 13", .invalidValueType, offset: 33, name: "k") { f in
     f.header(tensors: 0, kvs: 1)
     f.string("k")
@@ -134,11 +128,6 @@ let ggufDefects: [GGUFDefect] = [
     f.header(tensors: 0, kvs: 1)
     f.key("k", .uint32)
     f.raw([1, 2])
-  },
-  GGUFDefect("string value not UTF-8", .invalidUTF8, offset: 37, name: "k") { f in
-    f.header(tensors: 0, kvs: 1)
-    f.key("k", .string)
-    f.string([0xC3, 0x28])
   },
   // general.alignment (17 bytes) at 24: its type is at 49 and its value at 53.
   GGUFDefect("alignment 13", .invalidAlignment, offset: 53, name: "general.alignment") { f in
@@ -177,15 +166,6 @@ let ggufDefects: [GGUFDefect] = [
     f.key("k", .array)
     f.u32(13)
     f.u64(0)
-  },
-  GGUFDefect("string array element not UTF-8", .invalidUTF8, offset: 59, name: "k") { f in
-    // 37 element type, 41 count, 49 "ab" (10 bytes), 59 the bad string.
-    f.header(tensors: 0, kvs: 1)
-    f.key("k", .array)
-    f.u32(GGUFValueType.string.rawValue)
-    f.u64(2)
-    f.string("ab")
-    f.string([0xFF])
   },
   GGUFDefect("string array element past the end", .stringTooLong, offset: 59, name: "k") { f in
     f.header(tensors: 0, kvs: 1)
@@ -337,7 +317,7 @@ struct GGUFMalformedTests {
       .emptyKey, .duplicateKey, .invalidValueType, .invalidAlignmentType, .invalidAlignment,
       .tensorNameTooLong, .duplicateTensorName, .tooManyDimensions, .negativeDimension,
       .shapeOverflow, .invalidTensorType, .removedTensorType, .rowNotBlockMultiple,
-      .inconsistentOffset, .dataPastEOF, .invalidUTF8,
+      .inconsistentOffset, .dataPastEOF,
     ]
     #expect(readerKinds.filter { !kinds.contains($0) } == [])
     #expect(ggufDefects.count >= 28)

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// Paths to committed fixtures and scratch folders for tests.
@@ -31,6 +32,14 @@ enum TestFiles {
   /// Reads the file at `path`.
   static func read(_ path: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+
+  /// The JSON document at `path`, parsed by json-c; `nil` if it cannot be read.
+  static func json(_ path: String) -> JSONValue? {
+    guard let bytes = try? read(path) else { return nil }
+    return try? bytes.withUnsafeBytes { raw throws(FormatError) in
+      try JSONValue.parse(raw, path: path)
+    }
   }
 
   /// Names of the entries in `folder`.
