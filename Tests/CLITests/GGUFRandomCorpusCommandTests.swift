@@ -11,7 +11,7 @@ struct GGUFRandomCorpusCommandTests {
 
   /// Random KVs (gguf.cpp accepts the file): exit 0, one warning line per bad string.
   @Test func validateWarnsAndPasses() throws {
-    let path = "\(Self.folder)/s6-KV_RANDOM_KV.gguf"
+    let path = "\(Self.folder)/s14-KV_RANDOM_KV.gguf"
     let result = try SpindleProcess.run("validate", path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")

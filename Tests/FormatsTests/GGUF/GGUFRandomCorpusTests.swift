@@ -89,6 +89,18 @@ struct GGUFRandomCorpusTests {
     }
   }
 
+  /// A Q8_1 tensor followed by another: with gguf-py's 40-byte blocks the next offset would
+  /// not match (9 blocks: 360 bytes pad to 384, ggml's 324 pad to 352) and the file that
+  /// gguf.cpp accepts would be rejected.
+  @Test func q8OneBlocksAreGGMLs() throws {
+    let gguf = try GGUFFile(path: GGUFRandomCorpusTests.folder + "/files/s11-DATA_SUCCESS.gguf")
+    #expect(gguf.tensors.map(\.dtype.name) == ["Q8_1", "Q8_0", "IQ4_XS", "Q5_1", "NVFP4"])
+    #expect(gguf.tensors[0].elementCount == 288)
+    #expect(gguf.tensors[0].byteCount == 9 * 36)
+    #expect(gguf.tensorInfos[1].relativeOffset == 352)
+    #expect(gguf.problems.isEmpty)
+  }
+
   /// The random string values test-gguf writes are mostly not UTF-8: the accepted files
   /// carry warnings that name the key, point into the file and render safely.
   @Test func invalidStringsAreWarnings() throws {
