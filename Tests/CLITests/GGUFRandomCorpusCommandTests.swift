@@ -51,7 +51,16 @@ struct GGUFRandomCorpusCommandTests {
     #expect(json.status == 0, "\(json.stderr)")
     #expect(!json.stdout.contains("\u{FFFD}"))
     let document = try JSONValue.parse(json.stdout)
-    let rendered = "\(document)"
-    #expect(rendered.contains("\\\\x") || rendered.contains("\\x"))
+    let gguf = try GGUFFile(path: SpindleProcess.repositoryRoot + "/" + path)
+    let raw = gguf.metadata.filter {
+      if case .rawString = $0.value { return true } else { return false }
+    }
+    #expect(raw.count == 3)
+    for entry in raw {
+      let item = document["metadata"]?.array?.first { $0["key"]?.string == entry.key }
+      #expect(item?["value"] == entry.value.jsonValue)
+      #expect(item?["value"]?.string?.contains("\\x") == true)
+      #expect(text.stdout.contains(entry.value.summary()))
+    }
   }
 }
