@@ -28,6 +28,9 @@ struct GGUFParser {
   var alignment = GGUFFile.defaultAlignment
   var metadata: [GGUFFile.MetadataEntry] = []
   var keyIndex: [String: Int] = [:]
+  /// Metadata and tensor-info indexes by stored name bytes, for duplicate checks.
+  var keyBytes: [[UInt8]: Int] = [:]
+  var tensorNameBytes: [[UInt8]: Int] = [:]
   var tensorInfos: [GGUFFile.TensorInfo] = []
   var tensors: [TensorEntry] = []
   var headerEnd = 0
@@ -172,19 +175,20 @@ struct GGUFParser {
     return (lengthOffset + 8)..<(lengthOffset + 8 + length)
   }
 
-  /// Reads a key or tensor name and its stored length. gguf.cpp takes any bytes; a name that
-  /// is not UTF-8 becomes its `\xNN`-escaped text, with a warning.
+  /// Reads a key or tensor name: its text and its stored bytes (which duplicates are found
+  /// on, as gguf.cpp compares them). gguf.cpp takes any bytes; a name that is not UTF-8
+  /// becomes its `\xNN`-escaped text, with a warning.
   mutating func readName(_ what: String, _ name: String?) throws(FormatError) -> (
-    text: String, byteCount: Int
+    text: String, bytes: [UInt8]
   ) {
     let range = try readStringRange(what, name)
     switch reader.getString(at: range.lowerBound, count: range.count) {
     case .valid(let text):
-      return (text, range.count)
+      return (text, Array(text.utf8))
     case .invalid(let bytes):
       let text = InvalidUTF8.escaped(bytes)
       warnInvalidUTF8(bytes, at: range.lowerBound, text, "\(what) '\(text)'")
-      return (text, range.count)
+      return (text, bytes)
     case nil:
       throw truncated(at: range.lowerBound, what, name)
     }
@@ -218,13 +222,11 @@ struct GGUFParser {
 
   mutating func parseKeyValue(_ index: Int) throws(FormatError) {
     let entryOffset = reader.offset
-    // Duplicates are found on the text, so a non-UTF-8 key equal to another key's escaped
-    // spelling counts as a duplicate where gguf.cpp's byte comparison would not.
-    let key = try readName("key #\(index)", nil).text
+    let (key, bytes) = try readName("key #\(index)", nil)
     if key.isEmpty {
       throw error(.emptyKey, at: entryOffset, key, "key #\(index) is empty")
     }
-    if let first = keyIndex[key] {
+    if let first = keyBytes[bytes] {
       throw error(
         .duplicateKey, at: entryOffset, key,
         "duplicate key '\(key)' (first at byte \(metadata[first].offset))")
@@ -232,7 +234,9 @@ struct GGUFParser {
     let what = "key #\(index) '\(key)'"
     let type = try readType("\(what) type", key)
     let value = try readValue(type, what: "\(what) value", key: key, depth: 0)
-    keyIndex[key] = metadata.count
+    keyBytes[bytes] = metadata.count
+    // A key that is not UTF-8 and escapes to another key's text is found by the first only.
+    if keyIndex[key] == nil { keyIndex[key] = metadata.count }
     metadata.append(GGUFFile.MetadataEntry(key: key, value: value, offset: entryOffset))
   }
 
@@ -366,13 +370,13 @@ struct GGUFParser {
   mutating func parseTensorInfo(_ index: Int) throws(FormatError) {
     let recordOffset = reader.offset
     let (name, nameBytes) = try readName("tensor info #\(index) name", nil)
-    if nameBytes >= GGUFParser.maximumNameBytes {
+    if nameBytes.count >= GGUFParser.maximumNameBytes {
       throw error(
         .tensorNameTooLong, at: recordOffset, name,
-        "tensor name is \(nameBytes) bytes; ggml allows at most \(GGUFParser.maximumNameBytes - 1)"
+        "tensor name is \(nameBytes.count) bytes; ggml allows at most \(GGUFParser.maximumNameBytes - 1)"
       )
     }
-    if let first = tensorInfos.firstIndex(where: { $0.name == name }) {
+    if let first = tensorNameBytes[nameBytes] {
       throw error(
         .duplicateTensorName, at: recordOffset, name,
         "duplicate tensor name '\(name)' (first at byte \(tensorInfos[first].recordOffset))")
@@ -444,6 +448,7 @@ struct GGUFParser {
     // Offsets above Int.max cannot match the running sum; -1 keeps that visible.
     let relative = Int(exactly: rawOffset) ?? -1
     offsetFields.append(offsetOffset)
+    tensorNameBytes[nameBytes] = tensorInfos.count
     tensorInfos.append(
       GGUFFile.TensorInfo(
         name: name, dtype: dtype, ne: ne, relativeOffset: relative, recordOffset: recordOffset))

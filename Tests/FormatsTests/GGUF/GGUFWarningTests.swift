@@ -88,6 +88,36 @@ struct GGUFWarningTests {
     #expect(gguf.warnings.first?.offset == 33)
   }
 
+  /// Keys and tensor names are compared on their bytes, as gguf.cpp compares them: a key that
+  /// is not UTF-8 and escapes to the text of another key is not its duplicate.
+  @Test func duplicatesAreFoundOnBytes() throws {
+    let distinct = try open { f in
+      f.header(tensors: 0, kvs: 3)
+      f.key(#"a\xff"#, .uint8)
+      f.u8(1)
+      f.string([0x61, 0xFF])
+      f.u32(GGUFValueType.uint8.rawValue)
+      f.u8(2)
+      f.key("b", .uint8)
+      f.u8(3)
+    }
+    #expect(distinct.metadata.map(\.key) == [#"a\xff"#, #"a\xff"#, "b"])
+    #expect(distinct.metadata(#"a\xff"#) == .uint8(1))
+    let duplicate = #expect(throws: FormatError.self) {
+      try open { f in
+        f.header(tensors: 0, kvs: 2)
+        f.string([0x61, 0xFF])
+        f.u32(GGUFValueType.uint8.rawValue)
+        f.u8(1)
+        f.string([0x61, 0xFF])  // at 39
+        f.u32(GGUFValueType.uint8.rawValue)
+        f.u8(2)
+      }
+    }
+    #expect(duplicate?.kind == .duplicateKey)
+    #expect(duplicate?.offset == 39)
+  }
+
   /// Writing a file read with such strings puts the same bytes back.
   @Test func rawStringsRoundTrip() throws {
     let folder = try TestFiles.scratchFolder()
