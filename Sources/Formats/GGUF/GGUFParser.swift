@@ -175,9 +175,10 @@ struct GGUFParser {
     return (lengthOffset + 8)..<(lengthOffset + 8 + length)
   }
 
-  /// Reads a key or tensor name: its text and its stored bytes (which duplicates are found
-  /// on, as gguf.cpp compares them). gguf.cpp takes any bytes; a name that is not UTF-8
-  /// becomes its `\xNN`-escaped text, with a warning.
+  /// Reads a key or tensor name: its text and its stored bytes.
+  ///
+  /// Duplicates are found on the bytes, as gguf.cpp compares them. gguf.cpp takes any bytes;
+  /// a name that is not UTF-8 becomes its `\xNN`-escaped text, with a warning.
   mutating func readName(_ what: String, _ name: String?) throws(FormatError) -> (
     text: String, bytes: [UInt8]
   ) {

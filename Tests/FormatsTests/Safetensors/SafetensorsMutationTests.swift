@@ -1,0 +1,47 @@
+import Foundation
+import PropertyBased
+import Testing
+
+@testable import Formats
+
+/// Random damage to real safetensors headers, parsed in memory: a located error or a file
+/// whose tensors lie inside it; never a trap.
+@Suite("Safetensors header mutations")
+struct SafetensorsMutationTests {
+  static let sources: [[UInt8]] = [
+    "safetensors/dtypes.safetensors", "safetensors/dtypes-exotic.safetensors",
+    "safetensors/sharded/model-00001-of-00003.safetensors",
+  ].compactMap { try? TestFiles.read(TestFiles.fixture($0)) }
+
+  @Test func damagedHeadersFailCleanly() async {
+    #expect(SafetensorsMutationTests.sources.count == 3)
+    await propertyCheck(count: 600, input: Gen.uint64()) { seed in
+      var rng = SplitMix(seed: seed)
+      let sources = SafetensorsMutationTests.sources
+      var bytes = sources[Int(rng.next() % UInt64(sources.count))]
+      let header = min(
+        bytes.count, 8 + Int(bytes.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }))
+      let interesting = Array("{}[]\":,0123456789-eE. \u{0}".utf8) + [0x80, 0xFF]
+      for _ in 0..<(1 + Int(rng.next() % 4)) {
+        let position = Int(rng.next() % UInt64(header))
+        let choice = rng.next()
+        bytes[position] =
+          choice % 2 == 0
+          ? interesting[Int(choice / 2 % UInt64(interesting.count))]
+          : UInt8(truncatingIfNeeded: choice >> 8)
+      }
+      if rng.next() % 4 == 0 { bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2 + 1))) }
+      do {
+        let file = try SafetensorsFile(bytes: bytes, path: "mutated.safetensors")
+        for tensor in file.tensors {
+          #expect(tensor.offset >= file.dataStart)
+          #expect(tensor.offset + tensor.byteCount <= bytes.count)
+        }
+      } catch let error as FormatError {
+        #expect(error.path == "mutated.safetensors")
+      } catch {
+        Issue.record("not a FormatError: \(error)")
+      }
+    }
+  }
+}
