@@ -24,15 +24,7 @@ struct GGUFMutationTests {
       // Damage the header (where every count and length lives), 1 to 6 bytes at a time.
       let header = (try? GGUFFile(bytes: bytes, path: "source"))?.headerEnd ?? bytes.count
       let interesting: [UInt8] = [0x00, 0x01, 0x7F, 0x80, 0xC0, 0xFF]
-      for _ in 0..<(1 + Int(rng.next() % 6)) {
-        let position = Int(rng.next() % UInt64(header))
-        let choice = rng.next()
-        bytes[position] =
-          choice % 2 == 0
-          ? interesting[Int(choice / 2 % UInt64(interesting.count))]
-          : UInt8(truncatingIfNeeded: choice >> 8)
-      }
-      if rng.next() % 4 == 0 { bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2 + 1))) }
+      rng.damage(&bytes, inFirst: header, maximumEdits: 6, interesting: interesting)
       do {
         let gguf = try GGUFFile(bytes: bytes, path: "mutated.gguf")
         for tensor in gguf.tensors {

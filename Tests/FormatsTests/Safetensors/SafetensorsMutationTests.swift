@@ -22,15 +22,7 @@ struct SafetensorsMutationTests {
       let header = min(
         bytes.count, 8 + Int(bytes.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }))
       let interesting = Array("{}[]\":,0123456789-eE. \u{0}".utf8) + [0x80, 0xFF]
-      for _ in 0..<(1 + Int(rng.next() % 4)) {
-        let position = Int(rng.next() % UInt64(header))
-        let choice = rng.next()
-        bytes[position] =
-          choice % 2 == 0
-          ? interesting[Int(choice / 2 % UInt64(interesting.count))]
-          : UInt8(truncatingIfNeeded: choice >> 8)
-      }
-      if rng.next() % 4 == 0 { bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2 + 1))) }
+      rng.damage(&bytes, inFirst: header, maximumEdits: 4, interesting: interesting)
       do {
         let file = try SafetensorsFile(bytes: bytes, path: "mutated.safetensors")
         for tensor in file.tensors {

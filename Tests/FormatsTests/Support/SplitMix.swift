@@ -10,3 +10,21 @@ struct SplitMix: RandomNumberGenerator {
     return z ^ (z >> 31)
   }
 }
+
+extension SplitMix {
+  /// Overwrites 1 to `maximumEdits` bytes within the first `prefix` bytes of `bytes` (each
+  /// either one of `interesting` or a random byte), then, one time in four, cuts the end off.
+  mutating func damage(
+    _ bytes: inout [UInt8], inFirst prefix: Int, maximumEdits: Int, interesting: [UInt8]
+  ) {
+    for _ in 0..<(1 + Int(next() % UInt64(maximumEdits))) {
+      let position = Int(next() % UInt64(prefix))
+      let choice = next()
+      bytes[position] =
+        choice % 2 == 0
+        ? interesting[Int(choice / 2 % UInt64(interesting.count))]
+        : UInt8(truncatingIfNeeded: choice >> 8)
+    }
+    if next() % 4 == 0 { bytes.removeLast(Int(next() % UInt64(bytes.count / 2 + 1))) }
+  }
+}
