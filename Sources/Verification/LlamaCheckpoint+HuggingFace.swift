@@ -1,5 +1,6 @@
 import Formats
 import Inference
+import Models
 import Patching
 import RoPE
 import Tensors

@@ -1,5 +1,5 @@
 public import Inference
-public import Patching
+public import Models
 public import RoPE
 
 /// A llama-family checkpoint opened for the forward pass: hyperparameters, tensor views and

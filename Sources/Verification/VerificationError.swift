@@ -1,6 +1,6 @@
 public import Formats
 public import Inference
-public import Patching
+public import Models
 
 /// Why a checkpoint cannot be loaded for the forward pass, located by file and key or tensor.
 public struct VerificationError: Error, Equatable, Sendable, CustomStringConvertible {

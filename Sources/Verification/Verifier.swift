@@ -1,5 +1,6 @@
 import Formats
 import Inference
+import Models
 import Patching
 
 /// A step of a verification, for progress displays: `step` of `stepCount`, and what runs.
