@@ -43,6 +43,11 @@ public struct VerificationError: Error, Equatable, Sendable, CustomStringConvert
     self.init(.settings, path: error.path, name: error.key, error.message)
   }
 
+  /// Wraps a model loading error.
+  public init(_ error: ModelError) {
+    self.init(.model, path: error.path, name: error.name, error.message)
+  }
+
   /// Wraps a model error for the checkpoint at `path`.
   public init(_ error: InferenceError, path: String) {
     self.init(.model, path: path, name: error.name, error.message)
