@@ -56,6 +56,8 @@ let package = Package(
       dependencies: [
         "Inference", "Verification", "Formats", "Models", "Patching", "RoPE", "Tensors",
       ]),
+    .testTarget(
+      name: "ModelsTests", dependencies: ["Models", "Inference", "Formats", "RoPE", "Tensors"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Formats", "Tensors"]),
     .testTarget(
       name: "RoPETests",
