@@ -97,6 +97,27 @@ struct HyperparameterErrorTests {
         == "unsupported architecture \"bert\"; supported: llama, qwen2, qwen3, phi3, gptneox")
   }
 
+  @Test func missingTensorIsNamed() throws {
+    let folder = try ModelFixtures.folder()
+    defer { ModelFixtures.cleanUp(folder) }
+    let source = try GGUFFile(path: ModelFixtures.fixture("gguf/tiny-llama.gguf"))
+    let path = "\(folder)/no-up.gguf"
+    var writer = try GGUFWriter(path: path, alignment: source.alignment)
+    for entry in source.metadata where entry.key != "general.alignment" {
+      try writer.add(entry.key, entry.value)
+    }
+    for entry in source.tensors where entry.name != "blk.1.ffn_up.weight" {
+      try writer.addTensor(
+        entry.name, dtype: entry.dtype, shape: entry.shape, data: .tensor(entry, in: source.file))
+    }
+    try writer.write()
+    let error = try #require(throws: ModelError.self) { try ModelCheckpoint(path: path) }
+    #expect(error.kind == .missingTensor)
+    #expect(error.path == path)
+    #expect(error.name == "blk.1.ffn_up.weight")
+    #expect(error.message == "required tensor \"blk.1.ffn_up.weight\" is missing")
+  }
+
   @Test func tensorOfTheWrongShapeIsNamed() throws {
     let folder = try ModelFixtures.folder()
     defer { ModelFixtures.cleanUp(folder) }
