@@ -8,7 +8,8 @@ let package = Package(
     .library(
       name: "SpindleKit",
       targets: [
-        "Tensors", "Formats", "RoPE", "Patching", "Inference", "Tokenization", "Verification",
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Tokenization",
+        "Verification",
       ]),
   ],
   dependencies: [
@@ -24,16 +25,18 @@ let package = Package(
     .target(name: "Tensors", dependencies: ["CSystemShims"]),
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
     .target(name: "RoPE"),
-    .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE"]),
     .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
+    .target(name: "Models", dependencies: ["Tensors", "Formats", "RoPE", "Inference"]),
+    .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(
-      name: "Verification", dependencies: ["Tensors", "Formats", "RoPE", "Patching", "Inference"]),
+      name: "Verification",
+      dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats", "RoPE", "Patching", "Inference", "Tokenization", "Verification",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Tokenization",
+        "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "TensorsTests",
@@ -44,11 +47,17 @@ let package = Package(
         "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(
-      name: "CLITests", dependencies: ["Formats", "Tensors", "Patching", "RoPE", "spindle"]),
-    .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
+      name: "CLITests",
+      dependencies: ["Formats", "Tensors", "Models", "Patching", "RoPE", "spindle"]),
+    .testTarget(
+      name: "PatchingTests", dependencies: ["Patching", "Models", "Formats", "RoPE", "Tensors"]),
     .testTarget(
       name: "InferenceTests",
-      dependencies: ["Inference", "Verification", "Formats", "Patching", "RoPE", "Tensors"]),
+      dependencies: [
+        "Inference", "Verification", "Formats", "Models", "Patching", "RoPE", "Tensors",
+      ]),
+    .testTarget(
+      name: "ModelsTests", dependencies: ["Models", "Inference", "Formats", "RoPE", "Tensors"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Formats", "Tensors"]),
     .testTarget(
       name: "RoPETests",

@@ -87,43 +87,6 @@ public struct LlamaWeights: Sendable {
     self.outputBias = outputBias
   }
 
-  /// Picks the tensors of `layerCount` layers out of `tensors` by `naming`.
-  ///
-  /// - Throws: `missingTensor` naming the first required tensor that is absent.
-  public init(
-    tensors: [String: TensorView], naming: TensorNaming, layerCount: Int
-  ) throws(InferenceError) {
-    func required(_ role: TensorNaming.Role, _ layer: Int = 0) throws(InferenceError) -> TensorView
-    {
-      let name = naming.name(role, layer: layer)
-      guard let view = tensors[name] else {
-        throw InferenceError(.missingTensor, name: name, "required tensor \"\(name)\" is missing")
-      }
-      return view
-    }
-    func optional(_ role: TensorNaming.Role, _ layer: Int) -> TensorView? {
-      tensors[naming.name(role, layer: layer)]
-    }
-    tokenEmbedding = try required(.tokenEmbedding)
-    outputNorm = try required(.outputNorm)
-    output = optional(.output, 0) ?? tokenEmbedding
-    var layers: [Layer] = []
-    for i in 0..<max(0, layerCount) {
-      layers.append(
-        Layer(
-          attentionNorm: try required(.attentionNorm, i), query: try required(.query, i),
-          key: try required(.key, i), value: try required(.value, i),
-          attentionOutput: try required(.attentionOutput, i),
-          queryBias: optional(.queryBias, i), keyBias: optional(.keyBias, i),
-          valueBias: optional(.valueBias, i),
-          attentionOutputBias: optional(.attentionOutputBias, i),
-          queryNorm: optional(.queryNorm, i), keyNorm: optional(.keyNorm, i),
-          feedForwardNorm: try required(.feedForwardNorm, i), gate: try required(.gate, i),
-          up: try required(.up, i), down: try required(.down, i)))
-    }
-    self.layers = layers
-  }
-
   /// Whether the output projection is the token embedding.
   public var isOutputTied: Bool { output.name == tokenEmbedding.name }
 }

@@ -1,4 +1,5 @@
 public import Formats
+public import Models
 public import Tensors
 
 /// Folds a RoPE attention factor `m` into the weights that make queries and keys, so that

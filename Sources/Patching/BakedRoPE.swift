@@ -1,4 +1,5 @@
 public import Formats
+public import Models
 import RoPE
 
 /// The provenance record of RoPE tables Spindle baked into a checkpoint: what was computed,

@@ -1,4 +1,5 @@
 public import Formats
+public import Models
 
 /// A byte-preserving edit of a JSON config file: top-level members are replaced or added in
 /// the original text, printed in the file's own layout, and every other byte is kept.

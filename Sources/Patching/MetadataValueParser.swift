@@ -1,4 +1,5 @@
 public import Formats
+import Models
 
 /// Turns command-line text into typed metadata values.
 ///

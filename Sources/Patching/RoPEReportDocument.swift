@@ -1,3 +1,4 @@
+public import Models
 public import RoPE
 
 /// What `spindle rope` shows about a model's effective RoPE: the settings, the per-pair table

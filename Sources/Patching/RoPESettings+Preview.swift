@@ -1,3 +1,5 @@
+import Models
+
 extension RoPESettings {
   /// The settings `stamp` would write for `request`, computed without writing anything: the
   /// what-if of `spindle rope --yarn 4`.

@@ -1,4 +1,5 @@
 import Formats
+public import Models
 import RoPE
 import Tensors
 

@@ -1,4 +1,5 @@
 import Formats
+import Models
 import RoPE
 import Tensors
 

@@ -1,4 +1,5 @@
 public import Formats
+public import Models
 
 /// Everything `stamp` will change, decided before anything is written: the settings before
 /// and after, each changed key, the warnings, and the new header or config text.

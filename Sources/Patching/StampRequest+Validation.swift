@@ -1,3 +1,5 @@
+public import Models
+
 extension StampRequest {
   /// Checks the request on its own, before any file is read: the checks `spindle stamp` runs
   /// on its options.

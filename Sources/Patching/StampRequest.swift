@@ -1,3 +1,5 @@
+public import Models
+
 /// What a person asked `stamp` to do, in their words: a method, a factor and optional
 /// overrides; everything left `nil` is read from the model or defaulted.
 public struct StampRequest: Hashable, Sendable {

@@ -210,13 +210,35 @@ private struct GGUFKeys {
 }
 
 extension Tokenizer {
-  /// Opens the tokenizer of a GGUF file (`.gguf`) or of a Hugging Face folder or
-  /// `tokenizer.json` (anything else).
+  /// Opens the tokenizer of whatever `path` names, opened as `spindle inspect` opens it
+  /// (`Checkpoint.open`): a GGUF file or split set (zstd-compressed or not) reads its
+  /// `tokenizer.ggml.*` keys; a Hugging Face folder, a safetensors file or set, or a
+  /// `tokenizer.json` reads the `tokenizer.json` of its folder.
   public init(path: String) throws(TokenizerError) {
-    if path.hasSuffix(".gguf") {
-      try self.init(gguf: path)
-    } else {
+    if path.hasSuffix(".json") {
       try self.init(huggingFace: path)
+      return
+    }
+    let checkpoint: Checkpoint
+    do { checkpoint = try Checkpoint.open(path) } catch {
+      throw TokenizerError(.format, path: error.path, name: error.name, error.message)
+    }
+    switch checkpoint.source {
+    case .gguf(let shards):
+      guard let first = shards.first else {
+        throw TokenizerError(.format, path: path, "a GGUF set without shards")
+      }
+      try self.init(gguf: first)
+    case .huggingFace(let folder):
+      try self.init(huggingFace: folder.path)
+    case .sharded:
+      // A folder holding an index (an index file itself is a `.json`, handled above).
+      try self.init(huggingFace: path)
+    case .safetensors:
+      let folder = path.lastIndex(of: "/").map { slash in
+        slash == path.startIndex ? "/" : String(path[..<slash])
+      }
+      try self.init(huggingFace: folder ?? ".")
     }
   }
 }

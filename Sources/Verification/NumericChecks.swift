@@ -1,5 +1,6 @@
 import Formats
 import Inference
+import Models
 import Patching
 import RoPE
 import Tensors
@@ -17,9 +18,9 @@ struct NumericChecks {
   let originalStructure: OpenedCheckpoint?
   /// The patched model, or why there is none (`skip` for a format or architecture without a
   /// forward pass here, `fail` for a file that should run and does not).
-  var model: LlamaCheckpoint?
+  var model: ModelCheckpoint?
   var unavailable: UnavailableModel?
-  var reference: LlamaCheckpoint?
+  var reference: ModelCheckpoint?
   var referenceProblem: String?
 
   init(verifier: Verifier, patched: OpenedCheckpoint, original: OpenedCheckpoint?) {
@@ -47,12 +48,15 @@ struct NumericChecks {
   }
 
   static func open(_ opened: OpenedCheckpoint) -> Result<
-    LlamaCheckpoint, UnavailableModel
+    ModelCheckpoint, UnavailableModel
   > {
     guard let checkpoint = opened.checkpoint else {
       return .failure(UnavailableModel(status: .fail, reason: "the file does not open"))
     }
-    guard checkpoint.layout == .gguf || checkpoint.layout == .huggingFace else {
+    guard
+      checkpoint.layout == .gguf || checkpoint.layout == .ggufSplit
+        || checkpoint.layout == .huggingFace
+    else {
       return .failure(
         UnavailableModel(
           status: .skip,
@@ -61,9 +65,7 @@ struct NumericChecks {
             + " Face folder runs)"))
     }
     do {
-      return .success(
-        checkpoint.layout == .gguf
-          ? try LlamaCheckpoint(gguf: opened.path) : try LlamaCheckpoint(huggingFace: opened.path))
+      return .success(try ModelCheckpoint(path: opened.path))
     } catch {
       return .failure(
         UnavailableModel(
@@ -83,9 +85,8 @@ struct NumericChecks {
 
   /// Whether the checkpoint was opened from GGUF (run with llama.cpp's kernel) rather than
   /// from a Hugging Face folder.
-  func isGGUF(_ checkpoint: LlamaCheckpoint) -> Bool {
-    let opened = checkpoint.path == structure.path ? structure : originalStructure
-    return opened?.checkpoint?.layout == .gguf
+  func isGGUF(_ checkpoint: ModelCheckpoint) -> Bool {
+    checkpoint.format == .gguf
   }
 
   /// The context the model was trained with: the patched scaling's original, else the
@@ -106,13 +107,13 @@ struct NumericChecks {
   }
 
   /// The probe's first `length` tokens for `model`.
-  func tokens(_ length: Int, for model: LlamaCheckpoint) throws -> [Int32] {
+  func tokens(_ length: Int, for model: ModelCheckpoint) throws -> [Int32] {
     try options.probe.tokens(length: length, vocabularySize: model.configuration.vocabularySize)
   }
 
   /// The model as its runtime runs it.
-  func deployed(_ checkpoint: LlamaCheckpoint) throws -> LlamaModel {
-    let source: LlamaCheckpoint.RotarySource = isGGUF(checkpoint) ? .llamaCpp : .runtime
+  func deployed(_ checkpoint: ModelCheckpoint) throws -> LlamaModel {
+    let source: ModelCheckpoint.RotarySource = isGGUF(checkpoint) ? .llamaCpp : .runtime
     return try checkpoint.model(rotary: source, numericMode: options.numericMode)
   }
 
@@ -193,7 +194,7 @@ struct NumericChecks {
     var description: String
   }
 
-  func equivalenceSkipReason(_ model: LlamaCheckpoint) throws -> String {
+  func equivalenceSkipReason(_ model: ModelCheckpoint) throws -> String {
     if structure.record?.attention == .weights {
       return "portable mode folds the attention factor into the Q/K weights, so runtime"
         + " scaling must run on the original weights: give --against ORIGINAL"
@@ -204,7 +205,7 @@ struct NumericChecks {
   }
 
   /// The two models to compare, or `nil` when the check does not apply.
-  func equivalencePair(_ model: LlamaCheckpoint) throws -> EquivalencePair? {
+  func equivalencePair(_ model: ModelCheckpoint) throws -> EquivalencePair? {
     let mode = options.numericMode
     let gguf = isGGUF(model)
     guard let record = structure.record else {
@@ -246,7 +247,7 @@ struct NumericChecks {
           inverseFrequencies: table,
           attentionFactor: record.attention == .metadata ? Float(record.attentionFactor) : 1))
     }
-    let weightsOwner: LlamaCheckpoint
+    let weightsOwner: ModelCheckpoint
     let runtimeName: String
     if record.attention == .weights {
       guard let reference else { return nil }

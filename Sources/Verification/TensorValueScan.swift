@@ -24,7 +24,7 @@ struct TensorValueScan {
   var unscanned: [String] = []
 
   init(_ checkpoint: Checkpoint) {
-    var files = MappedFiles()
+    var files = MappedFiles(checkpoint)
     let little = checkpoint.endianness == .little
     for entry in checkpoint.tensors {
       guard let file = files.file(entry.path), entry.byteRange.upperBound <= file.count else {

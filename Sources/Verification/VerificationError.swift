@@ -1,6 +1,6 @@
 public import Formats
 public import Inference
-public import Patching
+public import Models
 
 /// Why a checkpoint cannot be loaded for the forward pass, located by file and key or tensor.
 public struct VerificationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -41,6 +41,11 @@ public struct VerificationError: Error, Equatable, Sendable, CustomStringConvert
   /// Wraps a rotary settings error.
   public init(_ error: PatchError) {
     self.init(.settings, path: error.path, name: error.key, error.message)
+  }
+
+  /// Wraps a model loading error.
+  public init(_ error: ModelError) {
+    self.init(.model, path: error.path, name: error.name, error.message)
   }
 
   /// Wraps a model error for the checkpoint at `path`.

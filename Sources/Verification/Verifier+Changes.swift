@@ -31,7 +31,7 @@ extension Verifier {
       ? Set((try? AttentionFolding.targets(in: mine.tensors.map(\.name), path: path)) ?? []) : []
     let originals = Dictionary(
       theirs.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    var files = MappedFiles()
+    var files = MappedFiles(mine, theirs)
     var identical = 0
     var scaled = 0
     for entry in mine.tensors {
@@ -135,6 +135,25 @@ extension Verifier {
 /// Mapped files by path, opened once.
 struct MappedFiles {
   private var files: [String: MappedFile] = [:]
+
+  /// Starts with the files the checkpoints hold open, so a decompressed `.zst` (an unlinked
+  /// scratch file) is read from its mapping instead of reopened by path.
+  init(_ checkpoints: Checkpoint...) {
+    for checkpoint in checkpoints {
+      switch checkpoint.source {
+      case .gguf(let shards): for shard in shards { files[shard.path] = shard.file }
+      case .safetensors(let file): files[file.path] = file.file
+      case .sharded(let set): for shard in set.shards { files[shard.path] = shard.file }
+      case .huggingFace(let folder):
+        switch folder.weights {
+        case .single(let file): files[file.path] = file.file
+        case .sharded(let set): for shard in set.shards { files[shard.path] = shard.file }
+        case .unindexed(let shards): for shard in shards { files[shard.path] = shard.file }
+        case nil: break
+        }
+      }
+    }
+  }
 
   mutating func file(_ path: String) -> MappedFile? {
     if let found = files[path] { return found }

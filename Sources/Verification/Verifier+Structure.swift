@@ -1,4 +1,5 @@
 import Formats
+import Models
 import Patching
 import RoPE
 import Tensors
@@ -74,7 +75,7 @@ extension Verifier {
     let figure = settings.summary
     if patched.sourceError == nil, case .yarn(let factor, _) = settings.scaling,
       let context = settings.contextLength, let originalLength = settings.originalContextLength,
-      (Double(originalLength) * factor - Double(context)).magnitude >= 1
+      !RoPEScaling.isContext(context, factor: factor, original: originalLength)
     {
       problems.append(
         "the context (\(context)) is not factor × original (\(NumberText.compact(factor)) ×"

@@ -1,5 +1,6 @@
 import Formats
 import Inference
+import Models
 import Patching
 
 /// A step of a verification, for progress displays: `step` of `stepCount`, and what runs.
@@ -21,7 +22,7 @@ public struct VerificationProgress: Sendable, Equatable {
 ///
 /// The structure checks read headers, compare tensor bytes with the original and scan
 /// floating-point values (O(file), bounded memory); the numeric checks run the CPU forward
-/// pass (`LlamaCheckpoint`) on GGUF files and Hugging Face folders of the llama family.
+/// pass (`ModelCheckpoint`) on every model `Models` describes.
 public struct Verifier: Sendable {
   /// The patched checkpoint.
   public var path: String

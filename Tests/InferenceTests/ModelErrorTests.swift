@@ -33,12 +33,26 @@ struct ModelErrorTests {
     return all
   }
 
+  /// The weights of `tensors`, by their GGUF names (a missing one fails the test).
+  static func weights(_ tensors: [String: TensorView]) throws -> LlamaWeights {
+    func view(_ name: String) throws -> TensorView { try #require(tensors[name]) }
+    let layer = LlamaWeights.Layer(
+      attentionNorm: try view("blk.0.attn_norm.weight"), query: try view("blk.0.attn_q.weight"),
+      key: try view("blk.0.attn_k.weight"), value: try view("blk.0.attn_v.weight"),
+      attentionOutput: try view("blk.0.attn_output.weight"),
+      feedForwardNorm: try view("blk.0.ffn_norm.weight"), gate: tensors["blk.0.ffn_gate.weight"],
+      up: try view("blk.0.ffn_up.weight"), down: try view("blk.0.ffn_down.weight"))
+    return LlamaWeights(
+      tokenEmbedding: try view("token_embd.weight"), layers: [layer],
+      outputNorm: try view("output_norm.weight"), output: tensors["output.weight"])
+  }
+
   static let rotary = RotaryEmbedding(
     layout: .interleaved, dimensionCount: 2,
     angles: .table(inverseFrequencies: [1], attentionFactor: 1))
 
   @Test func tiedOutputRuns() throws {
-    let weights = try LlamaWeights(tensors: Self.tensors(), naming: .gguf, layerCount: 1)
+    let weights = try Self.weights(Self.tensors())
     #expect(weights.isOutputTied)
     let model = try LlamaModel(
       configuration: Self.configuration, weights: weights, rotary: Self.rotary)
@@ -46,23 +60,10 @@ struct ModelErrorTests {
     #expect(logits.count == 3 && logits.allSatisfy { $0.count == 5 && $0.allSatisfy(\.isFinite) })
   }
 
-  @Test func missingTensorIsNamed() throws {
-    let tensors = try Self.tensors(replacing: "blk.0.ffn_up.weight", with: nil)
-    #expect(
-      throws: InferenceError(
-        .missingTensor, name: "blk.0.ffn_up.weight",
-        "required tensor \"blk.0.ffn_up.weight\" is missing")
-    ) {
-      try LlamaWeights(tensors: tensors, naming: .gguf, layerCount: 1)
-    }
-  }
-
   @Test func wrongShapeSaysExpectedAndFound() throws {
     let bad = try TensorView(
       name: "blk.0.attn_k.weight", shape: [4, 4], floats: [Float](repeating: 0, count: 16))
-    let weights = try LlamaWeights(
-      tensors: Self.tensors(replacing: "blk.0.attn_k.weight", with: bad), naming: .gguf,
-      layerCount: 1)
+    let weights = try Self.weights(Self.tensors(replacing: "blk.0.attn_k.weight", with: bad))
     #expect(
       throws: InferenceError(
         .shapeMismatch, name: "blk.0.attn_k.weight",
@@ -76,9 +77,7 @@ struct ModelErrorTests {
     let bad = try TensorView(
       name: "blk.0.ffn_gate.weight", dtype: .i32, shape: [8, 4],
       bytes: [UInt8](repeating: 0, count: 128))
-    let weights = try LlamaWeights(
-      tensors: Self.tensors(replacing: "blk.0.ffn_gate.weight", with: bad), naming: .gguf,
-      layerCount: 1)
+    let weights = try Self.weights(Self.tensors(replacing: "blk.0.ffn_gate.weight", with: bad))
     let error = #expect(throws: InferenceError.self) {
       try LlamaModel(configuration: Self.configuration, weights: weights, rotary: Self.rotary)
     }
@@ -94,7 +93,7 @@ struct ModelErrorTests {
   }
 
   @Test func tokenOutsideVocabularyIsRefused() throws {
-    let weights = try LlamaWeights(tensors: Self.tensors(), naming: .gguf, layerCount: 1)
+    let weights = try Self.weights(Self.tensors())
     let model = try LlamaModel(
       configuration: Self.configuration, weights: weights, rotary: Self.rotary)
     let error = #expect(throws: InferenceError.self) { try model.logits(tokens: [1, 5]) }
@@ -102,7 +101,7 @@ struct ModelErrorTests {
   }
 
   @Test func rotaryTableMustFitTheHeads() throws {
-    let weights = try LlamaWeights(tensors: Self.tensors(), naming: .gguf, layerCount: 1)
+    let weights = try Self.weights(Self.tensors())
     let rotary = RotaryEmbedding(
       layout: .halves, dimensionCount: 2,
       angles: .table(inverseFrequencies: [1, 0.5], attentionFactor: 1))

@@ -127,7 +127,7 @@ struct GGUFScalingReader {
             .invalidValue, path: path, key: originalKey,
             "'\(originalKey)' (\(original)) must be below '\(p)context_length' (\(context)) when"
               + " the factor is \(PatchError.number(s))"))
-      } else if (Double(original) * s - Double(context)).magnitude >= 1 {
+      } else if !RoPEScaling.isContext(context, factor: s, original: original) {
         try log.reject(
           PatchError(
             .inconsistent, path: path, key: p + "context_length",

@@ -337,7 +337,8 @@ struct HuggingFaceScalingReader {
           "'\(prefix)original_max_position_embeddings' (\(original)) must be below"
             + " 'max_position_embeddings' (\(context)) when the factor is"
             + " \(PatchError.number(factor))"))
-    } else if requireProduct && (Double(original) * factor - Double(context)).magnitude >= 1 {
+    } else if requireProduct && !RoPEScaling.isContext(context, factor: factor, original: original)
+    {
       try log.reject(
         PatchError(
           .inconsistent, path: path, key: "max_position_embeddings",

@@ -77,7 +77,7 @@ public struct PatchError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 
   /// A number as a person reads it: `4` for integral values, else the shortest exact text.
-  static func number(_ value: Double) -> String {
+  package static func number(_ value: Double) -> String {
     if value.isFinite, value == value.rounded(), value.magnitude < 1e15 {
       return String(Int64(value))
     }
