@@ -242,6 +242,8 @@ struct LongRoPETests {
     #expect(dict["short_factor"]?.array?.map { $0.number?.double } == Self.short)
     #expect(dict["long_factor"]?.array?.map { $0.number?.double } == Self.long)
     #expect(dict["factor"] == nil && dict["attention_factor"] == nil)
+    // The original length stays top-level only, as in Phi-3's configs.
+    #expect(dict["original_max_position_embeddings"] == nil)
     if isV5 {
       #expect(dict["rope_theta"] == .double(10_000))
       #expect(config["rope_scaling"] == nil)
@@ -259,6 +261,21 @@ struct LongRoPETests {
       path: copy, request: StampRequest(restamping: reread, path: copy))
     #expect(tables.isEmpty && tables.baked == nil)
     #expect(tables.warnings.contains { $0.contains("stay in config.json") })
+  }
+
+  /// A folder whose config.json is a Microsoft-style LongRoPE config (`"type": "longrope"`,
+  /// the original length top-level only): restamping it and `tables` change nothing.
+  @Test func microsoftStyleConfigIsLeftAlone() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let copy = try Scratch.copy("phi3/hf", into: folder)
+    try FileManager.default.removeItem(atPath: "\(copy)/config.json")
+    try FileManager.default.copyItem(
+      atPath: Scratch.fixture("phi3/longrope-128k.json"), toPath: "\(copy)/config.json")
+    #expect(try StampPlan(path: copy, request: Self.fromConfig).isEmpty)
+    let settings = try RoPESource(path: copy).settings
+    #expect(
+      try StampPlan(path: copy, request: StampRequest(restamping: settings, path: copy)).isEmpty)
   }
 }
 
