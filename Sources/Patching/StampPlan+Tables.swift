@@ -26,7 +26,7 @@ extension StampPlan {
   public static let ggufArchitecturesReadingRopeFreqs: Set<String> = [
     "llama", "llama4", "deci", "refact", "minicpm", "falcon-h1", "exaone", "exaone4",
     "exaone-moe", "granite", "granitemoe", "granitehybrid", "arcee", "llada", "apertus",
-    "mistral3", "step35", "nanbeige", "pangu-embed", "cogvlm", "gemma4",
+    "mistral3", "step35", "nanbeige", "pangu-embedded", "cogvlm", "gemma4",
   ]
 
   /// The table and attention factor for `settings`, with the record describing them.
