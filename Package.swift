@@ -45,7 +45,12 @@ let package = Package(
       ]),
     .testTarget(
       name: "CLITests", dependencies: ["Formats", "Tensors", "Patching", "RoPE", "spindle"]),
-    .testTarget(name: "PatchingTests", dependencies: ["Patching", "Formats", "RoPE", "Tensors"]),
+    .testTarget(
+      name: "PatchingTests",
+      dependencies: [
+        "Patching", "Formats", "RoPE", "Tensors",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
     .testTarget(
       name: "InferenceTests",
       dependencies: ["Inference", "Verification", "Formats", "Patching", "RoPE", "Tensors"]),
