@@ -159,7 +159,8 @@ extension RoPESettings {
         + " \(Self.rounded(multiplier)), the multiplier llama.cpp applies on top")
   }
 
-  /// These settings as a GGUF file holds them and ``init(gguf:force:)`` reads them back:
+  /// These settings as a GGUF file holds them and ``init(gguf:force:)`` reads them back.
+  ///
   /// LongRoPE's factors at F32 precision, no `factor` (GGUF has no such key: `s` is
   /// `context / original`), and the attention factor `nil` when it equals the default at F32
   /// precision. Other scalings are returned unchanged.

@@ -94,8 +94,10 @@ public enum RoPEScaling: Hashable, Sendable {
     shortFactors: [Double], longFactors: [Double], factor: Double? = nil,
     attentionFactor: Double? = nil)
 
-  /// LongRoPE's default attention factor for scale `s` and original context `L`, as transformers
-  /// `_compute_longrope_parameters` and convert_hf_to_gguf's `Phi3MiniModel` compute it:
+  /// LongRoPE's default attention factor for scale `s` and original context `L`.
+  ///
+  /// As transformers `_compute_longrope_parameters` and convert_hf_to_gguf's `Phi3MiniModel`
+  /// compute it:
   ///
   /// ```
   /// attention_factor = s <= 1 ? 1 : sqrt(1 + ln(s)/ln(L))
