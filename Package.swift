@@ -50,7 +50,11 @@ let package = Package(
       name: "CLITests",
       dependencies: ["Formats", "Tensors", "Models", "Patching", "RoPE", "spindle"]),
     .testTarget(
-      name: "PatchingTests", dependencies: ["Patching", "Models", "Formats", "RoPE", "Tensors"]),
+      name: "PatchingTests",
+      dependencies: [
+        "Patching", "Models", "Formats", "RoPE", "Tensors",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
     .testTarget(
       name: "InferenceTests",
       dependencies: [

@@ -14,6 +14,12 @@ stamp; `spindle.reserved`, Spindle's padding key, is ignored). Each case also sa
 the edit must be a header-only write in place (an undo journal appears, and `spindle
 restore` must give back the file byte for byte) or a rewrite, so both paths are covered.
 
+phi3 LongRoPE (fixtures/phi3): `stamp --from-config longrope-128k.json` into the GGUF must
+give exactly the phi3.* keys and rope_factors_long/short tensors that convert_hf_to_gguf.py
+writes for that config (fixtures/phi3/converted-longrope.json); into the Hugging Face folders
+(legacy and v5 config.json), transformers must read the stamped config as it reads the source
+config (skipped, and said so, when transformers is not installed).
+
 With --llama-bin DIR (or $LLAMA_BIN), llama.cpp must read every patched GGUF too:
 `llama-gguf FILE r n` exits 0 and reports the original tensor count, and patched copies of
 the tiny llama load and generate one token with `llama-simple -n 1`. Build llama.cpp with
@@ -264,6 +270,85 @@ def check_tables_case(fixture, arguments, kind, spindle, work, index):
     return target, errs
 
 
+# phi3 LongRoPE (fixtures/phi3): stamped from a config, checked against convert_hf_to_gguf.py's
+# output for that config (GGUF) and against transformers' reading of the config (HF folders).
+PHI3 = "fixtures/phi3"
+LONGROPE_CASES = [
+    (f"{PHI3}/tiny-phi3.gguf", "gguf"),
+    (f"{PHI3}/hf", "hf"),
+    (f"{PHI3}/hf-v5", "hf"),
+]
+
+
+def check_longrope_case(fixture, kind, spindle, work, index):
+    """GGUF: every phi3.* key and both factor tensors equal the converter's (bits), every other
+    tensor keeps its bytes. HF: transformers reads the stamped config.json as it reads the
+    LongRoPE config it came from (rope parameters, both inv_freq tables, attention factor), and
+    the weights keep their bytes. Returns (output, errors, skipped)."""
+    import numpy as np
+    config = f"{PHI3}/longrope-128k.json"
+    target = os.path.join(work, f"l{index:02d}-" + os.path.basename(fixture))
+    run([spindle, "stamp", fixture, "--from-config", config, "-o", target])
+    errs = []
+    if kind == "gguf":
+        import gguf
+        reference = json.load(open(f"{PHI3}/converted-longrope.json"))
+        reader, original = gguf.GGUFReader(target), gguf.GGUFReader(fixture)
+        got = {}
+        for key, f in reader.fields.items():
+            if key.startswith("phi3."):
+                got[key] = {"type": f.types[0].name, "value": f.parts[-1].tolist()[0]}
+        if got != reference["keys"]:
+            errs.append(f"phi3.* keys {got} are not the converter's {reference['keys']}")
+        tensors = {t.name: t for t in reader.tensors}
+        for name, want in reference["tensors"].items():
+            t = tensors.get(name)
+            if t is None:
+                errs.append(f"no {name}")
+                continue
+            bits = [f"{int(b):08x}" for b in np.asarray(t.data, dtype=np.float32).view(np.uint32)]
+            if t.tensor_type.name != want["type"] or [int(n) for n in t.shape] != want["shape"] \
+                    or bits != want["f32_bits"]:
+                errs.append(f"{name} {t.tensor_type.name} {t.shape.tolist()} {bits} is not the converter's")
+        for t in original.tensors:
+            if bytes(tensors[t.name].data) != bytes(t.data):
+                errs.append(f"{t.name} changed")
+        if len(tensors) != len(original.tensors) + 2:
+            errs.append(f"{len(tensors)} tensors, expected {len(original.tensors) + 2}")
+        return target, errs, False
+    try:
+        import torch
+        from transformers import AutoConfig
+        from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    except ImportError:
+        return target, [], True
+    source = os.path.join(work, f"l{index:02d}-source")
+    os.makedirs(source)
+    shutil.copyfile(config, os.path.join(source, "config.json"))
+
+    def view(folder):
+        c = AutoConfig.from_pretrained(folder)
+        params = dict(c.rope_parameters)
+        params.pop("type", None)  # the legacy spelling transformers keeps beside rope_type
+        tables = []
+        for length in (None, 4097):  # short, then long (beyond the original 4096)
+            inv, attention = ROPE_INIT_FUNCTIONS["longrope"](c, torch.device("cpu"), seq_len=length)
+            tables.append((inv.to(torch.float64).numpy().tobytes(), float(attention)))
+        return params, c.max_position_embeddings, tables
+    want, got = view(source), view(target)
+    if got != want:
+        errs.append(f"transformers reads {got[:2]}, the source config as {want[:2]}")
+    if want[0].get("rope_type") != "longrope":
+        errs.append(f"the source config reads as {want[0]}")
+    from safetensors import safe_open
+    with safe_open(os.path.join(target, "model.safetensors"), "np") as new, \
+            safe_open(os.path.join(fixture, "model.safetensors"), "np") as old:
+        for name in old.keys():
+            if not np.array_equal(old.get_tensor(name), new.get_tensor(name)):
+                errs.append(f"{name} changed")
+    return target, errs, False
+
+
 def run(cmd):
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
@@ -340,7 +425,7 @@ def llama_check(bin_dir, path, n_tensors, tiny):
         errs.append(f"llama-gguf read {m[1]} tensors, the original has {n_tensors}")
     if tiny:
         p = subprocess.run([os.path.join(bin_dir, "llama-simple"), "-m", path, "-n", "1", "hello"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, errors="replace")  # random-weight token
         if p.returncode != 0:
             errs.append(f"llama-simple -n 1 exited {p.returncode}: {p.stderr.strip()[-300:]}")
     return errs
@@ -382,6 +467,26 @@ def main():
         except Exception as e:
             errs = [f"{type(e).__name__}: {e}"]
         if errs:
+            failed += 1
+            print(f"FAIL {name}")
+            for e in errs:
+                print(f"     {e}")
+        else:
+            passed += 1
+            print(f"ok   {name}")
+    for i, (fixture, kind) in enumerate(LONGROPE_CASES):
+        name = f"{fixture} stamp --from-config {PHI3}/longrope-128k.json -o OUT"
+        skipped = False
+        try:
+            target, errs, skipped = check_longrope_case(fixture, kind, a.spindle, a.work, i)
+            if a.llama_bin and target.endswith(".gguf"):
+                errs += llama_check(a.llama_bin, target, 11, True)
+                llama_files += 1
+        except Exception as e:
+            errs = [f"{type(e).__name__}: {e}"]
+        if skipped:
+            print(f"skip {name} (transformers is not installed)")
+        elif errs:
             failed += 1
             print(f"FAIL {name}")
             for e in errs:

@@ -10,7 +10,9 @@ import Tensors
 /// (computed for another head size); a geometry (θ, rotary dims, context) the model does not
 /// have; table bytes that differ from the record's checksum (edited after baking) or from the
 /// recomputation (stale); runtime scaling keys on top of a table (scaled twice); an attention
-/// factor missing, different, or applied twice (folded into the weights and declared too).
+/// factor missing, different, or applied twice (folded into the weights and declared too);
+/// LongRoPE factor tensors the GGUF reader rejects (one without the other, wrong type or shape,
+/// a non-positive value, an architecture whose llama.cpp graph does not read them).
 public struct BakedRoPECheck: Sendable {
   /// The record, when the file has one.
   public var record: BakedRoPE?
@@ -70,6 +72,10 @@ public struct BakedRoPECheck: Sendable {
     record = try StampPlan.bakedRecord(gguf: file)
     let table = file.tensors.first { $0.name == StampPlan.ggufTableName }
     tableName = table?.name
+    if !GGUFLongRoPETables(gguf: file).isEmpty {
+      // LongRoPE's tables: read strictly, every problem the reader finds is one here.
+      do { _ = try RoPESettings(gguf: file, force: false) } catch { problems.append(error) }
+    }
     if record == nil && table == nil { return }
     let architecture = try RoPESettings.ggufArchitecture({ file.metadata($0) }, path: path)
     let p = architecture + "."

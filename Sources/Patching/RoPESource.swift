@@ -38,7 +38,8 @@ public struct RoPESource: Sendable {
   /// `llama.context_length`).
   public var contextKey = "max_position_embeddings"
   /// GGUF `rope.scaling.attn_factor`: the multiplier llama.cpp applies on top of its own YaRN
-  /// magnitude (1 when absent and for every other format).
+  /// magnitude (1 when absent, for LongRoPE, whose attention factor it is, and for every other
+  /// format).
   public var ggmlAttentionMultiplier: Double = 1
   /// The record of tables Spindle baked into the file (GGUF metadata, safetensors
   /// `__metadata__`); ``settings`` then declare the scaling the tables encode.
@@ -101,7 +102,8 @@ public struct RoPESource: Sendable {
       }
       if let architecture = try? RoPESettings.ggufArchitecture(first.metadata, path: path) {
         contextKey = architecture + ".context_length"
-        if baked == nil,
+        // LongRoPE's attention factor is rope.scaling.attn_factor itself, already in settings.
+        if baked == nil, settings.longRoPEAttentionFactor == nil,
           case .float32(let multiplier) = first.metadata(
             architecture + ".rope.scaling.attn_factor")
         {

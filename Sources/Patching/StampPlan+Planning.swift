@@ -82,7 +82,12 @@ extension StampPlan {
     var configSettings = after
     var record: BakedRoPE?
     var tableBytes: [UInt8] = []
-    if request.tables {
+    if request.tables && request.method == .longrope {
+      warnings.append(
+        "transformers computes LongRoPE's short and long inv_freq from config.json's short_factor"
+          + " and long_factor; those lists are its tables and stay in config.json (no"
+          + " \(Self.huggingFaceTableName) is written)")
+    } else if request.tables {
       let attention: BakedRoPE.AttentionPlacement = request.bakeAttention ? .weights : .metadata
       (record, tableBytes) = try Self.bakedTable(
         after, form: .inverseFrequencies, tableName: Self.huggingFaceTableName,
@@ -188,12 +193,14 @@ extension StampPlan {
           + " factors); stamping a scaling on top would scale twice")
     }
     var (after, warnings) = try Self.resolve(
-      before, request: request, path: path, contextKey: "\(architecture).context_length")
+      before, request: request, path: path, contextKey: "\(architecture).context_length",
+      storedForm: \.ggufStoredForm)
     after.base = before.base
     var record: BakedRoPE?
     var tableBytes: [UInt8] = []
     var keySettings = after
-    if request.tables {
+    // LongRoPE's factor tensors are its tables already: --tables adds nothing to them.
+    if request.tables && request.method != .longrope {
       guard Self.ggufArchitecturesReadingRopeFreqs.contains(architecture) else {
         throw PatchError(
           .unsupported, path: path, key: "general.architecture",
@@ -265,6 +272,9 @@ extension StampPlan {
       tensorChanges.append(
         TensorChange(name: table.name, action: .remove, dtype: table.dtype, shape: table.shape))
     }
+    let existingFactors = GGUFLongRoPETables(gguf: file)
+    tensorChanges += Self.longRoPEChanges(
+      from: existingFactors, to: mapping.longRoPETables, endianness: file.endianness)
     tensorChanges += try Self.foldingChanges(
       Self.weightFactor(from: previous, to: record), tensors: file.tensors, path: path)
     let metadata = edits.applied(
@@ -272,9 +282,17 @@ extension StampPlan {
       groupingPrefix: architecture + ".")
     var index: [String: GGUFValue] = [:]
     for (key, value) in metadata { index[key] = value }
-    var reread = try RoPESettings(ggufMetadata: index, path: path, force: request.force)
+    var reread = try RoPESettings(
+      ggufMetadata: index, tables: mapping.longRoPETables ?? GGUFLongRoPETables(), path: path,
+      force: request.force)
     if let record { reread = try Self.applying(record, to: reread, path: path) }
     try Self.checkReadBack(reread, after, path: path)
+    if case .longRoPE = after.scaling, reread.scaling != after.scaling {
+      throw PatchError(
+        .format, path: path,
+        "internal check failed: the LongRoPE tensors and keys do not read back as the factors"
+          + " planned; nothing was written")
+    }
     self.init(
       path: path, target: .gguf(file, metadata: metadata), before: before, after: after,
       changes: changes, warnings: before.warnings + warnings)
@@ -282,9 +300,42 @@ extension StampPlan {
     self.baked = record
   }
 
+  /// The changes that make a GGUF's LongRoPE tensors `wanted` (`nil`: none): added or
+  /// replaced when their bytes, type or shape differ, removed when no longer wanted.
+  static func longRoPEChanges(
+    from existing: GGUFLongRoPETables, to wanted: GGUFLongRoPETables?, endianness: Endianness
+  ) -> [TensorChange] {
+    var changes: [TensorChange] = []
+    for (name, old, new) in [
+      (GGUFLongRoPETables.longName, existing.long, wanted?.long),
+      (GGUFLongRoPETables.shortName, existing.short, wanted?.short),
+    ] {
+      if let new, let values = new.values {
+        let bytes = GGUFLongRoPETables.float32Bytes(values, endianness: endianness)
+        let same =
+          old?.dtype == .f32 && old?.shape == new.shape
+          && old?.values.map { $0.map(\.bitPattern) } == values.map(\.bitPattern)
+        if !same {
+          changes.append(
+            TensorChange(
+              name: name, action: old == nil ? .add(bytes) : .replace(bytes), dtype: .f32,
+              shape: new.shape))
+        }
+      } else if let old {
+        changes.append(
+          TensorChange(name: name, action: .remove, dtype: old.dtype, shape: old.shape))
+      }
+    }
+    return changes
+  }
+
   /// The settings to write, and warnings, from what the model says and what was asked.
+  ///
+  /// `storedForm` maps the settings to what the target format reads back (GGUF: LongRoPE
+  /// factors at F32 precision), so restamping what a file holds is recognized as a no-op.
   static func resolve(
-    _ before: RoPESettings, request: StampRequest, path: String, contextKey: String
+    _ before: RoPESettings, request: StampRequest, path: String, contextKey: String,
+    storedForm: (RoPESettings) -> RoPESettings = { $0 }
   ) throws(PatchError) -> (RoPESettings, [String]) {
     var warnings: [String] = []
     let scaled: Bool
@@ -302,7 +353,11 @@ extension StampPlan {
     }
     // Dynamic NTK measures the sequence against max_position_embeddings: it stays the original.
     let defaultContext =
-      request.method == .dynamic ? original : Int((Double(original) * request.factor).rounded())
+      switch request.method {
+      case .dynamic: original
+      case .longrope where request.derivesFactor: max(before.contextLength ?? original, original)
+      default: Int((Double(original) * request.factor).rounded())
+      }
     let context = request.contextLength ?? defaultContext
     if context < original {
       throw PatchError(
@@ -319,6 +374,11 @@ extension StampPlan {
       case .linear: .linear(factor: request.factor)
       case .dynamic: .dynamicNTK(factor: request.factor)
       case .llama3: .llama3(factor: request.factor)
+      case .longrope:
+        .longRoPE(
+          shortFactors: request.shortFactors, longFactors: request.longFactors,
+          factor: request.derivesFactor ? nil : request.factor,
+          attentionFactor: request.attentionFactor)
       }
     if request.method == .yarn,
       (Double(original) * request.factor - Double(context)).magnitude >= 1
@@ -336,7 +396,7 @@ extension StampPlan {
     {
       warnings.append("dynamic-yarn derives its factor from the lengths; --factor is ignored")
     }
-    if request.factor == 1 {
+    if request.derivesFactor ? context == original : request.factor == 1 {
       warnings.append("a factor of 1 scales nothing")
     }
     var after = before
@@ -344,6 +404,7 @@ extension StampPlan {
     after.contextLength = context
     after.originalContextLength = original
     after.warnings = []
+    after = storedForm(after)
     if let configuration = after.rotaryConfiguration {
       do { try scaling.validate(for: configuration) } catch {
         throw PatchError(error, path: path, prefix: "")

@@ -27,7 +27,7 @@ extension StampPlan {
   public static let ggufArchitecturesReadingRopeFreqs: Set<String> = [
     "llama", "llama4", "deci", "refact", "minicpm", "falcon-h1", "exaone", "exaone4",
     "exaone-moe", "granite", "granitemoe", "granitehybrid", "arcee", "llada", "apertus",
-    "mistral3", "step35", "nanbeige", "pangu-embed", "cogvlm", "gemma4",
+    "mistral3", "step35", "nanbeige", "pangu-embedded", "cogvlm", "gemma4",
   ]
 
   /// The table and attention factor for `settings`, with the record describing them.
@@ -63,15 +63,7 @@ extension StampPlan {
     }
     let values =
       form == .frequencyFactors ? frequencies.frequencyFactors : frequencies.inverseFrequencies
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(values.count * 4)
-    for value in values {
-      let bits = value.bitPattern
-      for byte in 0..<4 {
-        let shift = endianness == .little ? 8 * byte : 8 * (3 - byte)
-        bytes.append(UInt8(truncatingIfNeeded: bits >> shift))
-      }
-    }
+    let bytes = GGUFLongRoPETables.float32Bytes(values, endianness: endianness)
     let record = BakedRoPE(
       spindleVersion: SpindleVersion.current, tableName: tableName, form: form,
       pairCount: values.count, tableChecksum: CRC32.checksum(bytes),

@@ -33,10 +33,11 @@ extension StampRequest {
         "--context \(context) is below --original-context \(original): scaling cannot shrink"
           + " the context")
     }
+    try validateLongRoPE(path: path)
     if method != .yarn {
       let yarnOnly: [(String, Bool)] = [
         ("--beta-fast", betaFast != nil), ("--beta-slow", betaSlow != nil),
-        ("--attention-factor", attentionFactor != nil),
+        ("--attention-factor", attentionFactor != nil && method != .longrope),
       ]
       if let (option, _) = yarnOnly.first(where: { $0.1 }) {
         throw PatchError(
@@ -68,6 +69,46 @@ extension StampRequest {
       throw invalid(
         "--attention-factor",
         "--attention-factor must be a positive number, not \(PatchError.number(attentionFactor))")
+    }
+  }
+
+  /// LongRoPE's own checks: both factor lists, of one length, positive; none for other methods.
+  private func validateLongRoPE(path: String) throws(PatchError) {
+    guard method == .longrope else {
+      if !shortFactors.isEmpty || !longFactors.isEmpty {
+        throw PatchError(
+          .invalidArgument, path: path,
+          key: shortFactors.isEmpty ? "--long-factors" : "--short-factors",
+          "--long-factors and --short-factors apply to LongRoPE (--rope longrope) only, not to"
+            + " \(method.rawValue) scaling")
+      }
+      return
+    }
+    for (option, factors) in [("--short-factors", shortFactors), ("--long-factors", longFactors)] {
+      if factors.isEmpty {
+        throw PatchError(
+          .invalidArgument, path: path, key: option,
+          "LongRoPE needs --long-factors and --short-factors (one divisor per rotary pair), or"
+            + " --from-config CONFIG with a longrope rope_scaling")
+      }
+      if let index = factors.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+        throw PatchError(
+          .invalidValue, path: path, key: option,
+          "\(option) must hold finite positive numbers, found"
+            + " \(PatchError.number(factors[index])) at index \(index)")
+      }
+    }
+    if shortFactors.count != longFactors.count {
+      throw PatchError(
+        .invalidArgument, path: path, key: "--long-factors",
+        "--long-factors has \(longFactors.count) values and --short-factors"
+          + " \(shortFactors.count); both hold one per rotary pair")
+    }
+    if bakeAttention {
+      throw PatchError(
+        .unsupported, path: path, key: "--bake-attention",
+        "--bake-attention is not supported for LongRoPE: its attention factor stays in"
+          + " rope.scaling.attn_factor (GGUF) or config.json")
     }
   }
 }

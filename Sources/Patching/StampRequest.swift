@@ -13,6 +13,9 @@ public struct StampRequest: Hashable, Sendable {
     case dynamic
     /// Llama 3.1 scaling (`"llama3"`, low/high frequency factors 1 and 4).
     case llama3
+    /// LongRoPE / Phi-3 (`"longrope"`), with ``StampRequest/shortFactors`` and
+    /// ``StampRequest/longFactors``; GGUF: the `rope_factors_short`/`_long` tensors.
+    case longrope
   }
 
   public var method: Method
@@ -28,8 +31,16 @@ public struct StampRequest: Hashable, Sendable {
   public var betaFast: Double?
   /// YaRN `beta_slow` (default 1).
   public var betaSlow: Double?
-  /// YaRN `attention_factor` (default: transformers' `1 + 0.1·ln s`).
+  /// YaRN or LongRoPE `attention_factor` (default: transformers' `1 + 0.1·ln s`, LongRoPE
+  /// `sqrt(1 + ln s / ln L)`).
   public var attentionFactor: Double?
+  /// LongRoPE's divisors within the original context, one per rotary pair.
+  public var shortFactors: [Double] = []
+  /// LongRoPE's divisors beyond the original context, one per rotary pair.
+  public var longFactors: [Double] = []
+  /// LongRoPE: the factor is `context / original` and not written (Phi-3's configs state
+  /// none); ``factor`` is ignored and the context defaults to the model's.
+  public var derivesFactor = false
   /// Dynamic YaRN instead of static.
   public var dynamic: Bool
   /// Overwrite a different scaling already in the model.
@@ -65,18 +76,38 @@ extension StampRequest {
   /// `spindle tables` bakes.
   ///
   /// - Throws: ``PatchError/Kind/missingKey`` when the model declares no scaling;
-  ///   ``PatchError/Kind/unsupported`` for a scaling `stamp` cannot write (DeepSeek `mscale`,
-  ///   llama3 with other frequency factors than 1 and 4, LongRoPE, NTK-aware).
+  ///   ``PatchError/Kind/unsupported`` for a scaling `stamp` cannot write (see
+  ///   ``init(stamping:path:)``).
   public init(restamping settings: RoPESettings, path: String) throws(PatchError) {
-    func unsupported(_ what: String) -> PatchError {
-      PatchError(.unsupported, path: path, "\(what) cannot be baked by Spindle yet")
-    }
-    switch settings.scaling {
-    case .none:
+    if case .none = settings.scaling {
       throw PatchError(
         .missingKey, path: path,
         "the model declares no RoPE scaling to bake; stamp one with `spindle stamp --yarn"
           + " FACTOR --tables`")
+    }
+    try self.init(stamping: settings, path: path)
+    tables = true
+  }
+
+  /// The request that stamps the scaling and lengths `settings` declare (`stamp --from-config`).
+  ///
+  /// - Throws: ``PatchError/Kind/missingKey`` when `settings` declare no scaling;
+  ///   ``PatchError/Kind/unsupported`` for a scaling `stamp` cannot write (DeepSeek `mscale`,
+  ///   llama3 with other frequency factors than 1 and 4, NTK-aware, dynamic ones).
+  public init(stamping settings: RoPESettings, path: String) throws(PatchError) {
+    func unsupported(_ what: String) -> PatchError {
+      PatchError(.unsupported, path: path, "\(what) cannot be stamped by Spindle yet")
+    }
+    switch settings.scaling {
+    case .none:
+      throw PatchError(.missingKey, path: path, "\(path) declares no RoPE scaling")
+    case .longRoPE(let short, let long, let factor, let attentionFactor):
+      self.init(
+        method: .longrope, factor: factor ?? settings.factor ?? 1,
+        attentionFactor: attentionFactor)
+      shortFactors = short
+      longFactors = long
+      derivesFactor = factor == nil
     case .yarn(let factor, let parameters):
       guard parameters.mscale == nil, parameters.mscaleAllDim == nil, parameters.truncate,
         parameters.extrapolationFactor == 1
@@ -96,11 +127,10 @@ extension StampRequest {
         .unsupported, path: path,
         "\(settings.scaling.ropeType) recomputes its frequencies from the sequence length; a"
           + " baked table is static")
-    case .ntkAware, .longRoPE:
+    case .ntkAware:
       throw unsupported(settings.scaling.ropeType)
     }
     originalContextLength = settings.originalContextLength
     contextLength = settings.contextLength
-    tables = true
   }
 }

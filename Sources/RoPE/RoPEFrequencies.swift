@@ -137,9 +137,8 @@ extension RoPEScaling {
       }
       attention =
         attentionFactor
-        ?? (s <= 1
-          ? 1
-          : (1 + LibM.ln(s) / LibM.ln(Double(configuration.originalContextLength))).squareRoot())
+        ?? Self.longRoPEAttentionFactor(
+          factor: s, originalContextLength: configuration.originalContextLength)
     }
     return ExactFrequencies(
       defaultInverseFrequencies: theta, inverseFrequencies: inverse, attentionFactor: attention,

@@ -94,6 +94,18 @@ public enum RoPEScaling: Hashable, Sendable {
     shortFactors: [Double], longFactors: [Double], factor: Double? = nil,
     attentionFactor: Double? = nil)
 
+  /// LongRoPE's default attention factor for scale `s` and original context `L`.
+  ///
+  /// As transformers `_compute_longrope_parameters` and convert_hf_to_gguf's `Phi3MiniModel`
+  /// compute it:
+  ///
+  /// ```
+  /// attention_factor = s <= 1 ? 1 : sqrt(1 + ln(s)/ln(L))
+  /// ```
+  public static func longRoPEAttentionFactor(factor: Double, originalContextLength: Int) -> Double {
+    factor <= 1 ? 1 : (1 + LibM.ln(factor) / LibM.ln(Double(originalContextLength))).squareRoot()
+  }
+
   /// The transformers `rope_type` string for the case (`"ntk"` and `"dynamic-yarn"` are this
   /// module's names for the two types transformers lacks, after vLLM and jquesnelle).
   public var ropeType: String {

@@ -241,8 +241,8 @@ struct RopeCommandTests {
     (["--json", "--csv"], "--json and --csv are two formats; give one"),
     (
       ["--beta-fast", "16"],
-      "the what-if options describe a scaling to preview: add --yarn FACTOR, or --rope TYPE"
-        + " --factor FACTOR"
+      "the what-if options describe a scaling to preview: add --yarn FACTOR, --rope TYPE"
+        + " --factor FACTOR, or --from-config CONFIG"
     ),
     (["--yarn", "4", "--rope", "linear"], "--yarn and --rope both choose the scaling; give one"),
     (

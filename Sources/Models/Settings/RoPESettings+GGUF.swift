@@ -13,22 +13,33 @@ extension RoPESettings {
   /// `attention_factor`) is reported as the attention factor, with a warning when llama.cpp
   /// would use something else.
   ///
+  /// LongRoPE is read from `tables` (see ``GGUFLongRoPETables``): both tensors F32
+  /// `[n_rot/2]` with finite positive values, in an architecture whose graph reads them, and no
+  /// other runtime scaling beside them. The factor is `context_length / original_context_length`;
+  /// the attention factor is `rope.scaling.attn_factor` (1 when absent, as llama.cpp), reported
+  /// as `nil` when it is the default `sqrt(1 + ln s / ln L)` at F32 precision.
+  ///
   /// - Throws: a missing architecture or context length, a key of the wrong type, an unknown
-  ///   scaling type; unless `force`, a factor below 1, an original length above the context,
-  ///   YaRN lengths that disagree with the factor, betas out of order.
+  ///   scaling type, a LongRoPE tensor of the wrong type or shape or with a non-positive value;
+  ///   unless `force`, a factor below 1, an original length above the context, YaRN lengths
+  ///   that disagree with the factor, betas out of order, one LongRoPE tensor without the other,
+  ///   LongRoPE tensors in an architecture that does not read them or beside a runtime scaling.
   public init(
-    ggufMetadata metadata: [String: GGUFValue], path: String, force: Bool = false
+    ggufMetadata metadata: [String: GGUFValue], tables: GGUFLongRoPETables = .init(),
+    path: String, force: Bool = false
   ) throws(PatchError) {
     var reader = GGUFScalingReader(
-      lookup: { metadata[$0] }, path: path, log: ValidationLog(force: force))
+      lookup: { metadata[$0] }, tables: tables, path: path, log: ValidationLog(force: force))
     self = try reader.read()
   }
 
-  /// Reads a GGUF file's scaling (see ``init(ggufMetadata:path:force:)``).
+  /// Reads a GGUF file's scaling, its LongRoPE tensors included (see
+  /// ``init(ggufMetadata:tables:path:force:)``).
   public init(gguf file: GGUFFile, force: Bool = false) throws(PatchError) {
     var index: [String: GGUFValue] = [:]
     for entry in file.metadata { index[entry.key] = entry.value }
-    try self.init(ggufMetadata: index, path: file.path, force: force)
+    try self.init(
+      ggufMetadata: index, tables: GGUFLongRoPETables(gguf: file), path: file.path, force: force)
   }
 
   /// The architecture prefix of a GGUF's keys, `general.architecture`.
@@ -53,6 +64,7 @@ extension RoPESettings {
 /// The state of one read of GGUF metadata.
 struct GGUFScalingReader {
   let lookup: (String) -> GGUFValue?
+  let tables: GGUFLongRoPETables
   let path: String
   var log: ValidationLog
 
@@ -136,20 +148,103 @@ struct GGUFScalingReader {
           ))
       }
     case "longrope":
-      settings.scaling = .longRoPE(
-        shortFactors: [], longFactors: [], factor: factor,
-        attentionFactor: ropeAttentionFactor == 1 ? nil : ropeAttentionFactor)
-      log.warn(
-        "LongRoPE factors live in the rope_factors_long/rope_factors_short tensors; they are not"
-          + " read here")
+      // The tensors carry LongRoPE; the type alone changes nothing in llama.cpp.
+      break
     default:
       throw PatchError(
         .unknownType, path: path, key: typeKey,
         "unknown '\(typeKey)' \"\(type)\"; llama.cpp knows \"none\", \"linear\", \"yarn\" and"
           + " \"longrope\" (llama3 scaling is a rope_freqs tensor, not a type)")
     }
+    try readLongRoPE(
+      into: &settings, architecture: architecture, type: type, factor: s,
+      attentionFactor: ropeAttentionFactor)
     settings.warnings = log.warnings
     return settings
+  }
+
+  /// Reads LongRoPE from the factor tensors, or checks that a `longrope` type has them.
+  mutating func readLongRoPE(
+    into settings: inout RoPESettings, architecture: String, type: String, factor: Double,
+    attentionFactor: Double
+  ) throws(PatchError) {
+    let p = architecture + "."
+    let typeKey = p + "rope.scaling.type"
+    guard let short = tables.short, let long = tables.long else {
+      if tables.isEmpty {
+        if type == "longrope" {
+          try log.reject(
+            PatchError(
+              .missingKey, path: path, key: GGUFLongRoPETables.longName,
+              "'\(typeKey)' is \"longrope\" but the file has no \(GGUFLongRoPETables.longName)"
+                + " and \(GGUFLongRoPETables.shortName): llama.cpp would run unscaled"))
+        }
+        return
+      }
+      let (present, missing) =
+        tables.long == nil
+        ? (GGUFLongRoPETables.shortName, GGUFLongRoPETables.longName)
+        : (GGUFLongRoPETables.longName, GGUFLongRoPETables.shortName)
+      try log.reject(
+        PatchError(
+          .inconsistent, path: path, key: missing,
+          "the file has \(present) but not \(missing): LongRoPE needs both (llama.cpp would use"
+            + " no factors whenever it picks the missing one)"))
+      return
+    }
+    guard GGUFLongRoPETables.architecturesReadingFactors.contains(architecture) else {
+      try log.reject(
+        PatchError(
+          .unsupported, path: path, key: GGUFLongRoPETables.longName,
+          "llama.cpp's \(architecture) graph does not read \(GGUFLongRoPETables.longName) and"
+            + " \(GGUFLongRoPETables.shortName); it refuses the file (wrong number of tensors)"))
+      return
+    }
+    let runtimeScaling =
+      switch type {
+      case "none", "longrope": false
+      case "linear": factor != 1
+      default: true
+      }
+    if runtimeScaling {
+      try log.reject(
+        PatchError(
+          .inconsistent, path: path, key: typeKey,
+          "the file has LongRoPE factor tensors and '\(typeKey)' \"\(type)\" with factor"
+            + " \(PatchError.number(factor)): llama.cpp applies both, scaling twice"))
+    }
+    let rotary = settings.rotaryDimension ?? settings.headDimension
+    var factors: [[Double]] = []
+    for (name, table) in [
+      (GGUFLongRoPETables.shortName, short), (GGUFLongRoPETables.longName, long),
+    ] {
+      guard table.dtype == .f32, let values = table.values else {
+        throw PatchError(
+          .wrongType, path: path, key: name,
+          "'\(name)' must be F32 (ggml_rope_ext takes F32 frequency factors), found"
+            + " \(table.dtype.name)")
+      }
+      if let rotary, table.shape != [rotary / 2] {
+        throw PatchError(
+          .inconsistent, path: path, key: name,
+          "'\(name)' must have shape [\(rotary / 2)] (n_rot/2 with n_rot \(rotary)), found"
+            + " [\(table.shape.map(String.init).joined(separator: ", "))]")
+      }
+      if let index = values.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+        throw PatchError(
+          .invalidValue, path: path, key: name,
+          "'\(name)' must hold finite positive factors, found \(values[index]) at index \(index)")
+      }
+      factors.append(values.map(GGUFLongRoPETables.decimal))
+    }
+    let context = settings.contextLength ?? 0
+    let original = settings.originalContextLength ?? context
+    let scale = original > 0 ? Double(context) / Double(original) : 1
+    let computed = RoPEScaling.longRoPEAttentionFactor(
+      factor: scale, originalContextLength: original)
+    settings.scaling = .longRoPE(
+      shortFactors: factors[0], longFactors: factors[1], factor: nil,
+      attentionFactor: Float(attentionFactor) == Float(computed) ? nil : attentionFactor)
   }
 
   mutating func yarnParameters(

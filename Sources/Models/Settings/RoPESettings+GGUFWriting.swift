@@ -10,6 +10,9 @@ public struct GGUFScalingMapping: Equatable, Sendable {
   /// Parts of the scaling llama.cpp will not apply from these keys; non-empty means the GGUF
   /// would run differently from the Hugging Face model, and `stamp` refuses.
   public var unexpressed: [String] = []
+  /// LongRoPE's factor tensors, F32 `[n_rot/2]` each (`nil` for every other scaling, whose
+  /// stamped file must not keep them).
+  public var longRoPETables: GGUFLongRoPETables?
 }
 
 extension RoPESettings {
@@ -67,10 +70,27 @@ extension RoPESettings {
       mapping.unexpressed.append(
         "llama3 scaling needs the rope_freqs.weight tensor (θ_i / inv_freq_i), which GGUF keys"
           + " cannot hold; writing it arrives with --tables")
-    case .longRoPE:
-      mapping.unexpressed.append(
-        "LongRoPE needs the rope_factors_long/rope_factors_short tensors; writing them arrives"
-          + " with --tables")
+    case .longRoPE(let short, let long, _, _):
+      guard GGUFLongRoPETables.architecturesReadingFactors.contains(architecture) else {
+        mapping.unexpressed.append(
+          "llama.cpp's \(architecture) graph does not read the LongRoPE tensors"
+            + " \(GGUFLongRoPETables.longName) and \(GGUFLongRoPETables.shortName) (it would"
+            + " refuse the file: wrong number of tensors)")
+        break
+      }
+      // convert_hf_to_gguf's Phi3MiniModel: no type key, the original length, the attention
+      // factor (the only magnitude llama.cpp applies), and the two tables.
+      if let originalContextLength {
+        set(
+          "rope.scaling.original_context_length", .uint32(UInt32(clamping: originalContextLength)))
+      }
+      if let attentionFactor = longRoPEAttentionFactor {
+        set("rope.scaling.attn_factor", .float32(Float(attentionFactor)))
+      }
+      func table(_ values: [Double]) -> GGUFLongRoPETables.Table {
+        .init(dtype: .f32, shape: [values.count], values: values.map { Float($0) })
+      }
+      mapping.longRoPETables = GGUFLongRoPETables(short: table(short), long: table(long))
     }
     let setKeys = Set(sets.map(\.0))
     mapping.edits = sets.map { GGUFKeyEdit.set($0.0, $0.1) }
@@ -137,6 +157,36 @@ extension RoPESettings {
         + " \(Self.rounded(computed)) and ignores yarn_attn_factor; the wanted"
         + " \(Self.rounded(wanted)) is carried as rope.scaling.attn_factor ="
         + " \(Self.rounded(multiplier)), the multiplier llama.cpp applies on top")
+  }
+
+  /// These settings as a GGUF file holds them and ``init(gguf:force:)`` reads them back.
+  ///
+  /// LongRoPE's factors at F32 precision, no `factor` (GGUF has no such key: `s` is
+  /// `context / original`), and the attention factor `nil` when it equals the default at F32
+  /// precision. Other scalings are returned unchanged.
+  public var ggufStoredForm: RoPESettings {
+    guard case .longRoPE(let short, let long, _, _) = scaling else { return self }
+    let stored = { (value: Double) in GGUFLongRoPETables.decimal(Float(value)) }
+    var result = self
+    result.scaling = .longRoPE(shortFactors: short.map(stored), longFactors: long.map(stored))
+    if let wanted = longRoPEAttentionFactor,
+      Float(wanted) != result.longRoPEAttentionFactor.map(Float.init)
+    {
+      result.scaling = .longRoPE(
+        shortFactors: short.map(stored), longFactors: long.map(stored),
+        attentionFactor: stored(wanted))
+    }
+    return result
+  }
+
+  /// LongRoPE's attention factor: the stated one, else `sqrt(1 + ln s / ln L)` with
+  /// `s = factor ?? context / original` (`nil` for other scalings or unknown lengths).
+  public var longRoPEAttentionFactor: Double? {
+    guard case .longRoPE(_, _, _, let stated) = scaling else { return nil }
+    if let stated { return stated }
+    guard let factor, let originalContextLength else { return nil }
+    return RoPEScaling.longRoPEAttentionFactor(
+      factor: factor, originalContextLength: originalContextLength)
   }
 
   /// The architectures whose llama.cpp loader reads `rope.scaling.yarn_beta_fast`/`_slow`

@@ -69,7 +69,9 @@ extension RoPESettings {
   ///   its `full_attention` entry.
   /// - `max_position_embeddings` becomes ``contextLength``.
   /// - A top-level `original_max_position_embeddings` (Phi-3 style), when present, becomes
-  ///   ``originalContextLength``: transformers v5 prefers it to the dict's.
+  ///   ``originalContextLength``: transformers v5 prefers it to the dict's. A LongRoPE dict then
+  ///   leaves the key out unless it already had it, as Phi-3's configs do (transformers reads
+  ///   the top-level key for LongRoPE in v4 and v5 alike).
   public func huggingFaceMembers(for config: JSONObject) -> [(key: String, value: JSONValue)] {
     let form = HuggingFaceScalingForm(config: config)
     var members: [(key: String, value: JSONValue)] = []
@@ -79,12 +81,20 @@ extension RoPESettings {
     if config["original_max_position_embeddings"] != nil, let originalContextLength {
       members.append(("original_max_position_embeddings", .integer(originalContextLength)))
     }
-    let scalingDict = huggingFaceScaling(typeKey: form.typeKey)
+    var scalingDict = huggingFaceScaling(typeKey: form.typeKey)
     let old = config[form.key]?.object
+    // Phi-3 configs state the original length at the top level only, which transformers reads
+    // for LongRoPE in both eras; the dict then keeps leaving it out.
+    let oldDict = form.layerType.flatMap { old?[$0]?.object } ?? old
+    if case .longRoPE = scaling, config["original_max_position_embeddings"] != nil,
+      oldDict?["original_max_position_embeddings"] == nil
+    {
+      scalingDict?["original_max_position_embeddings"] = nil
+    }
     var value: JSONValue
     if form.key == "rope_parameters" {
       var dict = scalingDict ?? JSONObject([(key: "rope_type", value: .string("default"))])
-      let previous = form.layerType.flatMap { old?[$0]?.object } ?? old
+      let previous = oldDict
       for key in ["rope_theta", "partial_rotary_factor"] {
         if let kept = previous?[key] { dict[key] = kept }
       }

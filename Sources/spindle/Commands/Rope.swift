@@ -60,10 +60,10 @@ extension Spindle {
         throw ValidationError("--rope-theta must be a number above 1, not \(ropeTheta)")
       }
       if !scaling.isEmpty {
-        if scaling.yarn == nil && scaling.rope == nil {
+        if scaling.yarn == nil && scaling.rope == nil && scaling.fromConfig == nil {
           throw ValidationError(
-            "the what-if options describe a scaling to preview: add --yarn FACTOR, or --rope"
-              + " TYPE --factor FACTOR")
+            "the what-if options describe a scaling to preview: add --yarn FACTOR, --rope"
+              + " TYPE --factor FACTOR, or --from-config CONFIG")
         }
         _ = try scaling.request()
       }

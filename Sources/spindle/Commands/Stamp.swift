@@ -5,7 +5,7 @@ import Patching
 extension Spindle {
   struct Stamp: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Stamp a RoPE scaling (YaRN, linear, dynamic NTK, llama3) into a model.",
+      abstract: "Stamp a RoPE scaling (YaRN, linear, dynamic NTK, llama3, LongRoPE) into a model.",
       discussion: """
         Targets: a Hugging Face folder (config.json is rewritten; key order and formatting are
         kept), a safetensors file (__metadata__ keys rope_scaling and max_position_embeddings),
@@ -18,8 +18,13 @@ extension Spindle {
         factor in rope.scaling.attn_factor; Hugging Face folder: model.rotary_emb.inv_freq,
         which transformers ignores, next to the unchanged rope_scaling), with a spindle.rope
         provenance record; --bake-attention folds the attention factor into the Q/K weights
-        so no runtime has to apply it. Exit status: 0 done, 1 refused or failed (nothing
-        written), 64 bad options.
+        so no runtime has to apply it. LongRoPE (--rope longrope --long-factors LIST
+        --short-factors LIST, with --context or --factor) goes into config.json's long_factor
+        and short_factor, or a GGUF's rope_factors_long/rope_factors_short tensors and
+        rope.scaling.attn_factor, as convert_hf_to_gguf.py writes them (architectures whose
+        llama.cpp graph reads them only). --from-config CONFIG stamps the scaling and context
+        lengths a Hugging Face config declares. Exit status: 0 done, 1 refused or failed
+        (nothing written), 64 bad options.
         """)
 
     @OptionGroup var input: InputOptions

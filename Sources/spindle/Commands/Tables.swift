@@ -13,8 +13,9 @@ extension Spindle {
         model.rotary_emb.inv_freq (transformers ignores that name and keeps computing from
         config.json). Both carry a spindle.rope record (scaling, geometry, Spindle version,
         CRC-32 of the table) that `spindle rope` and `spindle validate` check. --remove turns
-        baked tables back into scaling keys. Exit status: 0 done, 1 refused or failed
-        (nothing written), 64 bad options.
+        baked tables back into scaling keys. LongRoPE's factor tensors (GGUF) and lists
+        (config.json) are its tables already: nothing is added. Exit status: 0 done, 1 refused
+        or failed (nothing written), 64 bad options.
         """)
 
     @OptionGroup var input: InputOptions
