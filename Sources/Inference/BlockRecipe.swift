@@ -37,7 +37,9 @@ public struct BlockRecipe: Hashable, Sendable {
   public enum Residual: String, Hashable, Sendable {
     /// `h = x + attn(norm₁(x)); out = h + ffn(norm₂(h))`.
     case sequential
-    /// `out = x + attn(norm₁(x)) + ffn(norm₂(x))` (GPT-NeoX `use_parallel_residual`).
+    /// `out = x + attn(norm₁(x)) + ffn(norm₂(x))` (GPT-NeoX `use_parallel_residual`), added as
+    /// `(ffn + attn) + x` in `.exact` numerics (transformers' `GPTNeoXLayer`) and
+    /// `(ffn + x) + attn` in ``NumericMode/llamaCpp`` (llama.cpp's gptneox graph).
     case parallel
   }
 

@@ -54,8 +54,9 @@ public struct LlamaModel: Sendable {
 
   /// Checks every tensor against `configuration` and prepares the model.
   ///
-  /// - Throws: `invalidConfiguration`, `invalidRotary`, or for a tensor `shapeMismatch`
-  ///   (expected vs found) and `unsupportedDType`.
+  /// - Throws: `invalidConfiguration`, `invalidRotary`, `missingTensor` (a SwiGLU block
+  ///   without a gate), `invalidConfiguration` naming a gate a GELU block cannot use, or for a
+  ///   tensor `shapeMismatch` (expected vs found) and `unsupportedDType`.
   public init(
     configuration: LlamaConfiguration, weights: LlamaWeights, rotary: RotaryEmbedding,
     numericMode: NumericMode = .exact
