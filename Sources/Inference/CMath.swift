@@ -7,11 +7,13 @@ internal import Darwin
 #endif
 
 /// The C math functions the kernels call, named so they never shadow the C ones: `cosf`,
-/// `sinf`, `expf`, `sqrtf` in Float (as ggml calls them), `pow` in Double, and `sysconf`.
+/// `sinf`, `expf`, `tanhf`, `erff`, `sqrtf` in Float (as ggml calls them), `pow` in Double, and `sysconf`.
 enum CMath {
   static func cos(_ x: Float) -> Float { cosf(x) }
   static func sin(_ x: Float) -> Float { sinf(x) }
   static func exp(_ x: Float) -> Float { expf(x) }
+  static func tanh(_ x: Float) -> Float { tanhf(x) }
+  static func erf(_ x: Float) -> Float { erff(x) }
   static func squareRoot(_ x: Float) -> Float { sqrtf(x) }
   static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
   static func scale(_ x: Float, byPowerOfTwo n: Int32) -> Float { scalbnf(x, n) }

@@ -34,7 +34,7 @@ extension LlamaModel {
   /// its output ids.
   func batchedForward(
     tokens: [Int32], outputs: [Int], cache: inout KeyValueCache, keepingLayers: Bool,
-    batchRows: Int = Self.batchRows
+    batchRows: Int = Self.batchRows, products: Products = .tiled
   ) -> [Float] {
     let c = configuration
     let e = c.embeddingLength
@@ -74,7 +74,7 @@ extension LlamaModel {
           isLast ? lastRows.filter { batch.contains($0) } : Array(batch)
         layerStep(
           layer, x: &x, batch: batch, queries: queries, store: &store, cosines: cosines,
-          sines: sines, singleTokenBatch: n == 1)
+          sines: sines, singleTokenBatch: n == 1, products: products)
         batchStart = batch.upperBound
       }
       if keepingLayers {
@@ -86,74 +86,16 @@ extension LlamaModel {
     }
     if keepingLayers { cache.advance(by: n) }
     var hidden = Self.gather(x, rows: outputs, width: e)
-    Kernels.rmsNorm(&hidden, weight: outputNorm, epsilon: c.rmsNormEpsilon)
+    normalize(&hidden, weight: outputNorm, bias: outputNormBias)
     return hidden
   }
 
-  /// One layer over the rows `batch` of `x`.
-  ///
-  /// Their keys and values are appended to `store`, and the rows `queries` (a subset of
-  /// `batch`, ascending) attend and are replaced by the layer's output. `singleTokenBatch`: the
-  /// whole call holds one token, where llama.cpp's attention products take
-  /// `ggml_vec_dot_f16`'s order (tinyBLAS declines).
-  func layerStep(
-    _ layer: Layer, x: inout [Float], batch: Range<Int>, queries: [Int],
-    store: inout LayerKeyValues, cosines: [Float], sines: [Float], singleTokenBatch: Bool
-  ) {
-    let c = configuration
-    let e = c.embeddingLength
-    let rows = batch.count
-    let llamaCpp = numericMode == .llamaCpp
-    var h = Array(x[(batch.lowerBound * e)..<(batch.upperBound * e)])
-    Kernels.rmsNorm(&h, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon)
-    var k = product(layer.key, h, count: rows)
-    var v = product(layer.value, h, count: rows)
-    if let bias = layer.keyBias { Kernels.addBias(&k, bias) }
-    if let bias = layer.valueBias { Kernels.addBias(&v, bias) }
-    if let norm = layer.keyNorm { Kernels.rmsNorm(&k, weight: norm, epsilon: c.rmsNormEpsilon) }
-    rotateRows(
-      &k, heads: c.keyValueHeadCount, tableRows: Array(batch), cosines: cosines, sines: sines)
-    if llamaCpp {
-      k = k.map(Self.roundedToHalf)
-      v = v.map(Self.roundedToHalf)
-    }
-    store.keys += k
-    store.values += v
-    guard !queries.isEmpty else { return }
-    let all = queries.count == rows
-    let queryInput = all ? h : Self.gather(h, rows: queries.map { $0 - batch.lowerBound }, width: e)
-    var q = product(layer.query, queryInput, count: queries.count)
-    if let bias = layer.queryBias { Kernels.addBias(&q, bias) }
-    if let norm = layer.queryNorm { Kernels.rmsNorm(&q, weight: norm, epsilon: c.rmsNormEpsilon) }
-    rotateRows(&q, heads: c.headCount, tableRows: queries, cosines: cosines, sines: sines)
-    if llamaCpp { q = q.map(Self.roundedToHalf) }
-    let attention = Self.causalAttention(
-      q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-      configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: singleTokenBatch)
-    var o = product(layer.attentionOutput, attention, count: queries.count)
-    if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
-    var residual = Self.gather(x, rows: queries, width: e)
-    for i in residual.indices { residual[i] += o[i] }
-    var f = residual
-    Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
-    var gate = product(layer.gate, f, count: queries.count)
-    let up = product(layer.up, f, count: queries.count)
-    if llamaCpp {
-      Kernels.swiGLUGGML(gate: &gate, up: up)
-    } else {
-      Kernels.swiGLU(gate: &gate, up: up)
-    }
-    let down = product(layer.down, gate, count: queries.count)
-    for i in residual.indices { residual[i] += down[i] }
-    x.withUnsafeMutableBufferPointer { buffer in
-      for (i, row) in queries.enumerated() {
-        for j in 0..<e { buffer[row * e + j] = residual[i * e + j] }
-      }
-    }
-  }
-
-  /// `input · Wᵀ` of `count` vectors (``WeightMatrix/product(_:count:mode:into:)``).
-  func product(_ matrix: WeightMatrix, _ input: [Float], count: Int) -> [Float] {
+  /// `input · Wᵀ` of `count` vectors, tiled (``WeightMatrix/product(_:count:mode:into:)``) or
+  /// row by row (``WeightMatrix/multiply(_:count:mode:)``).
+  func product(
+    _ matrix: WeightMatrix, _ input: [Float], count: Int, _ products: Products = .tiled
+  ) -> [Float] {
+    if products == .rowByRow { return matrix.multiply(input, count: count, mode: numericMode) }
     var output = [Float](repeating: 0, count: count * matrix.rows)
     input.withUnsafeBufferPointer { x in
       output.withUnsafeMutableBufferPointer { y in

@@ -32,6 +32,6 @@ extension LlamaModel {
     }
     let hidden = batchedForward(
       tokens: tokens, outputs: [tokens.count - 1], cache: &cache, keepingLayers: true)
-    return product(output, hidden, count: 1)
+    return outputLogits(hidden, count: 1)
   }
 }

@@ -2,105 +2,23 @@ import Dispatch
 import Tensors
 
 extension LlamaModel {
-  /// The final hidden states (after the output norm) at `outputs`, `outputs.count × E`, every
-  /// step over the whole sequence at once: the unbatched reference that `BatchedForwardTests`
-  /// compares ``batchedForward(tokens:outputs:cache:keepingLayers:)`` with, bit for bit.
-  func forward(tokens: [Int32], startPosition: Int, outputs: [Int]) -> [Float] {
-    let c = configuration
-    let e = c.embeddingLength
-    let n = tokens.count
-    var x = [Float]()
-    x.reserveCapacity(n * e)
-    for token in tokens { x += embedding.row(Int(token)) }
-    let (cosines, sines) = rotary.rotations(
-      positions: startPosition..<(startPosition + n))
-    var rows = Array(0..<n)
-    for (index, layer) in layers.enumerated() {
-      let queryRows = index == layers.count - 1 ? outputs : rows
-      var h = x
-      Kernels.rmsNorm(&h, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon)
-      let attention = attend(
-        layer: layer, normalized: h, count: n, queryRows: queryRows, cosines: cosines,
-        sines: sines)
-      var o = layer.attentionOutput.multiply(attention, count: queryRows.count, mode: numericMode)
-      if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
-      var residual = queryRows == rows ? x : Self.gather(x, rows: queryRows, width: e)
-      for i in residual.indices { residual[i] += o[i] }
-      var f = residual
-      Kernels.rmsNorm(&f, weight: layer.feedForwardNorm, epsilon: c.rmsNormEpsilon)
-      var gate = layer.gate.multiply(f, count: queryRows.count, mode: numericMode)
-      let up = layer.up.multiply(f, count: queryRows.count, mode: numericMode)
-      if numericMode == .llamaCpp {
-        Kernels.swiGLUGGML(gate: &gate, up: up)
-      } else {
-        Kernels.swiGLU(gate: &gate, up: up)
-      }
-      let down = layer.down.multiply(gate, count: queryRows.count, mode: numericMode)
-      for i in residual.indices { residual[i] += down[i] }
-      x = residual
-      rows = queryRows
-    }
-    Kernels.rmsNorm(&x, weight: outputNorm, epsilon: c.rmsNormEpsilon)
-    return x
-  }
-
-  /// Self-attention of one layer, `queryRows.count × queryLength` values.
+  /// The final hidden states (after the output norm) at `outputs`, `outputs.count × E`: the
+  /// unbatched reference that `BatchedForwardTests` compares
+  /// ``batchedForward(tokens:outputs:cache:keepingLayers:batchRows:products:)`` with, bit for
+  /// bit.
   ///
-  /// Projections, per-head norms, rotation, causal softmax attention with grouped KV heads.
-  func attend(
-    layer: Layer, normalized h: [Float], count n: Int, queryRows: [Int], cosines: [Float],
-    sines: [Float]
-  ) -> [Float] {
-    let c = configuration
-    let d = c.headDimension
-    let pairs = rotary.pairCount
-    let llamaCpp = numericMode == .llamaCpp
-    let queryInput =
-      queryRows.count == n && queryRows == Array(0..<n)
-      ? h : Self.gather(h, rows: queryRows, width: c.embeddingLength)
-    var q = layer.query.multiply(queryInput, count: queryRows.count, mode: numericMode)
-    var k = layer.key.multiply(h, count: n, mode: numericMode)
-    var v = layer.value.multiply(h, count: n, mode: numericMode)
-    if let bias = layer.queryBias { Kernels.addBias(&q, bias) }
-    if let bias = layer.keyBias { Kernels.addBias(&k, bias) }
-    if let bias = layer.valueBias { Kernels.addBias(&v, bias) }
-    if let norm = layer.queryNorm { Kernels.rmsNorm(&q, weight: norm, epsilon: c.rmsNormEpsilon) }
-    if let norm = layer.keyNorm { Kernels.rmsNorm(&k, weight: norm, epsilon: c.rmsNormEpsilon) }
-    cosines.withUnsafeBufferPointer { cosBuffer in
-      sines.withUnsafeBufferPointer { sinBuffer in
-        guard let cosBase = cosBuffer.baseAddress, let sinBase = sinBuffer.baseAddress else {
-          return
-        }
-        q.withUnsafeMutableBufferPointer { buffer in
-          guard let base = buffer.baseAddress else { return }
-          for (i, row) in queryRows.enumerated() {
-            rotary.rotate(
-              base + i * c.queryLength, heads: c.headCount, headDimension: d,
-              cos: cosBase + row * pairs, sin: sinBase + row * pairs)
-          }
-        }
-        k.withUnsafeMutableBufferPointer { buffer in
-          guard let base = buffer.baseAddress else { return }
-          for row in 0..<n {
-            rotary.rotate(
-              base + row * c.keyValueLength, heads: c.keyValueHeadCount, headDimension: d,
-              cos: cosBase + row * pairs, sin: sinBase + row * pairs)
-          }
-        }
-      }
-    }
-    if llamaCpp {
-      // The F16 KV cache, and the F16 conversion of q for the F16 K·q product.
-      q = q.map(Self.roundedToHalf)
-      k = k.map(Self.roundedToHalf)
-      v = v.map(Self.roundedToHalf)
-    }
-    return Self.causalAttention(
-      q: q, k: k, v: v, queryRows: queryRows, configuration: c, roundProbabilities: llamaCpp,
-      singleTokenBatch: n == 1)
+  /// The same block, with every step over the whole sequence at once (one batch) and every
+  /// product one output chain after another (``Products/rowByRow``).
+  func forward(tokens: [Int32], startPosition: Int, outputs: [Int]) -> [Float] {
+    var transient = KeyValueCache(for: self, startPosition: startPosition)
+    return batchedForward(
+      tokens: tokens, outputs: outputs, cache: &transient, keepingLayers: false,
+      batchRows: Swift.max(1, tokens.count), products: .rowByRow)
   }
 
-  /// `softmax(q·Kᵀ/√d + causal mask)·V` for every query row and head.
+  /// `softmax(q·Kᵀ·scoreScale + causal mask)·V` for every query row and head; `scoreScale` is
+  /// `1/√d` unless the queries were scaled already (``BlockRecipe/AttentionScaling/queries``,
+  /// llama.cpp numerics only).
   ///
   /// With `roundProbabilities` (``NumericMode/llamaCpp``), `K·q` and `V·p` are summed as
   /// llama.cpp does: tinyBLAS order, or ggml's `vec_dot_f16` order when the batch holds one
@@ -110,16 +28,17 @@ extension LlamaModel {
   /// unless `tiled` is false (the reference loop below, which it equals bit for bit).
   static func causalAttention(
     q: [Float], k: [Float], v: [Float], queryRows: [Int], configuration c: LlamaConfiguration,
-    roundProbabilities: Bool, singleTokenBatch: Bool = false, tiled: Bool = true
+    roundProbabilities: Bool, singleTokenBatch: Bool = false, tiled: Bool = true,
+    scoreScale: Float? = nil
   ) -> [Float] {
-    if tiled, !roundProbabilities, c.headDimension.isMultiple(of: 4) {
+    if tiled, !roundProbabilities, scoreScale == nil, c.headDimension.isMultiple(of: 4) {
       return exactAttention(q: q, k: k, v: v, queryRows: queryRows, configuration: c)
     }
     let d = c.headDimension
     let heads = c.headCount
     let group = c.headCount / c.keyValueHeadCount
     let kvStride = c.keyValueLength
-    let scale = 1 / CMath.squareRoot(Float(d))
+    let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
     var output = [Float](repeating: 0, count: queryRows.count * c.queryLength)
     let maxKeys = (queryRows.max() ?? 0) + 1
     q.withUnsafeBufferPointer { qBuffer in

@@ -8,8 +8,9 @@ import Tensors
 /// let logits = try model.logits(tokens: [1, 15, 42])   // one row of vocabularySize per token
 /// ```
 ///
-/// Covers llama (and mistral-style) blocks, qwen2's q/k/v biases and qwen3's per-head q/k
-/// RMSNorm. ``logits(tokens:startPosition:outputs:)`` runs a whole sequence with full causal
+/// Each block follows ``LlamaConfiguration/recipe`` (RMSNorm or LayerNorm, SwiGLU or GELU,
+/// sequential or parallel residual) and uses the optional tensors its weights carry: qwen2's
+/// q/k/v biases, qwen3's per-head q/k RMSNorm, GPT-NeoX's norm and feed-forward biases. ``logits(tokens:startPosition:outputs:)`` runs a whole sequence with full causal
 /// attention in memory linear in its length (one layer's keys and values at a time, batches of
 /// rows; see `LlamaModel+Batches.swift`); ``logits(appending:to:)`` runs new tokens against a
 /// ``KeyValueCache``. Work is split over ``Parallelism/threadCount`` threads.
@@ -23,6 +24,7 @@ public struct LlamaModel: Sendable {
 
   struct Layer: Sendable {
     var attentionNorm: [Float]
+    var attentionNormBias: [Float]?
     var query: WeightMatrix
     var key: WeightMatrix
     var value: WeightMatrix
@@ -34,31 +36,32 @@ public struct LlamaModel: Sendable {
     var queryNorm: [Float]?
     var keyNorm: [Float]?
     var feedForwardNorm: [Float]
-    var gate: WeightMatrix
+    var feedForwardNormBias: [Float]?
+    /// SwiGLU blocks only.
+    var gate: WeightMatrix?
     var up: WeightMatrix
+    var upBias: [Float]?
     var down: WeightMatrix
+    var downBias: [Float]?
   }
 
   let embedding: WeightMatrix
   let layers: [Layer]
   let outputNorm: [Float]
+  let outputNormBias: [Float]?
   let output: WeightMatrix
+  let outputBias: [Float]?
 
   /// Checks every tensor against `configuration` and prepares the model.
   ///
-  /// - Throws: `invalidConfiguration`, `invalidRotary`, or for a tensor `shapeMismatch`
-  ///   (expected vs found) and `unsupportedDType`.
+  /// - Throws: `invalidConfiguration`, `invalidRotary`, `missingTensor` (a SwiGLU block
+  ///   without a gate), `invalidConfiguration` naming a gate a GELU block cannot use, or for a
+  ///   tensor `shapeMismatch` (expected vs found) and `unsupportedDType`.
   public init(
     configuration: LlamaConfiguration, weights: LlamaWeights, rotary: RotaryEmbedding,
     numericMode: NumericMode = .exact
   ) throws(InferenceError) {
     try configuration.validate()
-    guard configuration.recipe == .llama else {
-      throw InferenceError(
-        .invalidConfiguration, name: "recipe",
-        "this forward pass runs llama blocks (RMSNorm, SwiGLU, sequential residual) only;"
-          + " found \(configuration.recipe)")
-    }
     try rotary.validate(headDimension: configuration.headDimension)
     guard weights.layers.count == configuration.layerCount else {
       throw InferenceError(
@@ -71,12 +74,21 @@ public struct LlamaModel: Sendable {
     embedding = try WeightMatrix(weights.tokenEmbedding, rows: c.vocabularySize, columns: e)
     output = try WeightMatrix(weights.output, rows: c.vocabularySize, columns: e)
     outputNorm = try Self.vector(weights.outputNorm, count: e)
+    outputNormBias = try Self.optionalVector(weights.outputNormBias, count: e)
+    outputBias = try Self.optionalVector(weights.outputBias, count: c.vocabularySize)
     var layers: [Layer] = []
     for (index, w) in weights.layers.enumerated() {
-      guard let gate = w.gate else {
+      let gated = c.recipe.feedForward == .swiGLU
+      if gated, w.gate == nil {
         throw InferenceError(
           .missingTensor, name: "blk.\(index).ffn_gate.weight",
           "layer \(index) has no gate projection, which a SwiGLU block needs")
+      }
+      if !gated, let gate = w.gate {
+        throw InferenceError(
+          .invalidConfiguration, name: gate.name,
+          "layer \(index) has a gate projection \"\(gate.name)\", but the recipe's"
+            + " feed-forward network (\(c.recipe.feedForward)) has no gate")
       }
       let queryNorm = try w.queryNorm.map { v throws(InferenceError) in
         try Self.vector(v, count: c.headDimension)
@@ -87,6 +99,7 @@ public struct LlamaModel: Sendable {
       layers.append(
         Layer(
           attentionNorm: try Self.vector(w.attentionNorm, count: e),
+          attentionNormBias: try Self.optionalVector(w.attentionNormBias, count: e),
           query: try WeightMatrix(w.query, rows: c.queryLength, columns: e),
           key: try WeightMatrix(w.key, rows: c.keyValueLength, columns: e),
           value: try WeightMatrix(w.value, rows: c.keyValueLength, columns: e),
@@ -97,9 +110,14 @@ public struct LlamaModel: Sendable {
           attentionOutputBias: try Self.optionalVector(w.attentionOutputBias, count: e),
           queryNorm: queryNorm, keyNorm: keyNorm,
           feedForwardNorm: try Self.vector(w.feedForwardNorm, count: e),
-          gate: try WeightMatrix(gate, rows: c.feedForwardLength, columns: e),
+          feedForwardNormBias: try Self.optionalVector(w.feedForwardNormBias, count: e),
+          gate: try w.gate.map { v throws(InferenceError) in
+            try WeightMatrix(v, rows: c.feedForwardLength, columns: e)
+          },
           up: try WeightMatrix(w.up, rows: c.feedForwardLength, columns: e),
-          down: try WeightMatrix(w.down, rows: e, columns: c.feedForwardLength)))
+          upBias: try Self.optionalVector(w.upBias, count: c.feedForwardLength),
+          down: try WeightMatrix(w.down, rows: e, columns: c.feedForwardLength),
+          downBias: try Self.optionalVector(w.downBias, count: e)))
     }
     self.configuration = configuration
     self.rotary = rotary
@@ -166,7 +184,7 @@ public struct LlamaModel: Sendable {
     var start = 0
     while start < outputs.count {
       let end = Swift.min(outputs.count, start + step)
-      let values = product(output, Array(hidden[(start * e)..<(end * e)]), count: end - start)
+      let values = outputLogits(Array(hidden[(start * e)..<(end * e)]), count: end - start)
       body(
         (0..<(end - start)).map { row in
           Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])

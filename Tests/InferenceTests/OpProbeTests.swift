@@ -100,7 +100,7 @@ struct OpProbeTests {
       report("ffn_norm-\(index)", f, load("ffn_norm-\(index)"))
       let fRef = load("ffn_norm-\(index)")!
       report(
-        "ffn_gate-\(index)", layer.gate.multiply(fRef, count: n, mode: mode),
+        "ffn_gate-\(index)", layer.gate!.multiply(fRef, count: n, mode: mode),
         load("ffn_gate-\(index)"))
       report(
         "ffn_up-\(index)", layer.up.multiply(fRef, count: n, mode: mode), load("ffn_up-\(index)"))
