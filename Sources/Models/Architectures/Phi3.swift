@@ -1,3 +1,5 @@
+import Inference
+
 extension Architecture {
   /// Phi-3: fused `qkv_proj` (`[Q; K; V]` rows) and `gate_up_proj` (`[gate; up]`, which GGUF
   /// keeps fused as `ffn_up`), NeoX rotation, LongRoPE with `long_factor`/`short_factor` in
@@ -29,5 +31,7 @@ extension Architecture {
         StoredTensor([.gate, .up], gguf: "ffn_up.weight", huggingFace: "mlp.gate_up_proj.weight"),
         StoredTensor([.down], gguf: "ffn_down.weight", huggingFace: "mlp.down_proj.weight"),
       ],
-    ggufRotaryLayout: .halves, ropeTables: [.longShortFactors])
+    ggufRotaryLayout: .halves,
+    // llama.cpp's phi3 graph scales Q by 1/√d before attention (kq_scale 1).
+    recipe: BlockRecipe(attentionScaling: .queries), ropeTables: [.longShortFactors])
 }

@@ -1,0 +1,127 @@
+import Formats
+import Foundation
+import Inference
+import Models
+import Testing
+
+/// Issue 10's acceptance on fixtures/architectures: Spindle's logits against transformers'
+/// (the transformers-written folders, `.exact` numerics, runtime rotary) and against llama.cpp's
+/// (the `convert_hf_to_gguf.py` GGUFs, `.llamaCpp` numerics, flash attention off, F16 KV cache),
+/// within 1e-4 × max |logit|, and llama.cpp's greedy tokens.
+@Suite(
+  "Architecture agreement",
+  .enabled(if: ModelFixtures.exists("architectures/summary.json"), "fixtures/architectures absent"))
+struct ArchitectureAgreementTests {
+  /// One recorded reference: tokens, and logit rows at some indices.
+  struct Recorded {
+    var tokens: [Int32]
+    var rows: [(index: Int, logits: [Float])]
+    var greedy: [Int32]
+
+    init(_ relative: String) throws {
+      let path = ModelFixtures.fixture("architectures/logits/\(relative).json")
+      let root = try JSONValue.parse(try ModelFixtures.text(path), path: path)
+      func floats(_ value: JSONValue?) throws -> [Float] {
+        try (value?.array ?? []).map { item in
+          // Numbers are printed with %.9g: parse the text, exact to the Float.
+          try #require(item.number.flatMap { Float($0.text) })
+        }
+      }
+      tokens = (root["tokens"]?.array ?? []).compactMap { $0.number?.int.map(Int32.init) }
+      rows = try (root["outputs"]?.array ?? []).map { output in
+        (try #require(output["index"]?.number?.int), try floats(output["logits"]))
+      }
+      greedy = (root["greedy"]?.array ?? []).compactMap { $0.number?.int.map(Int32.init) }
+    }
+  }
+
+  /// Largest |Δ| over the rows, divided by the reference's largest |logit|.
+  static func relativeGap(_ ours: [[Float]], _ reference: [[Float]]) -> Float {
+    var gap: Float = 0
+    var scale: Float = 0
+    for (a, b) in zip(ours, reference) {
+      #expect(a.count == b.count)
+      for (x, y) in zip(a, b) {
+        gap = max(gap, (x - y).magnitude)
+        scale = max(scale, y.magnitude)
+      }
+    }
+    return gap / max(scale, .leastNormalMagnitude)
+  }
+
+  static func logits(_ model: LlamaModel, _ recorded: Recorded) throws -> [[Float]] {
+    try model.logits(
+      tokens: recorded.tokens, startPosition: 0, outputs: recorded.rows.map(\.index))
+  }
+
+  static let models = [
+    "llama", "qwen2", "qwen3", "phi3", "phi3-longrope", "gptneox", "gptneox-sequential",
+  ]
+
+  @Test("transformers folder, exact numerics: transformers' logits", arguments: models)
+  func transformersLogits(_ name: String) throws {
+    let checkpoint = try ModelCheckpoint(
+      path: ModelFixtures.fixture("architectures/models/\(name)"))
+    let model = try checkpoint.model(rotary: .runtime, numericMode: .exact)
+    let recorded = try Recorded("\(name)/short.transformers")
+    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    #expect(gap <= 1e-4, "\(name): max |Δ| / max |logit| = \(gap)")
+  }
+
+  @Test("converted GGUF, llama.cpp numerics: llama.cpp's logits", arguments: models)
+  func llamaCppLogits(_ name: String) throws {
+    let checkpoint = try ModelCheckpoint(
+      path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
+    let model = try checkpoint.model(
+      rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
+    let recorded = try Recorded("\(name)/short.llamacpp-ctx256-flash-off")
+    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    #expect(gap <= 1e-4, "\(name): max |Δ| / max |logit| = \(gap)")
+  }
+
+  @Test("converted GGUF, llama.cpp numerics: llama.cpp's greedy tokens", arguments: models)
+  func llamaCppGreedy(_ name: String) throws {
+    let checkpoint = try ModelCheckpoint(
+      path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
+    let model = try checkpoint.model(
+      rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
+    let recorded = try Recorded("\(name)/greedy.llamacpp-ctx256-flash-off")
+    #expect(recorded.greedy.count == 8)
+    let tokens = try model.greedyTokens(after: recorded.tokens, count: recorded.greedy.count)
+    #expect(tokens == recorded.greedy)
+  }
+
+  /// phi3 LongRoPE past and inside the original window (256): transformers switches to the long
+  /// factors for a whole pass longer than 256 tokens, llama.cpp when its context exceeds 256.
+  @Test(
+    "phi3 LongRoPE on both sides of the window",
+    arguments: [
+      ("long.transformers", ModelCheckpoint.LongRoPEFactors.context(300), false),
+      ("window.transformers", .context(256), false),
+      ("long.llamacpp-ctx512-flash-off", .context(512), true),
+      ("short.llamacpp-ctx512-flash-off", .context(512), true),
+      ("window.llamacpp-ctx256-flash-off", .context(256), true),
+    ])
+  func longRoPE(_ reference: String, factors: ModelCheckpoint.LongRoPEFactors, llamaCpp: Bool)
+    throws
+  {
+    let folder = llamaCpp ? "gguf/phi3-longrope.gguf" : "models/phi3-longrope"
+    let checkpoint = try ModelCheckpoint(path: ModelFixtures.fixture("architectures/\(folder)"))
+    let model = try checkpoint.model(
+      rotary: llamaCpp ? .llamaCpp : .runtime, longRoPE: factors,
+      numericMode: llamaCpp ? .llamaCpp : .exact)
+    let recorded = try Recorded("phi3-longrope/\(reference)")
+    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    #expect(gap <= 1e-4, "\(reference): max |Δ| / max |logit| = \(gap)")
+  }
+
+  /// The factors matter: the long table where llama.cpp used the short one is far off.
+  @Test func wrongLongRoPETableIsCaught() throws {
+    let checkpoint = try ModelCheckpoint(
+      path: ModelFixtures.fixture("architectures/gguf/phi3-longrope.gguf"))
+    let model = try checkpoint.model(rotary: .llamaCpp, longRoPE: .long, numericMode: .llamaCpp)
+    let recorded = try Recorded("phi3-longrope/window.llamacpp-ctx256-flash-off")
+    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    #expect(gap > 1e-2)
+  }
+}
