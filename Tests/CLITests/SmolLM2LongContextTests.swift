@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `spindle verify`'s long-context check on SmolLM2-135M Q4_1 and real text.
@@ -33,14 +34,13 @@ struct SmolLM2LongContextTests {
     .timeLimit(.minutes(20)))
   func yarnKeepsLongContextSane() throws {
     let original = try #require(Self.model)
-    let folder = NSTemporaryDirectory() + "spindle-long-context-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder("long-context")
+    defer { Scratch.cleanUp(folder) }
     let text = "\(folder)/topics.txt"
     let python = Process()
     python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     python.arguments = [
-      "python3", "\(SpindleProcess.repositoryRoot)/fixtures/long-context/probe_text.py",
+      "python3", "\(Repository.root)/fixtures/long-context/probe_text.py",
     ]
     _ = FileManager.default.createFile(atPath: text, contents: nil)
     python.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: text))
@@ -52,7 +52,7 @@ struct SmolLM2LongContextTests {
     let stamp = try SpindleProcess.run(["stamp", original, "--yarn", "4", "-o", patched])
     try #require(stamp.status == 0, "\(stamp.stderr)")
     let verify = try SpindleProcess.run([
-      "verify", patched, "--against", original, "--text", text, "--long-context", "16384",
+      "verify", patched, "--against", original, "--text-file", text, "--long-context", "16384",
       "--buckets", "2", "--samples-per-bucket", "16384", "--json", "--quiet",
     ])
     #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
