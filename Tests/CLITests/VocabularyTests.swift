@@ -111,7 +111,34 @@ struct VocabularyTests {
     #expect(try Self.metadata(renamed, "general.title") == nil)
   }
 
+  /// `rewrite` takes the same output group: a copy, the file replaced, or nothing written.
+  @Test func rewriteWritesWhereTold() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let input = "\(folder)/in.gguf"
+    try FileManager.default.copyItem(atPath: Self.model, toPath: input)
+    let original = try Scratch.bytes(input)
+    let dry = try SpindleProcess.run(
+      "rewrite", input, "--in-place", "--reserve", "4096", "--dry-run")
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(
+      dry.stdout
+        == "\(input) (in place): would be written from \(input): GGUF, 21 tensors, 4,096 bytes"
+        + " of header room reserved\n")
+    #expect(try Scratch.bytes(input) == original)
+    let copy = try SpindleProcess.run(
+      "rewrite", input, "-o", "\(folder)/copy.gguf", "--reserve", "4096")
+    #expect(copy.status == 0, "\(copy.stderr)")
+    let inPlace = try SpindleProcess.run("rewrite", input, "--in-place", "--reserve", "4096")
+    #expect(inPlace.status == 0, "\(inPlace.stderr)")
+    #expect(inPlace.stdout.hasPrefix("\(input): "))
+    #expect(try Scratch.bytes(input) == Scratch.bytes("\(folder)/copy.gguf"))
+    #expect(try Scratch.bytes(input) != original)
+    #expect(try Scratch.list(folder) == ["copy.gguf", "in.gguf"])
+  }
+
   @Test(arguments: [
+    (["rewrite", model], "say where to write: -o OUT, or --in-place"),
     (["meta", "set", model, "general.name=x"], "say where to write: -o OUT, or --in-place"),
     (["meta", "set", model, "general.name=x", "-o", model], "-o names the input"),
     (["meta", "set", model, "general.name=x", "-o", "a.gguf", "--in-place"], "give one"),
