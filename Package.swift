@@ -38,34 +38,50 @@ let package = Package(
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Tokenization",
         "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Shared by the test targets: repository paths and recorded references, scratch folders,
+    // running the built binary, the SmolLM2 model cache.
+    .target(name: "TestSupport", dependencies: ["Formats"], path: "Tests/TestSupport"),
     .testTarget(
       name: "TensorsTests",
       dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(
       name: "FormatsTests",
       dependencies: [
-        "Tensors", "Formats", .product(name: "PropertyBased", package: "swift-property-based"),
+        "Tensors", "Formats", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(
       name: "CLITests",
-      dependencies: ["Formats", "Tensors", "Models", "Patching", "RoPE", "spindle"]),
+      dependencies: ["Formats", "Tensors", "Models", "Patching", "RoPE", "TestSupport", "spindle"]),
     .testTarget(
       name: "PatchingTests",
       dependencies: [
-        "Patching", "Models", "Formats", "RoPE", "Tensors",
+        "Patching", "Models", "Formats", "RoPE", "Tensors", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(
       name: "InferenceTests",
       dependencies: [
         "Inference", "Verification", "Formats", "Models", "Patching", "RoPE", "Tensors",
+        "TestSupport",
       ]),
     .testTarget(
-      name: "ModelsTests", dependencies: ["Models", "Inference", "Formats", "RoPE", "Tensors"]),
-    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Formats", "Tensors"]),
+      name: "ModelsTests",
+      dependencies: ["Models", "Inference", "Formats", "RoPE", "Tensors", "TestSupport"]),
+    .testTarget(
+      name: "VerificationTests",
+      dependencies: [
+        "Verification", "Models", "Inference", "Formats", "Patching", "RoPE", "Tensors",
+        "TestSupport",
+      ]),
+    .testTarget(
+      name: "TokenizationTests",
+      dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),
     .testTarget(
       name: "RoPETests",
-      dependencies: ["RoPE", .product(name: "PropertyBased", package: "swift-property-based")]),
+      dependencies: [
+        "RoPE", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Patching metadata must cost O(header), and a forced rewrite must stream at about `cp` speed
 # (issue #4). In one run, on files with make-sparse.py's 64-tensor header:
-#  a) in place: `spindle meta FILE set general.name=…` (alternating two values of the same
+#  a) in place: `spindle meta set FILE general.name=… --in-place` (alternating two values of the same
 #     length, so every run is a header-only write) on a ~10 MiB dense file, an 8 GiB sparse
 #     file and a 2 GiB dense file: time ratio to the small file, and the bytes each patch
 #     writes (journal + header), counted from outside the process with strace;
@@ -74,7 +74,7 @@ PY
 # In place: alternate general.name between two values of the same length.
 name="sparse bench"
 toggle() { if [ "$name" = "sparse bench" ]; then name="sparse BENCH"; else name="sparse bench"; fi; }
-edit() { toggle; quietly "$BIN" meta "$1" set "general.name=$name" --quiet; }
+edit() { toggle; quietly "$BIN" meta set "$1" "general.name=$name" --in-place --quiet; }
 us() { echo "${EPOCHREALTIME/./}"; }  # microseconds, without starting a process
 median_ms() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.'"${1:-2}"'f", m / 1e3 }'; }
 cp_sync=(bash -c 'cp "$1" "$2" && sync "$2"' cp_sync)
@@ -92,7 +92,7 @@ for _ in $(seq "$RUNS"); do
     echo $((t1 - t0)) >>"$times/inplace-$i"
   done
 done
-echo "## a) in-place metadata edit (spindle meta FILE set general.name=…), $RUNS runs each"
+echo "## a) in-place metadata edit (spindle meta set FILE general.name=… --in-place), $RUNS runs each"
 echo
 echo "Median ms per process, process start included; bytes written counted with strace."
 echo
@@ -104,7 +104,7 @@ for i in "${!files[@]}"; do
   ms=$(median_ms <"$times/inplace-$i")
   header=$(header_bytes "$file")
   toggle
-  written=$(bytes_written "$BIN" meta "$file" set "general.name=$name" --quiet)
+  written=$(bytes_written "$BIN" meta set "$file" "general.name=$name" --in-place --quiet)
   per="-"; [ "$written" = "-" ] || per=$(ratio "$written" "$header")
   [ "$file" = "$dense" ] && dense_inplace_ms=$ms
   echo "| $(basename "$file") | $(grouped "$(stat -c %s "$file")") | $(grouped "$header") | $ms |" \

@@ -372,6 +372,13 @@ def metadata_of(doc):
     return out
 
 
+def command(spindle, args, path):
+    """`spindle stamp PATH …`, or `spindle meta ACTION PATH … --in-place` for a meta case."""
+    if args[0] == "meta":
+        return [spindle, "meta", args[1], path] + args[2:] + ["--in-place"]
+    return [spindle, args[0], path] + args[1:]
+
+
 def check_case(case, spindle, work, index):
     ext = os.path.splitext(case.fixture)[1]
     base = os.path.join(work, f"{index:02d}-{os.path.basename(case.fixture)}")
@@ -384,10 +391,10 @@ def check_case(case, spindle, work, index):
     before = open(prepared, "rb").read()
     args = [a.replace("{out}", target) for a in case.args]
     if "-o" in case.args:
-        run([spindle, args[0], prepared] + args[1:])
+        run(command(spindle, args, prepared))
     else:
         shutil.copyfile(prepared, target)
-        run([spindle, args[0], target] + args[1:])
+        run(command(spindle, args, target))
     undo = target + ".spindle-undo"
     mode = "output" if "-o" in case.args else ("in place" if os.path.exists(undo) else "rewrite")
     errs = []
@@ -409,7 +416,7 @@ def check_case(case, spindle, work, index):
         if open(target, "rb").read() != before:
             errs.append("spindle restore did not give back the file as it was before the edit")
         shutil.copyfile(prepared, target)  # patched again for the llama.cpp check
-        run([spindle, args[0], target] + args[1:])
+        run(command(spindle, args, target))
     return target, mode, len(original["tensors"]), errs
 
 

@@ -37,7 +37,7 @@ step "   portable: the attention factor folded into the Q/K weights as well" \
 step "6. check: the tables are recomputed from their spindle.rope record" \
   "$BIN" rope "$WORK/tiny-llama-portable.gguf"
 step "   validate fails a table that does not match (here: the attention factor declared twice)" \
-  "$BIN" meta "$WORK/tiny-llama-portable.gguf" set llama.rope.scaling.attn_factor=1.1386 --type float32
+  "$BIN" meta set "$WORK/tiny-llama-portable.gguf" llama.rope.scaling.attn_factor=1.1386 --type float32 --in-place
 if "$BIN" validate "$WORK/tiny-llama-portable.gguf"; then
   echo "validate should have failed" >&2; exit 1
 else

@@ -45,15 +45,26 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
   public var name: String?
   /// What is wrong, with expected vs found.
   public var message: String
+  /// The error this one wraps (the ``SystemError`` of a failed system call), whole: its
+  /// operation and `errno` stay reachable. Not compared by `==`.
+  public var cause: (any Error & Sendable)?
 
   public init(
-    _ kind: Kind, path: String, offset: Int? = nil, name: String? = nil, _ message: String
+    _ kind: Kind, path: String, offset: Int? = nil, name: String? = nil, _ message: String,
+    cause: (any Error & Sendable)? = nil
   ) {
     self.kind = kind
     self.path = path
     self.offset = offset
     self.name = name
     self.message = message
+    self.cause = cause
+  }
+
+  /// Same kind, location and message (the ``cause`` is not compared).
+  public static func == (lhs: FormatError, rhs: FormatError) -> Bool {
+    lhs.kind == rhs.kind && lhs.path == rhs.path && lhs.offset == rhs.offset
+      && lhs.name == rhs.name && lhs.message == rhs.message
   }
 
   public var description: String {
@@ -62,15 +73,19 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     return "\(location): \(message) [\(kind.rawValue)]"
   }
 
-  /// Wraps a system-call failure.
+  /// Wraps a system-call failure, kept as ``cause``.
   public init(_ error: SystemError) {
     let kind: Kind =
-      switch error.code {
-      case 2: .notFound
-      case 28, 122: .noSpace
-      case 13, 30: .readOnly
-      default: .io
+      if error.isNotFound {
+        .notFound
+      } else if error.isNoSpace {
+        .noSpace
+      } else if error.isReadOnly {
+        .readOnly
+      } else {
+        .io
       }
-    self.init(kind, path: error.path, "\(error.operation) failed: \(error.reason)")
+    self.init(
+      kind, path: error.path, "\(error.operation) failed: \(error.reason)", cause: error)
   }
 }

@@ -22,6 +22,12 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
 
   public var description: String { "\(path): \(operation) failed: \(reason) (errno \(code))" }
 
+  /// Whether the file, or a folder on its path, does not exist (`ENOENT`).
+  public var isNotFound: Bool { code == ENOENT }
+
+  /// Whether permissions or a read-only file system refused the access (`EACCES`, `EROFS`).
+  public var isReadOnly: Bool { code == EACCES || code == EROFS }
+
   /// Whether the disk (or quota) ran out of room.
   public var isNoSpace: Bool { code == ENOSPC || code == EDQUOT }
 }

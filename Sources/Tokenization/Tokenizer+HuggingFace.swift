@@ -135,7 +135,7 @@ extension Tokenizer {
   static func readJSON(_ path: String, required: Bool) throws(TokenizerError) -> JSONValue? {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch {
-      if !required && error.code == 2 { return nil }
+      if !required && error.isNotFound { return nil }
       throw TokenizerError(.format, path: path, "cannot read \(path): \(error)")
     }
     do {

@@ -78,7 +78,7 @@ public struct VerificationOptions: Sendable {
     object["equivalence_tolerance"] = .double(equivalenceTolerance)
     object["max_mean_kl"] = .double(maximumMeanKL)
     object["max_nll_increase"] = .double(maximumNLLIncrease)
-    object["numerics"] = .string(numericMode == .exact ? "exact" : "llama-cpp")
+    object["numerics"] = .string(numericMode == .exact ? "exact" : "llama.cpp")
     object["structure_only"] = .bool(structureOnly)
     return object
   }

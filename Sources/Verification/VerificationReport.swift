@@ -9,11 +9,11 @@ public import Formats
 /// report.json.serialized(.pretty) // the same as one JSON document
 /// report.passed                   // false when any check failed (skips do not fail)
 /// ```
-public struct VerificationReport: Sendable {
+public struct VerificationReport: Sendable, Encodable {
   /// One verdict.
-  public struct Check: Sendable {
+  public struct Check: Sendable, Encodable {
     /// Whether the check held.
-    public enum Status: String, Sendable, CaseIterable {
+    public enum Status: String, Sendable, CaseIterable, Encodable {
       case pass
       case fail
       /// Not run, with the reason in ``Check/message`` (no original to compare with, an
@@ -103,27 +103,24 @@ public struct VerificationReport: Sendable {
 
   /// The report as one JSON document:
   /// `{"path", "against", "passed", "checks": [{"name", "status", "figure", "value",
-  /// "threshold", "message", "details", "data"}], "settings"}`.
+  /// "threshold", "message", "details", "data"}], "settings"}` (``JSONValueEncoder``: absent
+  /// and non-finite numbers are `null`).
   public var json: JSONValue {
-    var root = JSONObject()
-    root["path"] = .string(path)
-    root["against"] = against.map { .string($0) } ?? .null
-    root["passed"] = .bool(passed)
-    root["checks"] = .array(
-      checks.map { check in
-        var object = JSONObject()
-        object["name"] = .string(check.name)
-        object["status"] = .string(check.status.rawValue)
-        object["figure"] = .string(check.figure)
-        object["value"] = Self.number(check.value)
-        object["threshold"] = Self.number(check.threshold)
-        object["message"] = .string(check.message)
-        object["details"] = .array(check.details.map { .string($0) })
-        object["data"] = .object(check.data)
-        return .object(object)
-      })
-    root["settings"] = .object(settings)
-    return .object(root)
+    // Encoding plain values and JSON objects cannot fail.
+    (try? JSONValueEncoder().encode(self)) ?? .null
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case path, against, passed, checks, settings
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(path, forKey: .path)
+    try container.encodeIfPresent(against, forKey: .against)
+    try container.encode(passed, forKey: .passed)
+    try container.encode(checks, forKey: .checks)
+    try container.encode(settings, forKey: .settings)
   }
 
   /// A number for JSON: `null` when absent or not finite (JSON has no NaN).

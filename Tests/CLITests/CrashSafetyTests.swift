@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import Testing
 
 /// Kills `spindle meta` and `spindle restore` with SIGKILL at each injected point
@@ -10,14 +11,6 @@ struct CrashSafetyTests {
     "mid-journal-write", "after-journal-write", "mid-header-write", "before-journal-delete",
   ]
 
-  static func bytes(_ path: String) throws -> [UInt8] {
-    Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-  }
-
-  static func names(_ folder: String) throws -> [String] {
-    try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-  }
-
   /// A fixture rewritten by `spindle rewrite` (16 KiB reserve) as `folder/m.<ext>`.
   static func reserved(_ fixture: String, in folder: String) throws -> String {
     let ext = fixture.hasSuffix(".gguf") ? "gguf" : "safetensors"
@@ -27,34 +20,39 @@ struct CrashSafetyTests {
     return path
   }
 
+  /// `spindle meta ACTION PATH OPERANDS… --in-place` for `edit` = [ACTION, OPERANDS…].
+  static func meta(_ path: String, _ edit: [String]) -> [String] {
+    ["meta", edit[0], path] + edit.dropFirst() + ["--in-place"]
+  }
+
   /// The bytes `edit` produces on a copy of `path`, run without a crash.
   static func edited(_ path: String, _ edit: [String]) throws -> [UInt8] {
     let copy = path + ".expected"
     try FileManager.default.copyItem(atPath: path, toPath: copy)
     defer { try? FileManager.default.removeItem(atPath: copy) }
     defer { try? FileManager.default.removeItem(atPath: copy + ".spindle-undo") }
-    let result = try SpindleProcess.run(["meta", copy] + edit)
+    let result = try SpindleProcess.run(Self.meta(copy, edit))
     #expect(result.status == 0)
-    return try bytes(copy)
+    return try Scratch.bytes(copy)
   }
 
   @Test(
     arguments: ["gguf/tiny-llama.gguf", "safetensors/dtypes.safetensors"], inPlacePoints)
   func inPlaceEditKilled(fixture: String, point: String) throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let path = try Self.reserved(fixture, in: folder)
     let edit =
       fixture.hasSuffix(".gguf")
       ? ["set", "llama.context_length=8192"] : ["set", "note=edited by the crash test"]
-    let old = try Self.bytes(path)
+    let old = try Scratch.bytes(path)
     let new = try Self.edited(path, edit)
     #expect(old.count == new.count && old != new)
 
     let crashed = try SpindleProcess.run(
-      ["meta", path] + edit, environment: ["SPINDLE_CRASH_AT": point])
+      Self.meta(path, edit), environment: ["SPINDLE_CRASH_AT": point])
     #expect(crashed.signaled && crashed.status == SIGKILL)
-    let after = try Self.bytes(path)
+    let after = try Scratch.bytes(path)
     let journal = FileManager.default.fileExists(atPath: path + ".spindle-journal")
     switch point {
     case "mid-journal-write", "after-journal-write":
@@ -85,44 +83,44 @@ struct CrashSafetyTests {
     } else {
       #expect(restored.stderr.contains("no interrupted or previous in-place edit to undo"))
     }
-    #expect(try Self.bytes(path) == old)
-    #expect(try Self.names(folder) == [URL(fileURLWithPath: path).lastPathComponent])
+    #expect(try Scratch.bytes(path) == old)
+    #expect(try Scratch.list(folder) == [URL(fileURLWithPath: path).lastPathComponent])
   }
 
   @Test func restoreKilledHalfwayCanRunAgain() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let path = try Self.reserved("gguf/tiny-llama.gguf", in: folder)
-    let old = try Self.bytes(path)
+    let old = try Scratch.bytes(path)
     let edit = ["set", "llama.context_length=8192"]
     let new = try Self.edited(path, edit)
     _ = try SpindleProcess.run(
-      ["meta", path] + edit, environment: ["SPINDLE_CRASH_AT": "before-journal-delete"])
-    #expect(try Self.bytes(path) == new)
+      Self.meta(path, edit), environment: ["SPINDLE_CRASH_AT": "before-journal-delete"])
+    #expect(try Scratch.bytes(path) == new)
     let killed = try SpindleProcess.run(
       ["restore", path], environment: ["SPINDLE_CRASH_AT": "mid-restore"])
     #expect(killed.signaled)
-    #expect(try Self.bytes(path) != new)
+    #expect(try Scratch.bytes(path) != new)
     #expect(try SpindleProcess.run("restore", path).status == 0)
-    #expect(try Self.bytes(path) == old)
+    #expect(try Scratch.bytes(path) == old)
   }
 
   @Test(arguments: ["mid-rewrite-copy", "before-rename"])
   func rewriteKilled(point: String) throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let path = "\(folder)/tiny-llama.gguf"
     try FileManager.default.copyItem(
-      atPath: "\(SpindleProcess.repositoryRoot)/fixtures/gguf/tiny-llama.gguf", toPath: path)
-    let old = try Self.bytes(path)
+      atPath: "\(Repository.root)/fixtures/gguf/tiny-llama.gguf", toPath: path)
+    let old = try Scratch.bytes(path)
     let edit = ["set", "general.name=\(String(repeating: "r", count: 400))"]
     let new = try Self.edited(path, edit)
     #expect(new.count == 198_592)
     let crashed = try SpindleProcess.run(
-      ["meta", path] + edit, environment: ["SPINDLE_CRASH_AT": point])
+      Self.meta(path, edit), environment: ["SPINDLE_CRASH_AT": point])
     #expect(crashed.signaled && crashed.status == SIGKILL)
-    #expect(try Self.bytes(path) == old)
-    let leftovers = try Self.names(folder).filter { $0.hasSuffix(".tmp") }
+    #expect(try Scratch.bytes(path) == old)
+    let leftovers = try Scratch.list(folder).filter { $0.hasSuffix(".tmp") }
     #expect(leftovers.count == 1)
     let restored = try SpindleProcess.run("restore", path)
     #expect(restored.status == 0)
@@ -130,17 +128,17 @@ struct CrashSafetyTests {
       restored.stdout
         == "\(path): no edit to undo (the file is unchanged); removed 1 temporary file a killed"
         + " rewrite left: \(leftovers[0])\n")
-    #expect(try Self.bytes(path) == old)
-    #expect(try Self.names(folder) == ["tiny-llama.gguf"])
-    #expect(try SpindleProcess.run(["meta", path] + edit).status == 0)
-    #expect(try Self.bytes(path) == new)
+    #expect(try Scratch.bytes(path) == old)
+    #expect(try Scratch.list(folder) == ["tiny-llama.gguf"])
+    #expect(try SpindleProcess.run(Self.meta(path, edit)).status == 0)
+    #expect(try Scratch.bytes(path) == new)
   }
 
   @Test func metaReportsInPlaceAndRewrite() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let path = try Self.reserved("gguf/tiny-llama.gguf", in: folder)
-    let dry = try SpindleProcess.run("meta", path, "set", "llama.context_length=8192", "--dry-run")
+    let dry = try SpindleProcess.run("meta", "set", path, "llama.context_length=8192", "--dry-run")
     #expect(
       dry.stdout == """
         \(path): GGUF, 1 change
@@ -148,18 +146,19 @@ struct CrashSafetyTests {
         in place: 22336 header bytes at 0..<22336 rewritten, 175872 data bytes untouched, 16401 bytes of room left
 
         """)
-    let set = try SpindleProcess.run("meta", path, "set", "general.flag=false", "--type", "bool")
+    let set = try SpindleProcess.run(
+      "meta", "set", path, "general.flag=false", "--type", "bool", "--in-place")
     #expect(
       set.stdout == """
           add    general.flag: BOOL false
         \(path): in place, 22,336 header bytes written, data untouched, 16,376 bytes of room left (undo: spindle restore \(path))
 
         """)
-    let bad = try SpindleProcess.run("meta", path, "set", "general.flag=no")
+    let bad = try SpindleProcess.run("meta", "set", path, "general.flag=no", "--in-place")
     #expect(bad.status == 1)
     #expect(
       bad.stderr.contains("'general.flag' is BOOL: expected true, false, 1 or 0, found \"no\""))
-    let usage = try SpindleProcess.run("meta", path, "frobnicate", "x")
+    let usage = try SpindleProcess.run("meta", "frobnicate", path, "x")
     #expect(usage.status == 64)
   }
 
@@ -178,8 +177,8 @@ struct CrashSafetyTests {
   /// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN): probed once, so the
   /// tests below are reported as skipped, not passed, where they cannot run.
   static let canMountTmpfs: Bool = {
-    guard getuid() == 0, let folder = try? SpindleProcess.scratchFolder() else { return false }
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    guard getuid() == 0, let folder = try? Scratch.folder() else { return false }
+    defer { Scratch.cleanUp(folder) }
     guard (try? mount(["-t", "tmpfs", "-o", "size=64k", "tmpfs", folder])) == true else {
       return false
     }
@@ -197,8 +196,8 @@ struct CrashSafetyTests {
 
   @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root with CAP_SYS_ADMIN"))
   func fullDiskFailsBeforeWriting() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     try #require(try Self.mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", folder]))
     defer { Self.unmount(folder) }
     let path = "\(folder)/big.gguf"
@@ -207,34 +206,34 @@ struct CrashSafetyTests {
     try writer.addTensor(
       "w", dtype: .f32, shape: [180_000], data: .bytes([UInt8](repeating: 1, count: 720_000)))
     try writer.write()
-    let old = try Self.bytes(path)
+    let old = try Scratch.bytes(path)
     let result = try SpindleProcess.run(
-      "meta", path, "set", "general.name=\(String(repeating: "b", count: 100))")
+      "meta", "set", path, "general.name=\(String(repeating: "b", count: 100))", "--in-place")
     #expect(result.status == 1)
     #expect(result.stderr.contains("not enough free space: need 736"))
     #expect(result.stderr.contains("[noSpace]"))
-    #expect(try Self.bytes(path) == old)
-    #expect(try Self.names(folder) == ["big.gguf"])
+    #expect(try Scratch.bytes(path) == old)
+    #expect(try Scratch.list(folder) == ["big.gguf"])
   }
 
   @Test(.enabled(if: canMountTmpfs, "mounting a tmpfs needs root with CAP_SYS_ADMIN"))
   func readOnlyFileSystemIsRefused() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     try #require(try Self.mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", folder]))
     defer { Self.unmount(folder) }
     let path = try Self.reserved("gguf/tiny-llama.gguf", in: folder)
-    let old = try Self.bytes(path)
+    let old = try Scratch.bytes(path)
     #expect(try Self.mount(["-o", "remount,ro", folder]))
     for value in ["8192", String(repeating: "7", count: 30)] {
       let key = value.count > 4 ? "general.name" : "llama.context_length"
-      let result = try SpindleProcess.run("meta", path, "set", "\(key)=\(value)")
+      let result = try SpindleProcess.run("meta", "set", path, "\(key)=\(value)", "--in-place")
       #expect(result.status == 1)
       #expect(result.stderr.contains("Read-only file system"))
       #expect(result.stderr.contains("nothing was changed"))
       #expect(result.stderr.contains("[readOnly]"))
     }
-    #expect(try Self.bytes(path) == old)
+    #expect(try Scratch.bytes(path) == old)
   }
 
   static func grouped(_ value: Int) -> String {

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import Testing
 
 /// `validate` and `inspect` on files llama.cpp's test-gguf.cpp wrote (`fixtures/gguf-random`):
@@ -51,7 +52,7 @@ struct GGUFRandomCorpusCommandTests {
     #expect(json.status == 0, "\(json.stderr)")
     #expect(!json.stdout.contains("\u{FFFD}"))
     let document = try JSONValue.parse(json.stdout)
-    let gguf = try GGUFFile(path: SpindleProcess.repositoryRoot + "/" + path)
+    let gguf = try GGUFFile(path: Repository.root + "/" + path)
     let raw = gguf.metadata.filter {
       if case .rawString = $0.value { return true } else { return false }
     }

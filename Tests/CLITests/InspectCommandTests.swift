@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("spindle inspect")
@@ -26,7 +27,7 @@ struct InspectCommandTests {
     let result = try SpindleProcess.run("inspect", "fixtures/gguf/quantized.gguf", "--json")
     #expect(result.status == 0)
     let document = try JSONValue.parse(result.stdout)
-    let gguf = try GGUFFile(path: SpindleProcess.repositoryRoot + "/fixtures/gguf/quantized.gguf")
+    let gguf = try GGUFFile(path: Repository.root + "/fixtures/gguf/quantized.gguf")
     let tensors = try #require(document["tensors"]?.array)
     #expect(tensors.count == gguf.tensors.count)
     for (json, entry) in zip(tensors, gguf.tensors) {
@@ -81,8 +82,8 @@ struct InspectCommandTests {
   }
 
   @Test func readsZstdCompressedCheckpoints() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let rewrite = try SpindleProcess.run(
       "rewrite", "fixtures/gguf/tiny-llama.gguf", "-o", "\(folder)/tiny.gguf.zst")
     #expect(rewrite.status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `stamp --rope longrope` / `--from-config`, `tables`, `rope` and `validate` on the phi3
@@ -23,7 +24,7 @@ struct LongRoPECommandTests {
   /// Lists from a file and the command line give the file `--from-config` gives; then `rope`
   /// shows it, `validate` passes it, `tables` and a second stamp leave it alone.
   @Test func stampShowValidateRestamp() throws {
-    let folder = try SpindleProcess.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try Data("[1.0, 1.1, 1.3, 2.5, 4.75, 9.999999, 16.0, 23.5]\n".utf8).write(
       to: URL(fileURLWithPath: "\(folder)/long.json"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(FoundationXML)
@@ -141,8 +142,8 @@ struct RopeCommandTests {
   }
 
   @Test func svgPlot() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let plot = "\(folder)/tiny.svg"
     let result = try SpindleProcess.run("rope", Self.tiny, "--yarn", "4", "--plot", plot)
     #expect(result.status == 0)
@@ -178,8 +179,8 @@ struct RopeCommandTests {
   }
 
   @Test func stampedModelShowsItsScaling() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let stamped = "\(folder)/yarn.gguf"
     let stamp = try SpindleProcess.run("stamp", Self.tiny, "--yarn", "4", "-o", stamped)
     #expect(stamp.status == 0)
@@ -221,8 +222,8 @@ struct RopeCommandTests {
   }
 
   @Test func badConfig() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let config = "\(folder)/config.json"
     try Data(
       #"{"head_dim": 16, "max_position_embeddings": 8192, "rope_scaling": {"rope_type": "yarn", "factor": "4"}}"#

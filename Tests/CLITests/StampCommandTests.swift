@@ -1,13 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("spindle stamp")
 struct StampCommandTests {
   static func scratchCopy(_ relative: String) throws -> (folder: String, path: String) {
-    let folder = try SpindleProcess.scratchFolder()
+    let folder = try Scratch.folder()
     let name = URL(fileURLWithPath: relative).lastPathComponent
     try FileManager.default.copyItem(
-      atPath: "\(SpindleProcess.repositoryRoot)/fixtures/\(relative)", toPath: "\(folder)/\(name)")
+      atPath: "\(Repository.root)/fixtures/\(relative)", toPath: "\(folder)/\(name)")
     return (folder, "\(folder)/\(name)")
   }
 
@@ -80,7 +81,7 @@ struct StampCommandTests {
 
   @Test func writesAndRefusesWithoutReplace() throws {
     let (folder, input) = try Self.scratchCopy("gguf/tiny-llama.gguf")
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/yarn.gguf"
     let first = try SpindleProcess.run("stamp", input, "--yarn", "4", "-o", output)
     #expect(first.status == 0)
@@ -89,7 +90,7 @@ struct StampCommandTests {
         == "\(output): none (context 2048) → yarn ×4 (original 2048 → 8192), 4 keys changed\n")
     #expect(
       try Self.contents(input)
-        == Self.contents("\(SpindleProcess.repositoryRoot)/fixtures/gguf/tiny-llama.gguf"))
+        == Self.contents("\(Repository.root)/fixtures/gguf/tiny-llama.gguf"))
     let before = try Self.contents(output)
     let refused = try SpindleProcess.run(
       "stamp", output, "--rope", "linear", "--factor", "2", "--in-place")
@@ -115,7 +116,7 @@ struct StampCommandTests {
 
   @Test func huggingFaceFolderOutputAndInPlace() throws {
     let (folder, input) = try Self.scratchCopy("hf/tiny-llama")
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/yarn"
     let result = try SpindleProcess.run("stamp", input, "--yarn", "2", "-o", output)
     #expect(result.status == 0)
@@ -155,7 +156,7 @@ struct StampCommandTests {
   ])
   func refusals(options: [String], message: String) throws {
     let (folder, input) = try Self.scratchCopy("gguf/tiny-llama.gguf")
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    defer { Scratch.cleanUp(folder) }
     let original = try Self.contents(input)
     let result = try SpindleProcess.run(["stamp", input] + options + ["-o", "\(folder)/out.gguf"])
     #expect(result.status == 1)

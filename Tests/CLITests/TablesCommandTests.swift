@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("spindle tables")
@@ -17,8 +18,8 @@ struct TablesCommandTests {
   /// keys → tables → rope/validate OK; a hand-edited attention key → validate exits 1 with the
   /// key named; tables --remove → keys again.
   @Test func bakeCheckAndRemove() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let keys = "\(folder)/keys.gguf"
     let baked = "\(folder)/baked.gguf"
     #expect(
@@ -35,7 +36,7 @@ struct TablesCommandTests {
           + " in metadata, baked by Spindle 0.1.0; matches the recomputation"))
     #expect(try SpindleProcess.run("validate", baked).status == 0)
     let edit = try SpindleProcess.run(
-      "meta", baked, "set", "llama.rope.scaling.attn_factor=1.0", "--quiet")
+      "meta", "set", baked, "llama.rope.scaling.attn_factor=1.0", "--in-place", "--quiet")
     #expect(edit.status == 0)
     let validate = try SpindleProcess.run("validate", baked)
     #expect(validate.status == 1)

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 @Suite("spindle validate and rewrite")
@@ -13,7 +14,7 @@ struct ValidateCommandTests {
   }
 
   static let manifest: [ManifestCase] = {
-    let path = SpindleProcess.repositoryRoot + "/fixtures/malformed/manifest.json"
+    let path = Repository.root + "/fixtures/malformed/manifest.json"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8),
       let document = try? JSONValue.parse(text)
     else { return [] }
@@ -48,9 +49,9 @@ struct ValidateCommandTests {
   }
 
   @Test func jsonReportListsEveryIndexProblem() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let source = SpindleProcess.repositoryRoot + "/fixtures/safetensors/sharded"
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let source = Repository.root + "/fixtures/safetensors/sharded"
     for name in try FileManager.default.contentsOfDirectory(atPath: source) {
       try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(folder)/\(name)")
     }
@@ -59,14 +60,14 @@ struct ValidateCommandTests {
       "validate", "\(folder)/model.safetensors.index.json", "--json")
     #expect(result.status == 1)
     let report = try JSONValue.parse(result.stdout)
-    #expect(report["valid"]?.bool == false)
+    #expect(report["passed"]?.bool == false)
     let kinds = report["problems"]?.array?.compactMap { $0["kind"]?.string } ?? []
     #expect(kinds.contains("indexMissingShard"))
   }
 
   @Test func rewriteKeepsTensorsAndAddsRoom() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     for (input, output) in [
       ("fixtures/gguf/tiny-llama.gguf", "copy.gguf"),
       ("fixtures/safetensors/dtypes.safetensors", "copy.safetensors"),
@@ -74,7 +75,7 @@ struct ValidateCommandTests {
       let result = try SpindleProcess.run(
         "rewrite", input, "-o", "\(folder)/\(output)", "--reserve", "4096")
       #expect(result.status == 0, "\(result.stderr)")
-      let original = try Checkpoint.open(SpindleProcess.repositoryRoot + "/" + input)
+      let original = try Checkpoint.open(Repository.root + "/" + input)
       let copy = try Checkpoint.open("\(folder)/\(output)")
       #expect(copy.tensors.map(\.name) == original.tensors.map(\.name))
       for (a, b) in zip(original.tensors, copy.tensors) {
@@ -89,8 +90,8 @@ struct ValidateCommandTests {
   }
 
   @Test func failedRewriteLeavesNothing() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let result = try SpindleProcess.run(
       "rewrite", "fixtures/malformed/gguf/03-bad-version-0.gguf", "-o", "\(folder)/out.gguf")
     #expect(result.status == 1)
@@ -110,6 +111,6 @@ struct ValidateCommandTests {
   func usageErrorsExit64BeforeAnyIO(arguments: [String]) throws {
     let result = try SpindleProcess.run(arguments)
     #expect(result.status == 64)
-    #expect(!FileManager.default.fileExists(atPath: SpindleProcess.repositoryRoot + "/x.gguf"))
+    #expect(!FileManager.default.fileExists(atPath: Repository.root + "/x.gguf"))
   }
 }

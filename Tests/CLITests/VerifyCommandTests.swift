@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Patching
+import TestSupport
 import Testing
 
 /// `spindle verify`: each bad patched model fails with exit 1 and its specific message; the
@@ -18,8 +19,8 @@ struct VerifyCommandTests {
 
   @Test(arguments: VerifyFixture.allCases)
   func catchesBadPatch(_ fixture: VerifyFixture) throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let path = try fixture.make(in: folder)
 
     // Alone: the text report names the failing check and says why.
@@ -83,9 +84,9 @@ struct VerifyCommandTests {
 
   @Test(arguments: good)
   func passesCorrectPatch(_ good: Good) throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let original = SpindleProcess.repositoryRoot + "/" + good.source
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let original = Repository.root + "/" + good.source
     let output = "\(folder)/patched" + (good.source.hasSuffix(".gguf") ? ".gguf" : "")
     try StampPlan(path: original, request: good.request).execute(.path(output))
     let result = try SpindleProcess.run(
@@ -122,8 +123,8 @@ struct VerifyCommandTests {
   /// Without an original, what needs one is skipped, not failed; the text report ends with the
   /// verdict.
   @Test func skipsWhatNeedsTheOriginal() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/portable.gguf"
     try StampPlan(
       path: VerifyFixture.original, request: VerifyFixture.request(tables: true, portable: true)
@@ -139,45 +140,48 @@ struct VerifyCommandTests {
 
   /// A token file replaces the embedded probe; a bad id is an error naming it.
   @Test func tokenFile() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/keys.gguf"
     try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: false))
       .execute(.path(output))
     try (0..<40).map { String(($0 * 37) % 256) }.joined(separator: " ")
       .write(toFile: "\(folder)/ids.txt", atomically: true, encoding: .utf8)
     let result = try SpindleProcess.run(
-      ["verify", output, "--tokens", "\(folder)/ids.txt", "--json"] + Self.shortProbe)
+      ["verify", output, "--token-file", "\(folder)/ids.txt", "--json"] + Self.shortProbe)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     let report = try JSONValue.parse(result.stdout)
     #expect(report["settings"]?["probe"]?.string == "token file (40 ids)")
     try "1 2 x".write(toFile: "\(folder)/bad.txt", atomically: true, encoding: .utf8)
-    let bad = try SpindleProcess.run(["verify", output, "--tokens", "\(folder)/bad.txt"])
+    let bad = try SpindleProcess.run(["verify", output, "--token-file", "\(folder)/bad.txt"])
     #expect(bad.status == 1)
     #expect(bad.stderr.contains("word 3 of the token file, \"x\", is not a token id"))
     try "1 2 999".write(toFile: "\(folder)/big.txt", atomically: true, encoding: .utf8)
     let big = try SpindleProcess.run(
-      ["verify", output, "--tokens", "\(folder)/big.txt"] + Self.shortProbe)
+      ["verify", output, "--token-file", "\(folder)/big.txt"] + Self.shortProbe)
     #expect(big.status == 1)
     #expect(big.stdout.contains("probe token 999 at index 2 is outside the vocabulary 0..<256"))
   }
 
   /// `--text`: the probe is tokenized with the model's own tokenizer (tiny-llama's GGUF BPE).
   @Test func textProbe() throws {
-    let folder = try SpindleProcess.scratchFolder()
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/keys.gguf"
     try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: false))
       .execute(.path(output))
     try String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 20)
       .write(toFile: "\(folder)/probe.txt", atomically: true, encoding: .utf8)
     let result = try SpindleProcess.run(
-      ["verify", output, "--text", "\(folder)/probe.txt", "--json"] + Self.shortProbe)
+      ["verify", output, "--text-file", "\(folder)/probe.txt", "--json"] + Self.shortProbe)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     let report = try JSONValue.parse(result.stdout)
     #expect(report["settings"]?["probe"]?.string == "text (900 bytes)")
     let both = try SpindleProcess.run(
-      ["verify", output, "--text", "\(folder)/probe.txt", "--tokens", "\(folder)/probe.txt"])
+      [
+        "verify", output, "--text-file", "\(folder)/probe.txt", "--token-file",
+        "\(folder)/probe.txt",
+      ])
     #expect(both.status == 64)
   }
 

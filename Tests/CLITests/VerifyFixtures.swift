@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Patching
 import Tensors
+import TestSupport
 
 /// The bad patched models `spindle verify` must catch, made at test time from the committed
 /// tiny llama with Spindle's own stamp plans and GGUF writer (no binary fixtures).
@@ -63,7 +64,7 @@ enum VerifyFixture: String, CaseIterable, Sendable, CustomStringConvertible {
     }
   }
 
-  static let original = SpindleProcess.repositoryRoot + "/fixtures/gguf/tiny-llama.gguf"
+  static let original = Repository.root + "/fixtures/gguf/tiny-llama.gguf"
 
   static func request(tables: Bool, portable: Bool = false) -> StampRequest {
     var request = StampRequest(method: .yarn, factor: 4)

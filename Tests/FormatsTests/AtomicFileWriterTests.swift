@@ -1,12 +1,13 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 @Suite("AtomicFileWriter")
 struct AtomicFileWriterTests {
   @Test func nothingUnderTheFinalNameUntilCommit() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let destination = "\(folder)/out.bin"
     let writer = try AtomicFileWriter(destination: destination)
@@ -14,17 +15,17 @@ struct AtomicFileWriterTests {
     try writer.writeRepeating(0, count: 5)
     try writer.flush()
     #expect(!FileManager.default.fileExists(atPath: destination))
-    #expect(try TestFiles.list(folder).count == 1)
+    #expect(try Scratch.list(folder).count == 1)
     try writer.commit()
-    #expect(try TestFiles.read(destination) == [1, 2, 3, 0, 0, 0, 0, 0])
-    #expect(try TestFiles.list(folder) == ["out.bin"])
+    #expect(try Scratch.bytes(destination) == [1, 2, 3, 0, 0, 0, 0, 0])
+    #expect(try Scratch.list(folder) == ["out.bin"])
   }
 
   @Test func abortLeavesTheOldFileAndNoTemporary() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let destination = "\(folder)/model.gguf"
-    try TestFiles.write([9, 9], to: destination)
+    try Scratch.write([9, 9], to: destination)
     do {
       let writer = try AtomicFileWriter(destination: destination)
       try writer.write([UInt8](repeating: 1, count: 3 << 20))
@@ -35,15 +36,15 @@ struct AtomicFileWriterTests {
       let writer = try AtomicFileWriter(destination: destination)
       try writer.write([1])
     }
-    #expect(try TestFiles.read(destination) == [9, 9])
-    #expect(try TestFiles.list(folder) == ["model.gguf"])
+    #expect(try Scratch.bytes(destination) == [9, 9])
+    #expect(try Scratch.list(folder) == ["model.gguf"])
   }
 
   @Test func keepsTheModeOfTheFileItReplaces() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let destination = "\(folder)/model.safetensors"
-    try TestFiles.write([0], to: destination)
+    try Scratch.write([0], to: destination)
     try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: destination)
     let writer = try AtomicFileWriter(destination: destination)
     try writer.write([1])
@@ -53,11 +54,11 @@ struct AtomicFileWriterTests {
   }
 
   @Test func copiesRangesOfAnotherFile() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let source = "\(folder)/source"
     let bytes = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-    try TestFiles.write(bytes, to: source)
+    try Scratch.write(bytes, to: source)
     let mapped = try MappedFile(path: source)
     let writer = try AtomicFileWriter(destination: "\(folder)/copy")
     try writer.write([0xAA])
@@ -65,7 +66,7 @@ struct AtomicFileWriterTests {
     try writer.write([0xBB])
     try writer.copy(from: mapped, range: 0..<3)
     try writer.commit()
-    let copied = try TestFiles.read("\(folder)/copy")
+    let copied = try Scratch.bytes("\(folder)/copy")
     var expected: [UInt8] = [0xAA]
     expected += bytes[10..<(4 << 20)]
     expected.append(0xBB)
@@ -75,23 +76,23 @@ struct AtomicFileWriterTests {
 
   /// A source replaced under its path after mapping still copies the mapped (old) bytes.
   @Test func copiesTheMappedFileEvenIfItsPathNowNamesAnother() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let source = "\(folder)/source"
     let original = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
-    try TestFiles.write(original, to: source)
+    try Scratch.write(original, to: source)
     let mapped = try MappedFile(path: source)
-    try TestFiles.write([UInt8](repeating: 0xEE, count: 100_000), to: "\(folder)/other")
+    try Scratch.write([UInt8](repeating: 0xEE, count: 100_000), to: "\(folder)/other")
     #expect(rename("\(folder)/other", source) == 0)
     let writer = try AtomicFileWriter(destination: "\(folder)/copy")
     try writer.copy(from: mapped, range: 0..<100_000)
     try writer.commit()
     #expect(writer.bytesCopiedInKernel == 0)
-    #expect(try TestFiles.read("\(folder)/copy") == original)
+    #expect(try Scratch.bytes("\(folder)/copy") == original)
   }
 
   @Test func refusesEarlyWhenSpaceIsShort() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let writer = try AtomicFileWriter(destination: "\(folder)/big")
     #expect {
@@ -100,7 +101,7 @@ struct AtomicFileWriterTests {
       (error as? FormatError)?.kind == .noSpace
     }
     writer.abort()
-    #expect(try TestFiles.list(folder).isEmpty)
+    #expect(try Scratch.list(folder).isEmpty)
   }
 
   @Test func unwritableFolderIsAnIOError() {

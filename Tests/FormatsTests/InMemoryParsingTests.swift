@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -15,9 +16,9 @@ struct InMemoryParsingTests {
 
   @Test(arguments: ggufFixtures)
   func ggufBothWays(_ fixture: String) throws {
-    let path = TestFiles.fixture(fixture)
+    let path = Repository.fixture(fixture)
     let mapped = try GGUFFile(path: path)
-    let memory = try GGUFFile(bytes: try TestFiles.read(path), path: path)
+    let memory = try GGUFFile(bytes: try Scratch.bytes(path), path: path)
     #expect(memory.file !== mapped.file)
     #expect(memory.version == mapped.version)
     #expect(memory.endianness == mapped.endianness)
@@ -41,9 +42,9 @@ struct InMemoryParsingTests {
     "hf/tiny-llama/model.safetensors",
   ])
   func safetensorsBothWays(_ fixture: String) throws {
-    let path = TestFiles.fixture(fixture)
+    let path = Repository.fixture(fixture)
     let mapped = try SafetensorsFile(path: path)
-    let memory = try SafetensorsFile(bytes: try TestFiles.read(path), path: path)
+    let memory = try SafetensorsFile(bytes: try Scratch.bytes(path), path: path)
     #expect(memory.headerLength == mapped.headerLength)
     #expect(memory.metadata?.map(\.key) == mapped.metadata?.map(\.key))
     #expect(memory.metadata?.map(\.value) == mapped.metadata?.map(\.value))
@@ -55,10 +56,10 @@ struct InMemoryParsingTests {
   @Test func malformedCorpusBothWays() throws {
     var compared = 0
     for format in ["gguf", "safetensors"] {
-      let folder = TestFiles.fixture("malformed/\(format)")
-      for name in try TestFiles.list(folder) {
+      let folder = Repository.fixture("malformed/\(format)")
+      for name in try Scratch.list(folder) {
         let path = "\(folder)/\(name)"
-        let bytes = try TestFiles.read(path)
+        let bytes = try Scratch.bytes(path)
         func outcome(_ open: () throws(FormatError) -> Void) -> FormatError? {
           do {
             try open()

@@ -1,24 +1,27 @@
-import Foundation
 import Formats
-import Testing
+import Foundation
 import Tensors
+import TestSupport
+import Testing
 
 @Suite("zstd streams")
 struct ZstdTests {
   private func compressed(_ bytes: [UInt8], in folder: String) throws -> (MappedFile, [UInt8]) {
-    try TestFiles.write(bytes, to: "\(folder)/plain")
+    try Scratch.write(bytes, to: "\(folder)/plain")
     let writer = try AtomicFileWriter(destination: "\(folder)/plain.zst")
     try Zstd.compress(try MappedFile(path: "\(folder)/plain"), into: writer, level: 3)
     try writer.commit()
-    return (try MappedFile(path: "\(folder)/plain.zst"), try TestFiles.read("\(folder)/plain.zst"))
+    return (try MappedFile(path: "\(folder)/plain.zst"), try Scratch.bytes("\(folder)/plain.zst"))
   }
 
   @Test(arguments: [0, 1, 4096, 3 << 20])
   func roundTrips(size: Int) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var rng = SystemRandomNumberGenerator()
-    let bytes = (0..<size).map { i in i % 7 == 0 ? UInt8.random(in: 0...255, using: &rng) : UInt8(i % 5) }
+    let bytes = (0..<size).map { i in
+      i % 7 == 0 ? UInt8.random(in: 0...255, using: &rng) : UInt8(i % 5)
+    }
     let (file, raw) = try compressed(bytes, in: folder)
     #expect(Array(raw.prefix(4)) == Zstd.magic)
     #expect(Zstd.isCompressed(file))
@@ -29,7 +32,7 @@ struct ZstdTests {
   }
 
   @Test func limitStopsEarly() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let bytes = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 / 3) }
     let (file, _) = try compressed(bytes, in: folder)
@@ -39,12 +42,12 @@ struct ZstdTests {
   }
 
   @Test func truncatedAndForeignStreamsAreErrors() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
     let (_, raw) = try compressed(bytes, in: folder)
-    try TestFiles.write(Array(raw.dropLast(10)), to: "\(folder)/cut.zst")
-    try TestFiles.write(Array("GGUF not zstd".utf8), to: "\(folder)/plain.gguf")
+    try Scratch.write(Array(raw.dropLast(10)), to: "\(folder)/cut.zst")
+    try Scratch.write(Array("GGUF not zstd".utf8), to: "\(folder)/plain.gguf")
     for name in ["cut.zst", "plain.gguf"] {
       #expect {
         try Zstd.decompress(try MappedFile(path: "\(folder)/\(name)")) { _ in }
@@ -57,7 +60,7 @@ struct ZstdTests {
   /// Spindle's frames are standard zstd: the reference `zstd` tool decodes them.
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd")))
   func referenceToolReadsSpindleFrames() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
     _ = try compressed(bytes, in: folder)
@@ -67,6 +70,6 @@ struct ZstdTests {
     try process.run()
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
-    #expect(try TestFiles.read("\(folder)/back") == bytes)
+    #expect(try Scratch.bytes("\(folder)/back") == bytes)
   }
 }

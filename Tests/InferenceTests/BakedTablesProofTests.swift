@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Inference
 import Patching
+import TestSupport
 import Testing
 import Verification
 
@@ -47,7 +48,7 @@ struct BakedTablesProofTests {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let output = "\(folder)/\(c.variant).gguf"
-    try StampPlan(path: ReferenceLogits.fixture("gguf/tiny-llama.gguf"), request: c.request)
+    try StampPlan(path: Repository.fixture("gguf/tiny-llama.gguf"), request: c.request)
       .execute(.path(output))
     let checkpoint = try LlamaCheckpoint(gguf: output)
     // The file declares no runtime scaling: the table and (tables) the attn_factor key are all.
@@ -74,7 +75,7 @@ struct BakedTablesProofTests {
     let folder = NSTemporaryDirectory() + "spindle-proof-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let source = ReferenceLogits.fixture("hf/tiny-llama")
+    let source = Repository.fixture("hf/tiny-llama")
     try StampPlan(path: source, request: StampRequest(method: .yarn, factor: 4)).execute(
       .path("\(folder)/keys"))
     try StampPlan(path: source, request: Self.request(portable: true)).execute(

@@ -1,4 +1,5 @@
 import Tensors
+import TestSupport
 import Testing
 import Verification
 
@@ -9,7 +10,7 @@ import Verification
 @Suite("Batched forward pass and tiled products")
 struct BatchedForwardTests {
   static func tinyModel(_ mode: NumericMode) throws -> LlamaModel {
-    let checkpoint = try LlamaCheckpoint(path: ReferenceLogits.fixture("gguf/tiny-llama.gguf"))
+    let checkpoint = try LlamaCheckpoint(path: Repository.fixture("gguf/tiny-llama.gguf"))
     return try checkpoint.model(rotary: .llamaCpp, numericMode: mode)
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RoPE
 import Tensors
+import TestSupport
 import Testing
 
 @testable import Inference
@@ -12,7 +13,7 @@ import Testing
 struct BlockOperationTests {
   static func fixture(_ name: String) throws -> Data {
     try Data(
-      contentsOf: URL(fileURLWithPath: ReferenceLogits.fixture("inference/ggml-ops/\(name)")))
+      contentsOf: URL(fileURLWithPath: Repository.fixture("inference/ggml-ops/\(name)")))
   }
 
   static func floats(_ data: Data, from offset: Int, count: Int) -> [Float] {

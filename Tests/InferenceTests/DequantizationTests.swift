@@ -2,8 +2,8 @@ import Formats
 import Foundation
 import Inference
 import Tensors
+import TestSupport
 import Testing
-import Verification
 
 /// Every row decoder against `gguf.quants.dequantize` (`fixtures/dequant/generate.py`), bit
 /// for bit.
@@ -19,7 +19,7 @@ struct DequantizationTests {
 
   @Test(arguments: types)
   func matchesGGUFPy(_ dtype: DType) throws {
-    let file = try GGUFFile(path: ReferenceLogits.fixture("dequant/dequant.gguf"))
+    let file = try GGUFFile(path: Repository.fixture("dequant/dequant.gguf"))
     func view(_ suffix: String) throws -> TensorView {
       let name = "\(dtype.name).\(suffix)"
       let entry = try #require(file.tensors.first { $0.name == name }, "\(name) is missing")
@@ -55,24 +55,6 @@ struct DequantizationTests {
       try buffer.withUnsafeMutableBufferPointer { b throws(InferenceError) in
         try view.decode(elementsFrom: 0, into: b)
       }
-    }
-  }
-
-  /// `spindle rewrite --dtype f32`: every quantized tensor becomes its gguf-py dequantization.
-  @Test func rewriteToF32GivesTheExpectedValues() throws {
-    let output = NSTemporaryDirectory() + "spindle-dequant-\(UUID().uuidString).gguf"
-    defer { try? FileManager.default.removeItem(atPath: output) }
-    let checkpoint = try Checkpoint.open(ReferenceLogits.fixture("dequant/dequant.gguf"))
-    _ = try checkpoint.rewriteDequantized(to: output)
-    let file = try GGUFFile(path: output)
-    #expect(file.metadata.first { $0.key == "general.file_type" }?.value == .uint32(0))
-    func bytes(_ name: String) throws -> [UInt8] {
-      let entry = try #require(file.tensors.first { $0.name == name })
-      #expect(entry.dtype == .f32)
-      return file.file.withUnsafeBytes(in: entry.byteRange) { Array($0) }
-    }
-    for dtype in Self.types {
-      #expect(try bytes("\(dtype.name).quantized") == bytes("\(dtype.name).expected"), "\(dtype)")
     }
   }
 }

@@ -1,4 +1,5 @@
 import Inference
+import TestSupport
 import Testing
 import Verification
 
@@ -10,7 +11,7 @@ struct KeyValueCacheTests {
   @Test(
     "Cached steps equal the whole-sequence forward pass", arguments: [NumericMode.exact, .llamaCpp])
   func cachedEqualsFull(mode: NumericMode) throws {
-    let checkpoint = try LlamaCheckpoint(path: ReferenceLogits.fixture("gguf/tiny-llama.gguf"))
+    let checkpoint = try LlamaCheckpoint(path: Repository.fixture("gguf/tiny-llama.gguf"))
     let model = try checkpoint.model(rotary: .llamaCpp, numericMode: mode)
     let vocabulary = Int32(model.configuration.vocabularySize)
     let tokens: [Int32] = (0..<12).map { Int32(($0 * 7919 + 3) % Int(vocabulary)) }
@@ -32,7 +33,7 @@ struct KeyValueCacheTests {
 
   @Test("Greedy decoding picks each step's argmax of the full forward pass")
   func greedy() throws {
-    let checkpoint = try LlamaCheckpoint(path: ReferenceLogits.fixture("gguf/tiny-llama.gguf"))
+    let checkpoint = try LlamaCheckpoint(path: Repository.fixture("gguf/tiny-llama.gguf"))
     let model = try checkpoint.model(rotary: .llamaCpp, numericMode: .exact)
     let prompt: [Int32] = [1, 15, 42, 7]
     let generated = try model.greedyTokens(after: prompt, count: 6)

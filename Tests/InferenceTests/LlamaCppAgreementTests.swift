@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import Patching
+import TestSupport
 import Testing
 import Verification
 
@@ -75,7 +76,7 @@ struct LlamaCppAgreementTests {
   }
 
   static func tinyLlama() throws -> LlamaCheckpoint {
-    try LlamaCheckpoint(gguf: ReferenceLogits.fixture("gguf/tiny-llama.gguf"))
+    try LlamaCheckpoint(gguf: Repository.fixture("gguf/tiny-llama.gguf"))
   }
 
   /// tiny-llama stamped with `--yarn 4`, as `record.sh` stamps it.
@@ -85,7 +86,7 @@ struct LlamaCppAgreementTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let output = "\(folder)/tiny-llama-yarn4.gguf"
     try StampPlan(
-      path: ReferenceLogits.fixture("gguf/tiny-llama.gguf"),
+      path: Repository.fixture("gguf/tiny-llama.gguf"),
       request: StampRequest(method: .yarn, factor: 4)
     ).execute(.path(output))
     // The mapping keeps the bytes readable after the file is unlinked.

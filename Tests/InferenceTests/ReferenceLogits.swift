@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 
 /// A llama.cpp reference recorded by `fixtures/inference/record.sh`: the token sequence, its
 /// start position, and full logit rows at some indices.
@@ -13,19 +14,10 @@ struct ReferenceLogits {
   var startPosition: Int
   var outputs: [Output]
 
-  static let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
-
-  static func fixture(_ relative: String) -> String { "\(repositoryRoot)/fixtures/\(relative)" }
-
   /// Reads `fixtures/inference/<name>.json`; numbers are parsed from their text (`%.9g`, exact).
   init(_ name: String) throws {
-    let path = Self.fixture("inference/\(name).json")
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    let root = try JSONValue.parse(text, path: path)
+    let path = Repository.fixture("inference/\(name).json")
+    let root = try Repository.recordedJSON("inference/\(name).json")
     func integer(_ value: JSONValue?) throws -> Int {
       guard let number = value?.number?.int else { throw FixtureError(path: path) }
       return number

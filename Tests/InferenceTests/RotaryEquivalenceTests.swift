@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Patching
 import RoPE
+import TestSupport
 import Testing
 import Verification
 
@@ -73,7 +74,7 @@ struct RotaryEquivalenceTests {
       try yarn ? LlamaCppAgreementTests.yarnCheckpoint() : LlamaCppAgreementTests.tinyLlama()
     let folder = NSTemporaryDirectory() + "spindle-inference-hf-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    var hfPath = ReferenceLogits.fixture("hf/tiny-llama")
+    var hfPath = Repository.fixture("hf/tiny-llama")
     if yarn {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       try StampPlan(path: hfPath, request: StampRequest(method: .yarn, factor: 4)).execute(

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 /// A llama.cpp reference on SmolLM2 recorded by `fixtures/inference/record-smollm2.sh`: the
@@ -19,19 +20,10 @@ struct SmolLM2Reference {
   var startPosition: Int
   var outputs: [Output]
 
-  /// Where `make smollm2` caches the models: `$SPINDLE_MODELS`, else
-  /// `$XDG_CACHE_HOME/spindle/models`, else `~/.cache/spindle/models`.
-  static let modelFolder: String = {
-    let environment = ProcessInfo.processInfo.environment
-    if let folder = environment["SPINDLE_MODELS"], !folder.isEmpty { return folder }
-    let cache =
-      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? (NSHomeDirectory() + "/.cache")
-    return cache + "/spindle/models"
-  }()
-
-  static let quantizedModel = modelFolder + "/SmolLM2-135M-Instruct.Q4_1.gguf"
-  static let floatModel = modelFolder + "/smollm2-f32.gguf"
+  /// Where `make smollm2` caches the models (``SmolLM2Models``).
+  static let modelFolder = SmolLM2Models.folder
+  static let quantizedModel = SmolLM2Models.quantized
+  static let floatModel = SmolLM2Models.float
 
   /// Whether both models are cached.
   static var modelsPresent: Bool {
@@ -54,10 +46,9 @@ struct SmolLM2Reference {
 
   /// Reads `fixtures/inference/smollm2/<name>.json` and its full rows.
   init(_ name: String) throws {
-    let folder = ReferenceLogits.fixture("inference/smollm2")
+    let folder = Repository.fixture("inference/smollm2")
     let path = "\(folder)/\(name).json"
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    let root = try JSONValue.parse(text, path: path)
+    let root = try Repository.recordedJSON("inference/smollm2/\(name).json")
     func integer(_ value: JSONValue?) throws -> Int {
       guard let number = value?.number?.int else { throw ReferenceLogits.FixtureError(path: path) }
       return number

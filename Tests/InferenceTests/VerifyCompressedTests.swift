@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import Testing
 import Verification
 
@@ -12,7 +13,7 @@ struct VerifyCompressedTests {
     let folder = NSTemporaryDirectory() + "spindle-verify-zst-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let original = ReferenceLogits.fixture("gguf/tiny-llama.gguf")
+    let original = Repository.fixture("gguf/tiny-llama.gguf")
     let compressed = "\(folder)/tiny-llama.gguf.zst"
     _ = try Checkpoint.open(original).rewrite(to: compressed)
     var options = VerificationOptions(against: original)

@@ -4,6 +4,7 @@ import Foundation
 import Patching
 import RoPE
 import Tensors
+import TestSupport
 import Testing
 
 /// phi3 LongRoPE: stamped into a GGUF as convert_hf_to_gguf.py writes it (fixtures/phi3,
@@ -17,7 +18,7 @@ struct LongRoPETests {
 
   static var configSettings: RoPESettings {
     get throws {
-      try RoPESource(path: Scratch.fixture("phi3/longrope-128k.json")).settings
+      try RoPESource(path: Repository.fixture("phi3/longrope-128k.json")).settings
     }
   }
 
@@ -28,7 +29,7 @@ struct LongRoPETests {
   }
 
   static func json(_ relative: String) throws -> [String: Any] {
-    let data = try Data(contentsOf: URL(fileURLWithPath: Scratch.fixture(relative)))
+    let data = try Data(contentsOf: URL(fileURLWithPath: Repository.fixture(relative)))
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
   }
 
@@ -47,7 +48,7 @@ struct LongRoPETests {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/longrope.gguf"
-    let plan = try StampPlan(path: Scratch.fixture("phi3/tiny-phi3.gguf"), request: Self.fromConfig)
+    let plan = try StampPlan(path: Repository.fixture("phi3/tiny-phi3.gguf"), request: Self.fromConfig)
     #expect(
       plan.tensorChanges.map(\.summary) == [
         "+ tensor rope_factors_long.weight F32 [8]", "+ tensor rope_factors_short.weight F32 [8]",
@@ -84,7 +85,7 @@ struct LongRoPETests {
       }
       #expect(bits == entry["f32_bits"] as? [String], "\(name)")
     }
-    let original = try GGUFFile(path: Scratch.fixture("phi3/tiny-phi3.gguf"))
+    let original = try GGUFFile(path: Repository.fixture("phi3/tiny-phi3.gguf"))
     for entry in original.tensors {
       let copy = try #require(file.tensors.first { $0.name == entry.name })
       #expect(file.file.bytes(in: copy.byteRange) == original.file.bytes(in: entry.byteRange))
@@ -109,7 +110,7 @@ struct LongRoPETests {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
     let output = "\(folder)/longrope.gguf"
-    _ = try StampPlan(path: Scratch.fixture("phi3/tiny-phi3.gguf"), request: Self.fromConfig)
+    _ = try StampPlan(path: Repository.fixture("phi3/tiny-phi3.gguf"), request: Self.fromConfig)
       .execute(.path(output))
     var other = try Self.fromConfig
     other.longFactors[7] = 30
@@ -140,7 +141,7 @@ struct LongRoPETests {
     request.shortFactors = Self.short
     request.longFactors = Self.long
     request.attentionFactor = 1.5
-    let plan = try StampPlan(path: Scratch.fixture("phi3/tiny-phi3.gguf"), request: request)
+    let plan = try StampPlan(path: Repository.fixture("phi3/tiny-phi3.gguf"), request: request)
     #expect(plan.after.summary == "longrope ×4 (original 4096 → 16384)")
     #expect(
       plan.changes.map { "\($0.key)=\($0.after ?? "-")" } == [
@@ -157,13 +158,13 @@ struct LongRoPETests {
     // Seven factors each for eight pairs: the model's geometry decides.
     request.longFactors.removeLast()
     error = #expect(throws: PatchError.self) {
-      try StampPlan(path: Scratch.fixture("phi3/tiny-phi3.gguf"), request: request)
+      try StampPlan(path: Repository.fixture("phi3/tiny-phi3.gguf"), request: request)
     }
     #expect(error?.message.contains("short_factor") == true)
     #expect(error?.message.contains("8") == true)
     // qwen2's llama.cpp graph reads no factor tensors.
     error = #expect(throws: PatchError.self) {
-      try StampPlan(path: Scratch.fixture("phi3/wrong/qwen2.gguf"), request: try Self.fromConfig)
+      try StampPlan(path: Repository.fixture("phi3/wrong/qwen2.gguf"), request: try Self.fromConfig)
     }
     #expect(error?.kind == .unsupported)
     #expect(error?.message.contains("llama.cpp's qwen2 graph does not read") == true)
@@ -184,7 +185,7 @@ struct LongRoPETests {
     ("qwen2-factors.gguf", "rope_factors_long.weight", "llama.cpp's qwen2 graph does not read"),
   ])
   func malformedFilesAreRejected(file: String, key: String, message: String) throws {
-    let path = Scratch.fixture("phi3/wrong/\(file)")
+    let path = Repository.fixture("phi3/wrong/\(file)")
     let error = #expect(throws: PatchError.self) { try RoPESource(path: path) }
     #expect(error?.key == key)
     #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
@@ -193,7 +194,7 @@ struct LongRoPETests {
   }
 
   @Test func readerChecksValues() throws {
-    let file = try GGUFFile(path: Scratch.fixture("phi3/tiny-phi3.gguf"))
+    let file = try GGUFFile(path: Repository.fixture("phi3/tiny-phi3.gguf"))
     var metadata: [String: GGUFValue] = [:]
     for entry in file.metadata { metadata[entry.key] = entry.value }
     func table(_ values: [Float]) -> GGUFLongRoPETables.Table {
@@ -256,7 +257,7 @@ struct LongRoPETests {
     // Weights untouched; restamping is a no-op; `tables` keeps the factors in config.json.
     #expect(
       try Scratch.bytes("\(copy)/model.safetensors")
-        == Scratch.bytes(Scratch.fixture("\(fixture)/model.safetensors")))
+        == Scratch.bytes(Repository.fixture("\(fixture)/model.safetensors")))
     #expect(try StampPlan(path: copy, request: Self.fromConfig).isEmpty)
     let tables = try StampPlan(
       path: copy, request: StampRequest(restamping: reread, path: copy))
@@ -272,7 +273,7 @@ struct LongRoPETests {
     let copy = try Scratch.copy("phi3/hf", into: folder)
     try FileManager.default.removeItem(atPath: "\(copy)/config.json")
     try FileManager.default.copyItem(
-      atPath: Scratch.fixture("phi3/longrope-128k.json"), toPath: "\(copy)/config.json")
+      atPath: Repository.fixture("phi3/longrope-128k.json"), toPath: "\(copy)/config.json")
     #expect(try StampPlan(path: copy, request: Self.fromConfig).isEmpty)
     let settings = try RoPESource(path: copy).settings
     #expect(

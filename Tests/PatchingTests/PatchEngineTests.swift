@@ -4,6 +4,7 @@ import Models
 import Patching
 import RoPE
 import Tensors
+import TestSupport
 import Testing
 
 @Suite("Patch engine")
@@ -11,7 +12,7 @@ struct PatchEngineTests {
   /// tiny-llama.gguf rewritten with 16 KiB of reserve (22,336 header bytes, 175,872 data).
   static func reservedGGUF(in folder: String) throws -> String {
     let path = "\(folder)/reserved.gguf"
-    _ = try Checkpoint.open(Scratch.fixture("gguf/tiny-llama.gguf")).rewrite(
+    _ = try Checkpoint.open(Repository.fixture("gguf/tiny-llama.gguf")).rewrite(
       to: path, reserve: 16_384)
     return path
   }
@@ -381,6 +382,6 @@ struct StampThroughEngineTests {
     }
     // The journal names another file: restore refuses and changes nothing.
     do { _ = try PatchEngine.restore(path) } catch { #expect(error.format?.kind == .fileChanged) }
-    #expect(try Scratch.bytes(path) == Scratch.bytes(Scratch.fixture("gguf/tiny-llama.gguf")))
+    #expect(try Scratch.bytes(path) == Scratch.bytes(Repository.fixture("gguf/tiny-llama.gguf")))
   }
 }

@@ -2,6 +2,7 @@ import Formats
 import Models
 import Patching
 import RoPE
+import TestSupport
 import Testing
 
 /// Stamp → read back → the same scaling, on copies of the committed fixtures.
@@ -30,7 +31,7 @@ struct RoundTripTests {
     #expect(reread.originalContextLength == 2048)
     #expect(
       try Scratch.bytes("\(model)/model.safetensors")
-        == Scratch.bytes(Scratch.fixture("hf/tiny-llama/model.safetensors")))
+        == Scratch.bytes(Repository.fixture("hf/tiny-llama/model.safetensors")))
   }
 
   /// Byte-identical outside the two changed members, key order kept.
@@ -41,7 +42,7 @@ struct RoundTripTests {
     try StampPlan(path: model, request: StampRequest(method: .yarn, factor: 4)).execute(
       .path("\(folder)/stamped"))
     let original = String(
-      decoding: try Scratch.bytes(Scratch.fixture("hf/tiny-llama/config.json")), as: UTF8.self)
+      decoding: try Scratch.bytes(Repository.fixture("hf/tiny-llama/config.json")), as: UTF8.self)
     let expected =
       original
       .replacing("\"max_position_embeddings\": 2048,", with: "\"max_position_embeddings\": 8192,")
@@ -59,10 +60,10 @@ struct RoundTripTests {
     #expect(written == expected)
     #expect(
       try Scratch.bytes("\(folder)/stamped/model.safetensors")
-        == Scratch.bytes(Scratch.fixture("hf/tiny-llama/model.safetensors")))
+        == Scratch.bytes(Repository.fixture("hf/tiny-llama/model.safetensors")))
     #expect(
       try Scratch.bytes("\(model)/config.json")
-        == Scratch.bytes(Scratch.fixture("hf/tiny-llama/config.json")))
+        == Scratch.bytes(Repository.fixture("hf/tiny-llama/config.json")))
   }
 
   @Test(arguments: requests)
@@ -85,7 +86,8 @@ struct RoundTripTests {
       #expect(written.withBytes(of: new, Array.init) == original.withBytes(of: old, Array.init))
     }
     #expect(
-      try Scratch.bytes(input) == Scratch.bytes(Scratch.fixture("safetensors/dtypes.safetensors")))
+      try Scratch.bytes(input)
+        == Scratch.bytes(Repository.fixture("safetensors/dtypes.safetensors")))
   }
 
   @Test(arguments: requests)
@@ -98,7 +100,7 @@ struct RoundTripTests {
     let written = try GGUFFile(path: input)
     let reread = try RoPESettings(gguf: written)
     #expect(reread.sameScaling(as: plan.after))
-    let original = try GGUFFile(path: Scratch.fixture("gguf/tiny-llama.gguf"))
+    let original = try GGUFFile(path: Repository.fixture("gguf/tiny-llama.gguf"))
     #expect(written.tensors.count == original.tensors.count)
     for (new, old) in zip(written.tensors, original.tensors) {
       #expect(written.file.bytes(in: new.byteRange) == original.file.bytes(in: old.byteRange))
@@ -165,7 +167,7 @@ struct RoundTripTests {
   }
 
   @Test func ggufRefusesWhatItCannotExpress() throws {
-    let input = Scratch.fixture("gguf/tiny-llama.gguf")
+    let input = Repository.fixture("gguf/tiny-llama.gguf")
     let error = #expect(throws: PatchError.self) {
       try StampPlan(path: input, request: StampRequest(method: .llama3, factor: 8))
     }

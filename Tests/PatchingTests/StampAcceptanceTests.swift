@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -33,7 +34,7 @@ struct StampAcceptanceTests {
     let source =
       entry.source == "tiny"
       ? String(
-        decoding: try Scratch.bytes(Scratch.fixture("hf/tiny-llama/config.json")), as: UTF8.self)
+        decoding: try Scratch.bytes(Repository.fixture("hf/tiny-llama/config.json")), as: UTF8.self)
       : record.smollm2Config
     try source.write(toFile: "\(model)/config.json", atomically: true, encoding: .utf8)
     let plan = try StampPlan(path: model, request: try stampRequest(entry.arguments))
@@ -310,7 +311,7 @@ struct TransformersRecord: Decodable {
   static func load() throws -> TransformersRecord {
     try JSONDecoder().decode(
       TransformersRecord.self,
-      from: Data(try Scratch.bytes(Scratch.fixture("stamp-acceptance/transformers.json"))))
+      from: Data(try Scratch.bytes(Repository.fixture("stamp-acceptance/transformers.json"))))
   }
 }
 
@@ -417,7 +418,7 @@ struct LlamaCppRecord: Decodable {
   }
 
   static func load() throws -> LlamaCppRecord {
-    let data = Data(try Scratch.bytes(Scratch.fixture("stamp-acceptance/llamacpp.json")))
+    let data = Data(try Scratch.bytes(Repository.fixture("stamp-acceptance/llamacpp.json")))
     return try JSONDecoder().decode(LlamaCppRecord.self, from: data)
   }
 }

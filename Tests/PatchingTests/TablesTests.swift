@@ -4,6 +4,7 @@ import Models
 import Patching
 import RoPE
 import Tensors
+import TestSupport
 import Testing
 
 /// `stamp --tables` / `spindle tables`: the table bytes, the keys, the record, portable mode,
@@ -40,7 +41,7 @@ struct TablesTests {
     throws -> String
   {
     let output = "\(folder)/\(name)"
-    try StampPlan(path: Scratch.fixture("gguf/tiny-llama.gguf"), request: request).execute(
+    try StampPlan(path: Repository.fixture("gguf/tiny-llama.gguf"), request: request).execute(
       .path(output))
     return output
   }
@@ -69,7 +70,7 @@ struct TablesTests {
     #expect(record.scaling["rope_type"] == .string("yarn"))
     #expect(record.scaling["original_max_position_embeddings"] == .integer(2048))
     // Every other tensor keeps its bytes.
-    let original = try GGUFFile(path: Scratch.fixture("gguf/tiny-llama.gguf"))
+    let original = try GGUFFile(path: Repository.fixture("gguf/tiny-llama.gguf"))
     for entry in original.tensors {
       let copy = try #require(file.tensors.first { $0.name == entry.name })
       #expect(file.file.bytes(in: copy.byteRange) == original.file.bytes(in: entry.byteRange))
@@ -86,7 +87,8 @@ struct TablesTests {
     let direct = try Self.baked(Self.yarn4Tables, in: folder)
     let keys = "\(folder)/keys.gguf"
     try StampPlan(
-      path: Scratch.fixture("gguf/tiny-llama.gguf"), request: StampRequest(method: .yarn, factor: 4)
+      path: Repository.fixture("gguf/tiny-llama.gguf"),
+      request: StampRequest(method: .yarn, factor: 4)
     ).execute(.path(keys))
     let request = try StampRequest(restamping: try RoPESource(path: keys).settings, path: keys)
     try StampPlan(path: keys, request: request).execute(.path("\(folder)/two-step.gguf"))
@@ -102,7 +104,7 @@ struct TablesTests {
     defer { Scratch.cleanUp(folder) }
     let output = try Self.baked(Self.portable, in: folder)
     let file = try GGUFFile(path: output)
-    let original = try GGUFFile(path: Scratch.fixture("gguf/tiny-llama.gguf"))
+    let original = try GGUFFile(path: Repository.fixture("gguf/tiny-llama.gguf"))
     #expect(file.metadata("llama.rope.scaling.attn_factor") == nil)
     let factor = Float(1 + 0.1 * log(4.0))
     var scaledCount = 0
@@ -137,7 +139,7 @@ struct TablesTests {
     let model = try Scratch.copy("hf/tiny-llama", into: folder)
     try StampPlan(path: model, request: Self.portable).execute(.inPlace)
     let file = try SafetensorsFile(path: "\(model)/model.safetensors")
-    let original = try SafetensorsFile(path: Scratch.fixture("hf/tiny-llama/model.safetensors"))
+    let original = try SafetensorsFile(path: Repository.fixture("hf/tiny-llama/model.safetensors"))
     let table = try #require(file.tensor(named: "model.rotary_emb.inv_freq"))
     let inverse = Self.floats(file.file.bytes(in: table.byteRange))
     let theta = (0..<8).map { Float(1 / pow(10_000.0, Double(2 * $0) / 16)) }
@@ -170,7 +172,7 @@ struct TablesTests {
     try plan.execute(.inPlace)
     #expect(
       try Scratch.bytes("\(model)/model.safetensors")
-        == Scratch.bytes(Scratch.fixture("hf/tiny-llama/model.safetensors")))
+        == Scratch.bytes(Repository.fixture("hf/tiny-llama/model.safetensors")))
   }
 
   static let refusals: [(request: StampRequest, fragment: String)] = [
@@ -194,7 +196,7 @@ struct TablesTests {
   func refusesWhatATableCannotHold(_ index: Int) throws {
     let (request, fragment) = Self.refusals[index]
     let error = #expect(throws: PatchError.self) {
-      try StampPlan(path: Scratch.fixture("gguf/tiny-llama.gguf"), request: request)
+      try StampPlan(path: Repository.fixture("gguf/tiny-llama.gguf"), request: request)
     }
     #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
   }
@@ -230,7 +232,7 @@ struct TablesTests {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
     let path = "\(folder)/qwen2.gguf"
-    let original = try GGUFFile(path: Scratch.fixture("gguf/tiny-llama.gguf"))
+    let original = try GGUFFile(path: Repository.fixture("gguf/tiny-llama.gguf"))
     var writer = try GGUFWriter(path: path)
     for entry in original.metadata {
       let key = entry.key.hasPrefix("llama.") ? "qwen2." + entry.key.dropFirst(6) : entry.key

@@ -1,5 +1,6 @@
 import Foundation
 import RoPE
+import TestSupport
 import Testing
 
 /// One configuration from `fixtures/rope/transformers-vectors.json`, produced by
@@ -79,10 +80,9 @@ struct TransformersVector: Decodable, Sendable, CustomTestStringConvertible {
     var entries: [TransformersVector]
   }
 
-  /// The repository root, found from this file's path (`Tests/RoPETests/…`).
-  static let fixtureURL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("fixtures/rope/transformers-vectors.json")
+  /// The recorded vectors.
+  static let fixtureURL = URL(
+    fileURLWithPath: Repository.fixture("rope/transformers-vectors.json"))
 
   /// All entries; an unreadable fixture yields none, which `fixtureIsComplete` reports.
   static let all: [TransformersVector] = {

@@ -1,23 +1,16 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Tokenization
 
 /// The recorded references of `fixtures/tokenizer/` (see `record.py` there).
 enum TokenizerFixtures {
-  static let directory: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path + "/fixtures/tokenizer"
-  }()
+  static let directory = Repository.fixture("tokenizer")
 
   /// `expected.json`: the strings, then ids per reference and vocabulary.
   static let expected: JSONValue = {
-    let path = "\(directory)/expected.json"
-    guard let data = FileManager.default.contents(atPath: path),
-      let value = try? JSONValue.parse(String(decoding: data, as: UTF8.self), path: path)
-    else { return .null }
-    return value
+    (try? Repository.recordedJSON("tokenizer/expected.json")) ?? .null
   }()
 
   static var cases: [String] { expected["cases"]?.array?.compactMap(\.string) ?? [] }

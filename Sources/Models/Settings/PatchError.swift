@@ -40,6 +40,8 @@ public struct PatchError: Error, Equatable, Sendable, CustomStringConvertible {
   public var message: String
   /// The underlying file error, for ``Kind/format``.
   public var format: FormatError?
+  /// The error this one wraps (a ``FormatError``, a `RoPEError`), whole. Not compared by `==`.
+  public var cause: (any Error & Sendable)?
 
   public init(_ kind: Kind, path: String, key: String? = nil, _ message: String) {
     self.kind = kind
@@ -48,10 +50,17 @@ public struct PatchError: Error, Equatable, Sendable, CustomStringConvertible {
     self.message = message
   }
 
-  /// Wraps a file error; its description becomes the message.
+  /// Wraps a file error (kept as ``format`` and ``cause``); its message becomes the message.
   public init(_ error: FormatError) {
     self.init(.format, path: error.path, key: error.name, error.message)
     format = error
+    cause = error
+  }
+
+  /// Same kind, location, message and file error (the ``cause`` is not compared).
+  public static func == (lhs: PatchError, rhs: PatchError) -> Bool {
+    lhs.kind == rhs.kind && lhs.path == rhs.path && lhs.key == rhs.key
+      && lhs.message == rhs.message && lhs.format == rhs.format
   }
 
   /// Wraps a RoPE domain error, naming the parameter below `prefix` (`rope_scaling.`).
@@ -69,6 +78,7 @@ public struct PatchError: Error, Equatable, Sendable, CustomStringConvertible {
     case .oddRotaryDimension:
       self.init(.invalidValue, path: path, key: prefix + "head_dim", error.description)
     }
+    cause = error
   }
 
   public var description: String {

@@ -38,8 +38,7 @@ extension Spindle {
     @Option(name: [.customShort("r"), .customLong("repetitions")], help: "Timed runs per test.")
     var repetitions = 3
 
-    @Option(help: "Where the forward pass rounds: exact or llama.cpp.")
-    var numerics: Run.Numerics = .exact
+    @OptionGroup var numerics: NumericsOptions
 
     @Option(
       name: [.customShort("t"), .customLong("threads")],
@@ -67,7 +66,7 @@ extension Spindle {
       if let threads { Parallelism.threadCount = threads }
       let checkpoint = try LlamaCheckpoint(path: model)
       let forward = try checkpoint.model(
-        rotary: .llamaCpp, numericMode: numerics == .exact ? .exact : .llamaCpp)
+        rotary: .llamaCpp, numericMode: numerics.mode)
       let vocabulary = forward.configuration.vocabularySize
       // llama-bench draws std::rand() ids; any fixed ids do (the cost does not depend on them).
       var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -108,17 +107,15 @@ extension Spindle {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Int(usage.ru_maxrss) * 1024
         if json {
-          print(
-            JSONValue.object(
-              JSONObject([
-                ("test", .string("context\(context)")), ("numerics", .string(numerics.rawValue)),
-                ("threads", .integer(Parallelism.threadCount)), ("tokens", .integer(context)),
-                ("seconds", .double(seconds)), ("peak_rss_bytes", .integer(peak)),
-              ])
-            ).serialized())
+          try JSONOutput.print(
+            BenchDocument(
+              test: "context\(context)", numerics: numerics.numerics.rawValue,
+              threads: Parallelism.threadCount, tokens: context, seconds: seconds,
+              peakRSSBytes: peak),
+            style: .compact)
         } else {
           print(
-            "context\(context) \(numerics.rawValue) t=\(Parallelism.threadCount):"
+            "context\(context) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount):"
               + " \((seconds * 100).rounded() / 100) s, peak RSS \(peak / 1_048_576) MiB")
         }
       }
@@ -138,22 +135,17 @@ extension Spindle {
           ? rates.map { ($0 - rate) * ($0 - rate) }.reduce(0, +) / Double(rates.count - 1) : 0
         let deviation = variance.squareRoot()
         if json {
-          let document = JSONObject([
-            ("test", .string(test.name)),
-            ("numerics", .string(numerics.rawValue)),
-            ("threads", .integer(Parallelism.threadCount)),
-            ("tokens", .integer(test.tokens)),
-            ("repetitions", .integer(repetitions)),
-            ("mean_seconds", .double(mean)),
-            ("tokens_per_second", .double(rate)),
-            ("stddev_tokens_per_second", .double(deviation)),
-          ])
-          print(JSONValue.object(document).serialized())
+          try JSONOutput.print(
+            BenchDocument(
+              test: test.name, numerics: numerics.numerics.rawValue,
+              threads: Parallelism.threadCount, tokens: test.tokens, repetitions: repetitions,
+              meanSeconds: mean, tokensPerSecond: rate, stddevTokensPerSecond: deviation),
+            style: .compact)
         } else {
           let rounded = (rate * 100).rounded() / 100
           let spread = (deviation * 100).rounded() / 100
           print(
-            "\(test.name) \(numerics.rawValue) t=\(Parallelism.threadCount):"
+            "\(test.name) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount):"
               + " \(rounded) ± \(spread) tokens/s")
         }
       }

@@ -41,7 +41,11 @@ extension Spindle {
       }
       let report = InspectReport(
         checkpoint: checkpoint, onlyTensors: tensors, metadataKeys: metadataKeys)
-      print(json ? report.json.serialized(.pretty) : report.text)
+      if json {
+        try JSONOutput.print(report.document)
+      } else {
+        print(report.text)
+      }
     }
   }
 }

@@ -6,59 +6,81 @@ extension Spindle {
   struct Meta: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set, delete or rename metadata keys of a GGUF file or safetensors __metadata__.",
-      usage: """
-        spindle meta <path> set KEY=VALUE... [--type TYPE]
-        spindle meta <path> delete KEY...
-        spindle meta <path> rename OLD NEW
+      discussion: """
+        Each action writes where the output options say, as `stamp` does: -o OUT writes an \
+        edited copy (the input is untouched), --in-place edits the file, --dry-run prints the \
+        plan. In place, when the new header fits the room the file has (GGUF padding or \
+        Spindle's spindle.reserved key; safetensors header spaces) only the header is \
+        written, after journaling the old one (FILE.spindle-journal while writing, \
+        FILE.spindle-undo once done); `spindle restore FILE` undoes the last such edit. \
+        Otherwise the file is rewritten beside itself (free space checked first) and renamed \
+        over the original, reserving --reserve bytes of room for later edits.
         """,
+      subcommands: [Set.self, Delete.self, Rename.self, Misuse.self],
+      defaultSubcommand: Misuse.self)
+  }
+}
+
+extension Spindle.Meta {
+  /// What `spindle meta` says when no action comes first: the command line in the right
+  /// order, or the actions there are (hidden; it only reports the mistake, exit status 64).
+  struct Misuse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "misuse", usage: "spindle meta <set|delete|rename> <path> <operands> …",
+      shouldDisplay: false)
+
+    @Argument(parsing: .allUnrecognized) var words: [String] = []
+
+    static let actions = ["set", "delete", "rename"]
+
+    func validate() throws {
+      if let index = words.firstIndex(where: Self.actions.contains), index > 0 {
+        var rest = words
+        let action = rest.remove(at: index)
+        throw ValidationError(
+          "the action comes first: spindle meta \(action) \(rest.joined(separator: " "))")
+      }
+      if let first = words.first {
+        throw ValidationError("unknown action '\(first)'; use set, delete or rename")
+      }
+      throw ValidationError("name an action: spindle meta set|delete|rename PATH …")
+    }
+  }
+}
+
+extension Spindle.Meta {
+  struct Set: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Set keys to values.",
       discussion: """
         Values are typed by --type (uint8…int64, float32, float64, bool, string) or by the \
         key's existing type; a new GGUF key needs --type. A bool is true/false/1/0, nothing \
-        else. safetensors values are strings. When the new header fits the room the file has \
-        (GGUF padding or Spindle's spindle.reserved key; safetensors header spaces) only the \
-        header is written, after journaling the old one (FILE.spindle-journal while writing, \
-        FILE.spindle-undo once done); \
-        `spindle restore FILE` undoes the last such edit. Otherwise the file is rewritten \
-        beside itself (free space checked first) and renamed over the original, reserving \
-        --reserve bytes of room for later edits. --dry-run prints the plan.
+        else. safetensors values are strings.
         """)
 
     @Argument(help: ArgumentHelp("A .safetensors or .gguf file.", valueName: "path"))
     var path: String
 
-    @Argument(help: ArgumentHelp("set, delete or rename.", valueName: "action"))
-    var action: String
+    @Argument(help: ArgumentHelp("The keys and their new values.", valueName: "key=value"))
+    var assignments: [String]
 
-    @Argument(help: ArgumentHelp("KEY=VALUE…, KEY…, or OLD NEW.", valueName: "operands"))
-    var operands: [String] = []
-
-    @Option(help: ArgumentHelp("The value type for set.", valueName: "type"))
+    @Option(help: ArgumentHelp("The value type.", valueName: "type"))
     var type: String?
 
-    @Flag(help: "Print the plan without writing anything.")
-    var dryRun = false
+    @OptionGroup var options: MetaOptions
 
-    @Option(help: "Bytes of header room a rewrite reserves for later in-place edits.")
-    var reserve = 16_384
-
-    @Flag(help: "No progress bar.")
-    var quiet = false
-
-    func edits() throws -> [MetadataEdit] {
-      var declared: GGUFValueType?
-      if let type {
-        guard let parsed = MetadataValueParser.type(named: type) else {
-          throw ValidationError(
-            "unknown --type '\(type)'; use uint8, int8, uint16, int16, uint32, int32, uint64,"
-              + " int64, float32, float64, bool or string")
+    var edits: [MetadataEdit] {
+      get throws {
+        var declared: GGUFValueType?
+        if let type {
+          guard let parsed = MetadataValueParser.type(named: type) else {
+            throw ValidationError(
+              "unknown --type '\(type)'; use uint8, int8, uint16, int16, uint32, int32, uint64,"
+                + " int64, float32, float64, bool or string")
+          }
+          declared = parsed
         }
-        declared = parsed
-      }
-      if operands.isEmpty { throw ValidationError("\(action) needs operands") }
-      if type != nil && action != "set" { throw ValidationError("--type goes with set") }
-      switch action {
-      case "set":
-        return try operands.map { operand in
+        return try assignments.map { operand in
           guard let equals = operand.firstIndex(of: "="), equals != operand.startIndex else {
             throw ValidationError("set takes KEY=VALUE, not '\(operand)'")
           }
@@ -67,41 +89,49 @@ extension Spindle {
             value: String(operand[operand.index(after: equals)...]),
             type: declared)
         }
-      case "delete":
-        return operands.map { .delete(key: $0) }
-      case "rename":
-        guard operands.count == 2 else { throw ValidationError("rename takes OLD NEW") }
-        return [.rename(from: operands[0], to: operands[1])]
-      default:
-        throw ValidationError("unknown action '\(action)'; use set, delete or rename")
       }
     }
 
     func validate() throws {
-      if reserve < 0 { throw ValidationError("--reserve must be ≥ 0, not \(reserve)") }
-      _ = try edits()
+      _ = try edits
+      try options.validate(input: path)
     }
 
-    func run() throws {
-      let plan = try HeaderPlan(path: path, edits: try edits(), reserve: reserve)
-      if dryRun {
-        print(plan.description)
-        return
-      }
-      let progress = Progress(label: "rewriting", quiet: quiet)
-      let outcome = try PatchEngine.execute(plan) { progress.update($0, of: $1) }
-      progress.finish()
-      for change in plan.changes { print("  " + change) }
-      if outcome.inPlace {
-        print(
-          "\(path): in place, \(grouped(outcome.bytesWritten)) header bytes written, data"
-            + " untouched, \(grouped(plan.roomAfter)) bytes of room left"
-            + " (undo: spindle restore \(path))")
-      } else if case .rewrite(let reason) = plan.strategy {
-        print(
-          "\(path): rewritten (\(reason)), \(grouped(outcome.bytesWritten)) bytes,"
-            + " \(grouped(plan.roomAfter)) bytes of room reserved")
-      }
-    }
+    func run() throws { try options.carryOut(try edits, on: path) }
+  }
+
+  struct Delete: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete keys.")
+
+    @Argument(help: ArgumentHelp("A .safetensors or .gguf file.", valueName: "path"))
+    var path: String
+
+    @Argument(help: ArgumentHelp("The keys to delete.", valueName: "key"))
+    var keys: [String]
+
+    @OptionGroup var options: MetaOptions
+
+    func validate() throws { try options.validate(input: path) }
+
+    func run() throws { try options.carryOut(keys.map { .delete(key: $0) }, on: path) }
+  }
+
+  struct Rename: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rename a key, keeping its value.")
+
+    @Argument(help: ArgumentHelp("A .safetensors or .gguf file.", valueName: "path"))
+    var path: String
+
+    @Argument(help: ArgumentHelp("The key's name now.", valueName: "old"))
+    var old: String
+
+    @Argument(help: ArgumentHelp("Its new name.", valueName: "new"))
+    var new: String
+
+    @OptionGroup var options: MetaOptions
+
+    func validate() throws { try options.validate(input: path) }
+
+    func run() throws { try options.carryOut([.rename(from: old, to: new)], on: path) }
   }
 }

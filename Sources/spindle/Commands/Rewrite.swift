@@ -12,7 +12,8 @@ extension Spindle {
         copied, never decoded, unless --dtype f32 asks for every F16, BF16 and quantized tensor \
         to be dequantized to F32 (as llama-quantize --allow-requantize IN OUT F32 does; GGUF \
         general.file_type becomes 0). An output ending in .zst is compressed with zstd. The \
-        output appears only when complete (temporary file, fsync, rename).
+        output appears only when complete (temporary file, fsync, rename); --in-place \
+        replaces a single file that way, --dry-run says what would be written.
         """)
 
     /// Element types a rewrite can convert to.
@@ -22,24 +23,36 @@ extension Spindle {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: [.short, .customLong("output")], help: "Where to write the copy.")
-    var output: String
-
     @Option(help: "Bytes of header room to reserve for later in-place metadata edits.")
     var reserve = 16_384
 
     @Option(help: "Dequantize every F16, BF16 and quantized tensor to this type (f32).")
     var dtype: TargetType?
 
+    @OptionGroup var destination: OutputOptions
+
     func validate() throws {
       if reserve < 0 { throw ValidationError("--reserve must be ≥ 0, not \(reserve)") }
-      if output == input.path {
-        throw ValidationError("the output would replace the input; choose another path")
-      }
+      try destination.validate(input: input.path)
     }
 
     func run() throws {
       let checkpoint = try Checkpoint.open(input.path)
+      if destination.inPlace && checkpoint.files.count > 1 {
+        throw CommandFailure(
+          "\(input.path): --in-place replaces one file, and this is a set of"
+            + " \(checkpoint.files.count); write the merged copy with -o OUT")
+      }
+      let output = destination.output ?? input.path
+      if destination.dryRun {
+        print(
+          "\(destination.output ?? (destination.inPlace ? input.path + " (in place)" : "OUT"))"
+            + ": would be written from"
+            + " \(input.path): \(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count))"
+            + " tensors\(dtype == .f32 ? " as F32" : ""), \(grouped(reserve)) bytes of header room"
+            + " reserved")
+        return
+      }
       let result =
         dtype == .f32
         ? try checkpoint.rewriteDequantized(to: output, reserve: reserve)

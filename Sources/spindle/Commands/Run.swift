@@ -17,17 +17,14 @@ extension Spindle {
         tokenizer.json). The prompt is tokenized as llama.cpp tokenizes it (special tokens \
         such as <|im_start|> are recognized, BOS added when the model asks for it); each \
         next token is the highest logit, printed as soon as it is chosen, until -n tokens or \
-        an end-of-generation token. A statistics line goes to stderr. --numerics llama.cpp \
-        rounds where llama.cpp's CPU backend rounds (activation quantization, F16 KV cache), \
-        to reproduce its greedy output on quantized files. --json prints the token ids and \
-        the text as one JSON object instead of streaming.
+        an end-of-generation token. --echo first prints the prompt's tokens as llama.cpp's \
+        llama-simple does (special tokens, BOS included, as their text). A statistics line \
+        goes to stderr. --numerics llama.cpp rounds where llama.cpp's CPU backend rounds \
+        (activation quantization, F16 KV cache), to reproduce its greedy output on quantized \
+        files. --json prints the token ids and the text as one JSON object instead of \
+        streaming.
         Exit status: 0 generated, 1 unreadable model or tokenizer, 64 bad options.
         """)
-
-    enum Numerics: String, ExpressibleByArgument, CaseIterable {
-      case exact
-      case llamaCpp = "llama.cpp"
-    }
 
     @Argument(help: ArgumentHelp("The model.", valueName: "model"))
     var model: String
@@ -35,11 +32,15 @@ extension Spindle {
     @Option(help: "The text to continue.")
     var prompt: String
 
-    @Option(name: [.customShort("n"), .customLong("tokens")], help: "Tokens to generate.")
+    @Option(
+      name: [.customShort("n"), .customLong("max-tokens")],
+      help: "Tokens to generate at most (fewer when an end-of-generation token comes).")
     var count = 32
 
-    @Option(help: "Where the forward pass rounds: exact or llama.cpp.")
-    var numerics: Numerics = .exact
+    @OptionGroup var numerics: NumericsOptions
+
+    @Flag(help: "Print the prompt before the continuation, as llama.cpp's llama-simple does.")
+    var echo = false
 
     @Flag(help: "Print {prompt, generated, text} as JSON instead of streaming text.")
     var json = false
@@ -48,7 +49,12 @@ extension Spindle {
     var threads: Int?
 
     func validate() throws {
-      guard count > 0 else { throw ValidationError("-n must be positive, not \(count)") }
+      guard count > 0 else {
+        throw ValidationError("-n/--max-tokens must be positive, not \(count)")
+      }
+      if echo && json {
+        throw ValidationError("--echo prints the prompt as text; --json already holds its tokens")
+      }
       if let threads, threads < 1 {
         throw ValidationError("--threads must be a positive integer, not \(threads)")
       }
@@ -61,13 +67,20 @@ extension Spindle {
       let tokenizer = try Tokenizer(path: model)
       let checkpoint = try LlamaCheckpoint(path: model)
       let forward = try checkpoint.model(
-        rotary: .llamaCpp, numericMode: numerics == .exact ? .exact : .llamaCpp)
+        rotary: .llamaCpp, numericMode: numerics.mode)
       let promptTokens = tokenizer.encode(prompt)
       guard !promptTokens.isEmpty else {
         throw CommandFailure("the prompt gives no tokens; give some text")
       }
       let loaded = clock.now - loadStart
       var stream = TokenStreamDecoder()
+      if echo {
+        // One decoder for prompt and continuation: a character split across them prints whole.
+        for token in promptTokens {
+          print(stream.append(try tokenizer.piece(token)), terminator: "")
+        }
+        fflush(nil)
+      }
       var text = ""
       var firstToken: Duration?
       let start = clock.now
@@ -93,12 +106,8 @@ extension Spindle {
       text += tail
       let elapsed = clock.now - start
       if json {
-        let document = JSONObject([
-          ("prompt", .array(promptTokens.map { JSONValue.integer(Int($0)) })),
-          ("generated", .array(generated.map { JSONValue.integer(Int($0)) })),
-          ("text", .string(text)),
-        ])
-        print(JSONValue.object(document).serialized())
+        try JSONOutput.print(
+          RunDocument(prompt: promptTokens, generated: generated, text: text), style: .compact)
       } else {
         print(tail)
         fflush(nil)

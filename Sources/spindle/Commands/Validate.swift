@@ -39,32 +39,12 @@ extension Spindle {
       // Tables are checked only in a file that reads: a malformed one has nothing to recompute.
       let tableProblems = checkpoint == nil ? [] : BakedRoPECheck(path: input.path).problems
       if json {
-        var root = JSONObject()
-        root["path"] = .string(input.path)
-        root["valid"] = .bool(problems.isEmpty)
-        root["format"] = checkpoint.map { .string($0.layout.rawValue) } ?? .null
-        func described(_ problem: FormatError) -> JSONValue {
-          var object = JSONObject()
-          object["kind"] = .string(problem.kind.rawValue)
-          object["path"] = .string(problem.path)
-          object["offset"] = problem.offset.map { .integer($0) } ?? .null
-          object["name"] = problem.name.map { .string($0) } ?? .null
-          object["message"] = .string(problem.message)
-          return .object(object)
-        }
-        root["problems"] = .array(problems.map(described))
-        root["warnings"] = .array(warnings.map(described))
-        root["valid"] = .bool(problems.isEmpty && tableProblems.isEmpty)
-        root["rope_table_problems"] = .array(
-          tableProblems.map { problem in
-            var object = JSONObject()
-            object["kind"] = .string(problem.kind.rawValue)
-            object["path"] = .string(problem.path)
-            object["name"] = problem.key.map { .string($0) } ?? .null
-            object["message"] = .string(problem.message)
-            return .object(object)
-          })
-        print(JSONValue.object(root).serialized(.pretty))
+        try JSONOutput.print(
+          ValidateDocument(
+            path: input.path, passed: problems.isEmpty && tableProblems.isEmpty,
+            format: checkpoint?.layout.rawValue, problems: problems.map(ProblemDocument.init),
+            warnings: warnings.map(ProblemDocument.init),
+            ropeTableProblems: tableProblems.map(ProblemDocument.init)))
       } else if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
         for warning in warnings { print("warning: \(warning.description)") }
         print(

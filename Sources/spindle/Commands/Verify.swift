@@ -31,7 +31,7 @@ extension Spindle {
 
         Probes: by default a seeded random segment of token ids repeated to the probe \
         length (a working model predicts the repeats, so long-context NLL means something \
-        without any text), --tokens FILE (whitespace-separated ids), or --text FILE \
+        without any text), --token-file FILE (whitespace-separated ids), or --text-file FILE \
         (tokenized with the patched model's tokenizer: GGUF tokenizer.ggml.* keys or the \
         folder's tokenizer.json; real text makes the long-context NLL meaningful).
         The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF \
@@ -46,15 +46,17 @@ extension Spindle {
     var against: String?
 
     @Option(
+      name: .customLong("token-file"),
       help: ArgumentHelp(
         "Probe token ids, whitespace-separated, instead of the embedded probe.",
         valueName: "file"))
-    var tokens: String?
+    var tokenFile: String?
 
     @Option(
+      name: .customLong("text-file"),
       help: ArgumentHelp(
         "Probe text, tokenized with the patched model's own tokenizer.", valueName: "file"))
-    var text: String?
+    var textFile: String?
 
     @Option(help: "Tokens in the short probe (equivalence, drift); capped at the original context.")
     var probeLength = 128
@@ -81,8 +83,7 @@ extension Spindle {
         "Long context: how far the patched NLL past the window may exceed the original's (nats).")
     var maxNLLIncrease = 0.5
 
-    @Option(help: "Forward-pass rounding: exact (Float) or llama-cpp (llama.cpp's CPU rounding).")
-    var numerics: Numerics = .exact
+    @OptionGroup var numerics: NumericsOptions
 
     @Flag(help: "Only the structure checks (no forward pass).")
     var structureOnly = false
@@ -95,11 +96,6 @@ extension Spindle {
 
     @Flag(help: "No progress display.")
     var quiet = false
-
-    enum Numerics: String, ExpressibleByArgument, CaseIterable {
-      case exact
-      case llamaCpp = "llama-cpp"
-    }
 
     func validate() throws {
       for (name, value) in [
@@ -120,9 +116,11 @@ extension Spindle {
         throw ValidationError("--threads must be a positive integer, not \(threads)")
       }
       if let against, against.isEmpty { throw ValidationError("--against names no file") }
-      if let tokens, tokens.isEmpty { throw ValidationError("--tokens names no file") }
-      if tokens != nil && text != nil {
-        throw ValidationError("--tokens and --text both give the probe; give one")
+      if let tokenFile, tokenFile.isEmpty {
+        throw ValidationError("--token-file names no file")
+      }
+      if tokenFile != nil && textFile != nil {
+        throw ValidationError("--token-file and --text-file both give the probe; give one")
       }
     }
 
@@ -136,21 +134,22 @@ extension Spindle {
       options.equivalenceTolerance = tolerance
       options.maximumMeanKL = maxKL
       options.maximumNLLIncrease = maxNLLIncrease
-      options.numericMode = numerics == .exact ? .exact : .llamaCpp
+      options.numericMode = numerics.mode
       options.structureOnly = structureOnly
-      if let tokens {
-        let ids = try Self.readTokens(tokens)
+      if let tokenFile {
+        let ids = try Self.readTokens(tokenFile)
         options.probe = .tokens(ids)
       }
-      if let text {
+      if let textFile {
         let file: MappedFile
-        do { file = try MappedFile(path: text) } catch {
-          throw CommandFailure("\(text): cannot read the probe text: \(error)")
+        do { file = try MappedFile(path: textFile) } catch {
+          throw CommandFailure(
+            "\(textFile): cannot read the probe text: \(error)", cause: error)
         }
         let probe = file.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         let tokenizer: Tokenizer
         do { tokenizer = try Tokenizer(path: input.path) } catch {
-          throw CommandFailure("--text needs the model's tokenizer: \(error)")
+          throw CommandFailure("--text-file needs the model's tokenizer: \(error)", cause: error)
         }
         options.probe = .text(probe) { tokenizer.encode($0) }
       }
@@ -159,19 +158,23 @@ extension Spindle {
         display.update(step: step.step, of: step.stepCount, step.label)
       }
       display.finish()
-      print(json ? report.json.serialized(.pretty) : report.text)
+      if json {
+        try JSONOutput.print(report)
+      } else {
+        print(report.text)
+      }
       if !report.passed { throw ExitCode.failure }
     }
 
     static func readTokens(_ path: String) throws -> [Int32] {
       let file: MappedFile
       do { file = try MappedFile(path: path) } catch {
-        throw CommandFailure("\(path): cannot read the token file: \(error)")
+        throw CommandFailure("\(path): cannot read the token file: \(error)", cause: error)
       }
       let text = file.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
       let ids: [Int32]
       do { ids = try ProbeSource.parseTokenList(text) } catch {
-        throw CommandFailure("\(path): \(error.message)")
+        throw CommandFailure("\(path): \(error.message)", cause: error)
       }
       guard !ids.isEmpty else { throw CommandFailure("\(path): the token file holds no ids") }
       return ids

@@ -1,7 +1,7 @@
 import Formats
 import Tensors
 
-/// What `spindle inspect` prints, as text or as one JSON document.
+/// What `spindle inspect` prints, as text or as one JSON document (``InspectDocument``).
 struct InspectReport {
   var checkpoint: Checkpoint
   var onlyTensors = false
@@ -72,52 +72,31 @@ struct InspectReport {
     return "\(checkpoint.path): " + parts.joined(separator: ", ")
   }
 
-  var json: JSONValue {
-    var root = JSONObject()
-    root["path"] = .string(checkpoint.path)
-    root["format"] = .string(checkpoint.layout.rawValue)
-    root["version"] = checkpoint.version.map { .integer($0) } ?? .null
-    root["endianness"] = .string(checkpoint.endianness.rawValue)
-    root["alignment"] = checkpoint.alignment.map { .integer($0) } ?? .null
-    if !onlyTensors {
-      root["files"] = .array(
-        checkpoint.files.map { part in
-          var object = JSONObject()
-          object["path"] = .string(part.path)
-          object["bytes"] = .integer(part.byteCount)
-          object["header_bytes"] = .integer(part.headerByteCount)
-          return .object(object)
-        })
-      root["metadata"] = .array(
-        selectedMetadata.map { item in
-          var object = JSONObject()
-          object["source"] = .string(item.source)
-          object["key"] = .string(item.key)
-          object["type"] = .string(item.type)
-          object["value"] = item.value
-          return .object(object)
-        })
-    }
-    if metadataKeys.isEmpty {
-      root["tensors"] = .array(
-        checkpoint.tensors.map { tensor in
-          var object = JSONObject()
-          object["name"] = .string(tensor.name)
-          object["dtype"] = .string(tensor.dtype.name)
-          object["shape"] = .array(tensor.shape.map { .integer($0) })
-          object["bytes"] = .integer(tensor.byteCount)
-          object["offset"] = .integer(tensor.offset)
-          object["file"] = .string(tensor.path)
-          return .object(object)
-        })
-      var totals = JSONObject()
-      totals["tensors"] = .integer(checkpoint.tensors.count)
-      totals["parameters"] = .integer(checkpoint.parameterCount)
-      totals["data_bytes"] = .integer(checkpoint.dataByteCount)
-      totals["file_bytes"] = .integer(checkpoint.fileByteCount)
-      root["totals"] = .object(totals)
-    }
-    return .object(root)
+  var document: InspectDocument {
+    InspectDocument(
+      path: checkpoint.path, format: checkpoint.layout.rawValue, version: checkpoint.version,
+      endianness: checkpoint.endianness.rawValue, alignment: checkpoint.alignment,
+      files: onlyTensors
+        ? nil
+        : checkpoint.files.map {
+          InspectDocument.File(path: $0.path, bytes: $0.byteCount, headerBytes: $0.headerByteCount)
+        },
+      metadata: onlyTensors
+        ? nil
+        : selectedMetadata.map {
+          InspectDocument.MetadataItem(
+            source: $0.source, key: $0.key, type: $0.type, value: $0.value)
+        },
+      tensors: metadataKeys.isEmpty
+        ? checkpoint.tensors.map {
+          InspectDocument.Tensor(
+            name: $0.name, dtype: $0.dtype.name, shape: $0.shape, bytes: $0.byteCount,
+            offset: $0.offset, file: $0.path)
+        } : nil,
+      totals: metadataKeys.isEmpty
+        ? InspectDocument.Totals(
+          tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount,
+          dataBytes: checkpoint.dataByteCount, fileBytes: checkpoint.fileByteCount) : nil)
   }
 
   private func shapeText(_ shape: [Int]) -> String {

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// Where a command that changes a model writes: `-o OUT`, `--in-place`, or nowhere with
-/// `--dry-run`; shared by `stamp` and `tables`.
+/// `--dry-run`; shared by `rewrite`, `stamp`, `tables` and `meta`.
 struct OutputOptions: ParsableArguments {
   @Flag(help: "Print the change without writing anything.")
   var dryRun = false

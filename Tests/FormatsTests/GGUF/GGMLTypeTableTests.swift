@@ -1,5 +1,6 @@
 import Formats
 import Tensors
+import TestSupport
 import Testing
 
 /// ``DType`` against ggml's own `type_traits`, as `fixtures/ggml-types/print_types.c` printed
@@ -15,8 +16,8 @@ struct GGMLTypeTableTests {
   }
 
   static let rows: [Row] = {
-    let path = TestFiles.fixture("ggml-types/ggml-types.json")
-    guard let types = TestFiles.json(path)?["types"]?.array else { return [] }
+    let path = Repository.fixture("ggml-types/ggml-types.json")
+    guard let types = Repository.json(at: path)?["types"]?.array else { return [] }
     return types.compactMap { type in
       guard let id = type["id"]?.number?.int, let name = type["name"]?.string,
         let blockSize = type["block_size"]?.number?.int,

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 /// Tests over the fixtures written by PyPI gguf (`fixtures/gguf/`, `fixtures/expected/`) and the
@@ -18,12 +19,12 @@ struct GGUFFixtureTests {
     var testDescription: String { "\(file): \(what)" }
   }
 
-  static let manifestPath = TestFiles.fixture("malformed/manifest.json")
+  static let manifestPath = Repository.fixture("malformed/manifest.json")
   static let hasManifest = FileManager.default.fileExists(atPath: manifestPath)
-  static let ggufFolder = TestFiles.fixture("gguf")
+  static let ggufFolder = Repository.fixture("gguf")
 
   static func parse(_ path: String) -> JSONValue? {
-    guard let bytes = try? TestFiles.read(path) else { return nil }
+    guard let bytes = try? Scratch.bytes(path) else { return nil }
     return try? bytes.withUnsafeBytes { try JSONValue.parse($0, path: path) }
   }
 
@@ -50,7 +51,8 @@ struct GGUFFixtureTests {
   /// `expected/gguf__<relative with / as __>.json`, as `check_peers.describe()` names it.
   static func expectation(for relative: String) -> JSONValue? {
     parse(
-      TestFiles.fixture("expected/gguf__\(relative.replacingOccurrences(of: "/", with: "__")).json")
+      Repository.fixture(
+        "expected/gguf__\(relative.replacingOccurrences(of: "/", with: "__")).json")
     )
   }
 
@@ -66,8 +68,8 @@ struct GGUFFixtureTests {
 
   /// Every expected document has its `.gguf` file and the other way round.
   @Test(.enabled(if: !referenceFiles.isEmpty)) func everyReferenceFileHasADocument() throws {
-    let folder = TestFiles.fixture("expected")
-    let documents = try TestFiles.list(folder).filter {
+    let folder = Repository.fixture("expected")
+    let documents = try Scratch.list(folder).filter {
       $0.hasPrefix("gguf__") && $0.hasSuffix(".gguf.json")
     }
     let expected = Self.referenceFiles.map {
@@ -90,7 +92,7 @@ struct GGUFFixtureTests {
 
   @Test(.enabled(if: hasManifest), arguments: manifestCases)
   func manifestCase(_ testCase: ManifestCase) throws {
-    let path = TestFiles.fixture("malformed/\(testCase.file)")
+    let path = Repository.fixture("malformed/\(testCase.file)")
     if testCase.expect == "ok" {
       let gguf = try GGUFFile(path: path)
       #expect(gguf.problems.isEmpty, "\(gguf.problems)")

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import TestSupport
 import Testing
 
 /// One file with exactly one defect and the error the reader must report.
@@ -294,10 +295,10 @@ let ggufDefects: [GGUFDefect] = [
 struct GGUFMalformedTests {
   @Test(arguments: ggufDefects)
   func reportsTheDefect(defect: GGUFDefect) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = folder + "/defect.gguf"
-    try TestFiles.write(defect.bytes, to: path)
+    try Scratch.write(defect.bytes, to: path)
     let error = #expect(throws: FormatError.self) { try GGUFFile(path: path) }
     #expect(error?.kind == defect.kind, "\(error?.description ?? "")")
     #expect(error?.path == path)

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -13,7 +14,7 @@ struct GGUFMutationTests {
     "gguf/tiny-llama.gguf", "gguf/quantized.gguf", "gguf/bigendian.gguf",
     "gguf/nested-array.gguf", "gguf-random/files/s11-DATA_SUCCESS.gguf",
     "gguf-random/files/s14-KV_RANDOM_KV.gguf",
-  ].compactMap { try? TestFiles.read(TestFiles.fixture($0)) }
+  ].compactMap { try? Scratch.bytes(Repository.fixture($0)) }
 
   @Test func damagedHeadersFailCleanly() async {
     #expect(GGUFMutationTests.sources.count == 6)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -21,11 +22,11 @@ struct GGUFRandomCorpusTests {
     var testDescription: String { file }
   }
 
-  static let folder = TestFiles.fixture("gguf-random")
+  static let folder = Repository.fixture("gguf-random")
 
   static let rows: [Row] = {
     let path = folder + "/manifest.json"
-    return (TestFiles.json(path)?["files"]?.array ?? []).compactMap { row in
+    return (Repository.json(at: path)?["files"]?.array ?? []).compactMap { row in
       guard let file = row["file"]?.string, let accepted = row["accepted"]?.bool,
         let blobRead = row["blob_read"]?.bool, let ggmlInit = row["gguf_init"]?.bool
       else { return nil }
@@ -65,7 +66,7 @@ struct GGUFRandomCorpusTests {
     #expect(rows.count >= 200)
     #expect(rows.filter(\.accepted).count >= 40)
     // Every file in the folder is in the manifest.
-    let files = (try? TestFiles.list(GGUFRandomCorpusTests.folder + "/files")) ?? []
+    let files = (try? Scratch.list(GGUFRandomCorpusTests.folder + "/files")) ?? []
     #expect(files == rows.map(\.file).sorted())
   }
 

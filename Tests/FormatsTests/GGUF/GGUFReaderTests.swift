@@ -1,14 +1,15 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 /// Writes `bytes` to a scratch file and opens it.
 func openGGUF(_ bytes: [UInt8], start: Int = 0) throws -> GGUFFile {
-  let folder = try TestFiles.scratchFolder()
+  let folder = try Scratch.folder()
   defer { try? FileManager.default.removeItem(atPath: folder) }
   let path = folder + "/file.gguf"
-  try TestFiles.write(bytes, to: path)
+  try Scratch.write(bytes, to: path)
   // The mapping outlives the unlinked file.
   return try GGUFFile(file: MappedFile(path: path), start: start)
 }

@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import PropertyBased
 import Tensors
+import TestSupport
 import Testing
 
 /// Random metadata and tensors of every kind GGUF can hold.
@@ -76,7 +77,7 @@ struct GGUFRoundTripTests {
       let tensors = random.tensors()
       let reserved = [0, 1, 4096][reserve]
 
-      let folder = try TestFiles.scratchFolder()
+      let folder = try Scratch.folder()
       defer { try? FileManager.default.removeItem(atPath: folder) }
       let path = folder + "/random.gguf"
       var writer = try GGUFWriter(path: path, alignment: alignment, endianness: order)

@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 @Suite("GGUF split sets")
@@ -40,7 +41,7 @@ struct GGUFSplitSetTests {
 
   @Test(arguments: [1, 2, 3])
   func opensFromAnyShard(number: Int) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writeShards(folder, count: 3) { GGUFSplitSetTests.splitKeys($0) }
     let set = try GGUFSplitSet(
@@ -57,7 +58,7 @@ struct GGUFSplitSetTests {
   }
 
   @Test func missingShardIsNamed() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writeShards(folder, count: 3) { GGUFSplitSetTests.splitKeys($0) }
     let missing = GGUFSplitSet.shardPath(prefix: folder + "/model", number: 2, of: 3)
@@ -77,7 +78,7 @@ struct GGUFSplitSetTests {
     ("split.count as UINT32", 1, "split.count"),
   ])
   func inconsistentKeys(label: String, shard: Int, key: String) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writeShards(folder, count: 3) { index in
       var keys = GGUFSplitSetTests.splitKeys(index)
@@ -100,7 +101,7 @@ struct GGUFSplitSetTests {
   }
 
   @Test func duplicateTensorAcrossShards() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writeShards(folder, count: 2, tensorName: { _ in "same" }) {
       GGUFSplitSetTests.splitKeys($0, count: 2, total: 2)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -120,7 +121,7 @@ struct GGUFWarningTests {
 
   /// Writing a file read with such strings puts the same bytes back.
   @Test func rawStringsRoundTrip() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var f = HandcraftedGGUF()
     f.header(tensors: 0, kvs: 2)
@@ -136,13 +137,13 @@ struct GGUFWarningTests {
     var writer = try GGUFWriter(path: folder + "/out.gguf")
     for entry in source.metadata { try writer.add(entry.key, entry.value) }
     try writer.write()
-    #expect(try TestFiles.read(folder + "/out.gguf") == f.bytes)
+    #expect(try Scratch.bytes(folder + "/out.gguf") == f.bytes)
     // The same value built in memory (not copied from a mapping) encodes the same way.
     var memory = try GGUFWriter(path: folder + "/memory.gguf")
     try memory.add("s", .rawString([0xED, 0xA0, 0x80]))
     try memory.add("a", .array(.string, [.rawString([0xF4, 0x90, 0x80, 0x80]), .string("ok")]))
     try memory.write()
-    #expect(try TestFiles.read(folder + "/memory.gguf") == f.bytes)
+    #expect(try Scratch.bytes(folder + "/memory.gguf") == f.bytes)
   }
 
   /// Every tensor is whole but the padding after the last one is cut: llama.cpp's loader

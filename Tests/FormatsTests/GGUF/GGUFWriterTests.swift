@@ -1,13 +1,14 @@
 import Formats
 import Foundation
 import Tensors
+import TestSupport
 import Testing
 
 @Suite("GGUF writer")
 struct GGUFWriterTests {
   /// The writer lays a file out exactly as gguf.cpp does, byte for byte.
   @Test func matchesHandcraftedBytes() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = folder + "/out.gguf"
     var writer = try GGUFWriter(path: path)
@@ -38,13 +39,13 @@ struct GGUFWriterTests {
     f.pad()
     f.raw(second)
     f.pad()
-    #expect(try TestFiles.read(path) == f.bytes)
+    #expect(try Scratch.bytes(path) == f.bytes)
   }
 
   /// Reading a file and writing its KVs and tensors (copied from the mapping) gives the same bytes.
   @Test(arguments: [Endianness.little, .big])
   func rewriteIsByteIdentical(order: Endianness) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var f = HandcraftedGGUF(order: order)
     f.header(tensors: 2, kvs: 3)
@@ -68,7 +69,7 @@ struct GGUFWriterTests {
     f.pad(64)
     f.data(6)
     f.pad(64)
-    try TestFiles.write(f.bytes, to: folder + "/in.gguf")
+    try Scratch.write(f.bytes, to: folder + "/in.gguf")
     let source = try GGUFFile(path: folder + "/in.gguf")
 
     var writer = try GGUFWriter(
@@ -80,11 +81,11 @@ struct GGUFWriterTests {
         data: .file(source.file, range: tensor.byteRange))
     }
     try writer.write()
-    #expect(try TestFiles.read(folder + "/out.gguf") == f.bytes)
+    #expect(try Scratch.bytes(folder + "/out.gguf") == f.bytes)
   }
 
   @Test func reservedSpaceAndAlignmentKey() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var writer = try GGUFWriter(path: folder + "/r.gguf", alignment: 16)
     try writer.add("general.architecture", .string("llama"))
@@ -105,10 +106,10 @@ struct GGUFWriterTests {
   }
 
   @Test func streamsAndCopiesTensorData() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let payload = (0..<4000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-    try TestFiles.write([0xAA, 0xBB] + payload, to: folder + "/raw.bin")
+    try Scratch.write([0xAA, 0xBB] + payload, to: folder + "/raw.bin")
     let raw = try MappedFile(path: folder + "/raw.bin")
     var writer = try GGUFWriter(path: folder + "/s.gguf")
     try writer.addTensor("copied", dtype: .f32, shape: [1000], data: .file(raw, range: 2..<4002))
@@ -222,7 +223,7 @@ struct GGUFWriterTests {
   /// existing destination untouched.
   @Test(arguments: [0, 1, 2])
   func failedWriteLeavesNothing(variant: Int) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var writer = try GGUFWriter(path: folder + "/out.gguf")
     try writer.add("general.architecture", .string("llama"))
@@ -235,11 +236,11 @@ struct GGUFWriterTests {
       })
     let error = #expect(throws: FormatError.self) { try writer.write() }
     #expect(error?.kind == (variant == 0 ? .io : .invalidArgument))
-    #expect(try TestFiles.list(folder) == [])
+    #expect(try Scratch.list(folder) == [])
 
-    try TestFiles.write([1, 2, 3], to: folder + "/out.gguf")
+    try Scratch.write([1, 2, 3], to: folder + "/out.gguf")
     #expect(throws: FormatError.self) { try writer.write() }
-    #expect(try TestFiles.list(folder) == ["out.gguf"])
-    #expect(try TestFiles.read(folder + "/out.gguf") == [1, 2, 3])
+    #expect(try Scratch.list(folder) == ["out.gguf"])
+    #expect(try Scratch.bytes(folder + "/out.gguf") == [1, 2, 3])
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -20,10 +21,10 @@ struct HFModelDirectoryTests {
   }
 
   @Test func readsConfigsAndSingleWeights() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(Array(Self.llamaConfig.utf8), to: "\(folder)/config.json")
-    try TestFiles.write(
+    try Scratch.write(Array(Self.llamaConfig.utf8), to: "\(folder)/config.json")
+    try Scratch.write(
       Array(#"{"bos_token":"<s>","add_bos_token":true}"#.utf8),
       to: "\(folder)/tokenizer_config.json")
     try Self.writeTensors(
@@ -101,24 +102,24 @@ struct HFModelDirectoryTests {
     (#"{"a":"#, .invalidJSON),
   ])
   func badConfigFiles(json: String, kind: FormatError.Kind) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(Array(json.utf8), to: "\(folder)/config.json")
+    try Scratch.write(Array(json.utf8), to: "\(folder)/config.json")
     let error = #expect(throws: FormatError.self) { try HFModelDirectory(path: folder) }
     #expect(error?.kind == kind)
   }
 
   @Test func missingConfigIsNotFound() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let error = #expect(throws: FormatError.self) { try HFModelDirectory(path: folder) }
     #expect(error?.kind == .notFound)
   }
 
   @Test func shardedUnindexedAndNoWeights() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(Array("{}".utf8), to: "\(folder)/config.json")
+    try Scratch.write(Array("{}".utf8), to: "\(folder)/config.json")
     #expect(try HFModelDirectory(path: folder).weights == nil)
 
     try Self.writeTensors(["b"], to: "\(folder)/part-2.safetensors")
@@ -132,7 +133,7 @@ struct HFModelDirectoryTests {
 
     let index =
       #"{"metadata":{"total_size":4},"weight_map":{"a":"part-1.safetensors","b":"part-2.safetensors"}}"#
-    try TestFiles.write(Array(index.utf8), to: "\(folder)/model.safetensors.index.json")
+    try Scratch.write(Array(index.utf8), to: "\(folder)/model.safetensors.index.json")
     let sharded = try HFModelDirectory(path: folder)
     #expect(sharded.tensors.map(\.name) == ["a", "b"])
     guard case .sharded(let model) = sharded.weights else {

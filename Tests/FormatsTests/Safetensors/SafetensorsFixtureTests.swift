@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -19,12 +20,12 @@ struct SafetensorsFixtureTests {
     var testDescription: String { "\(file): \(what)" }
   }
 
-  static let manifestPath = TestFiles.fixture("malformed/manifest.json")
+  static let manifestPath = Repository.fixture("malformed/manifest.json")
   static let hasManifest = FileManager.default.fileExists(atPath: manifestPath)
 
   /// The manifest's safetensors cases (empty when the fixtures are not there).
   static let manifestCases: [ManifestCase] = {
-    guard let bytes = try? TestFiles.read(manifestPath),
+    guard let bytes = try? Scratch.bytes(manifestPath),
       let root = try? bytes.withUnsafeBytes({ try JSONValue.parse($0, path: manifestPath) })
     else { return [] }
     let entries = root.array ?? root["cases"]?.array ?? []
@@ -43,7 +44,7 @@ struct SafetensorsFixtureTests {
   static let referenceFiles: [String] = {
     var found: [String] = []
     for folder in ["safetensors", "hf"] {
-      let root = TestFiles.fixture(folder)
+      let root = Repository.fixture(folder)
       let names = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
       found += names.filter { $0.hasSuffix(".safetensors") }.map { "\(folder)/\($0)" }
     }
@@ -52,7 +53,7 @@ struct SafetensorsFixtureTests {
 
   /// `fixtures/expected/*.json` documents describing safetensors files.
   static let expectedDocuments: [String] = {
-    let folder = TestFiles.fixture("expected")
+    let folder = Repository.fixture("expected")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     return names.filter { $0.hasSuffix(".safetensors.json") }.sorted()
   }()
@@ -67,7 +68,7 @@ struct SafetensorsFixtureTests {
 
   @Test(.enabled(if: hasManifest), arguments: manifestCases)
   func manifestCase(_ testCase: ManifestCase) throws {
-    let path = TestFiles.fixture("malformed/\(testCase.file)")
+    let path = Repository.fixture("malformed/\(testCase.file)")
     if testCase.expect == "ok" {
       _ = try SafetensorsFile(path: path)
       return
@@ -82,7 +83,7 @@ struct SafetensorsFixtureTests {
   /// Reading a PyPI-written file and writing it again gives the same bytes.
   @Test(.enabled(if: !referenceFiles.isEmpty), arguments: referenceFiles)
   func rewritesReferenceFilesByteForByte(_ name: String) throws {
-    let path = TestFiles.fixture(name)
+    let path = Repository.fixture(name)
     let file = try SafetensorsFile(path: path)
     var writer = SafetensorsWriter(metadata: file.metadata)
     for entry in file.tensors {
@@ -91,18 +92,18 @@ struct SafetensorsFixtureTests {
     }
     let layout = try writer.layout(path: path)
     #expect(layout.entries == file.tensors)
-    #expect(try writer.serialized() == TestFiles.read(path))
+    #expect(try writer.serialized() == Scratch.bytes(path))
   }
 
   /// What PyPI safetensors reported for each fixture file matches what the reader sees.
   @Test(.enabled(if: !expectedDocuments.isEmpty), arguments: expectedDocuments)
   func matchesExpectedDescription(_ document: String) throws {
-    let expectedPath = TestFiles.fixture("expected/\(document)")
-    let expected = try TestFiles.read(expectedPath).withUnsafeBytes {
+    let expectedPath = Repository.fixture("expected/\(document)")
+    let expected = try Scratch.bytes(expectedPath).withUnsafeBytes {
       try JSONValue.parse($0, path: expectedPath)
     }
     let relative = try #require(expected["file"]?.string)
-    let file = try SafetensorsFile(path: TestFiles.fixture(relative))
+    let file = try SafetensorsFile(path: Repository.fixture(relative))
     #expect(file.file.count == expected["file_size"]?.number?.int)
     #expect(file.headerLength == expected["header_length"]?.number?.int)
     #expect(file.dataStart == expected["data_offset"]?.number?.int)
@@ -190,7 +191,7 @@ struct SafetensorsFixtureTests {
     return bits & 0x80 != 0 ? -magnitude : magnitude
   }
 
-  static let shardedFolder = TestFiles.fixture("safetensors/sharded")
+  static let shardedFolder = Repository.fixture("safetensors/sharded")
   static let hasSharded = FileManager.default.fileExists(
     atPath: "\(shardedFolder)/\(SafetensorsIndex.fileName)")
 
@@ -208,7 +209,7 @@ struct SafetensorsFixtureTests {
     #expect(folder.tokenizerConfig != nil)
   }
 
-  static let tinyLlama = TestFiles.fixture("hf/tiny-llama")
+  static let tinyLlama = Repository.fixture("hf/tiny-llama")
 
   @Test(.enabled(if: FileManager.default.fileExists(atPath: "\(tinyLlama)/config.json")))
   func tinyLlamaFolder() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -11,7 +12,7 @@ struct SafetensorsMutationTests {
   static let sources: [[UInt8]] = [
     "safetensors/dtypes.safetensors", "safetensors/dtypes-exotic.safetensors",
     "safetensors/sharded/model-00001-of-00003.safetensors",
-  ].compactMap { try? TestFiles.read(TestFiles.fixture($0)) }
+  ].compactMap { try? Scratch.bytes(Repository.fixture($0)) }
 
   @Test func damagedHeadersFailCleanly() async {
     #expect(SafetensorsMutationTests.sources.count == 3)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -10,10 +11,10 @@ struct SafetensorsReaderTests {
   /// the defect-free ones open.
   @Test(arguments: SafetensorsCase.all)
   func corpusCase(_ testCase: SafetensorsCase) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = "\(folder)/case.safetensors"
-    try TestFiles.write(testCase.bytes, to: path)
+    try Scratch.write(testCase.bytes, to: path)
     guard let kind = testCase.expect else {
       let file = try SafetensorsFile(path: path)
       #expect(file.dataStart + file.totalDataBytes == testCase.bytes.count)
@@ -42,10 +43,10 @@ struct SafetensorsReaderTests {
     let header =
       #"{"__metadata__":{"format":"pt","b":"x"},"w":{"dtype":"F32","shape":[2],"data_offsets":[2,10]},"s":{"dtype":"BF16","shape":[],"data_offsets":[0,2]},"z":{"dtype":"F4","shape":[2,0],"data_offsets":[10,10]}}  "#
     let bytes = SafetensorsCase.file(header, data: Array(0..<10))
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = "\(folder)/m.safetensors"
-    try TestFiles.write(bytes, to: path)
+    try Scratch.write(bytes, to: path)
     let file = try SafetensorsFile(path: path)
     let dataStart = 8 + header.utf8.count
     #expect(file.headerLength == header.utf8.count)
@@ -70,26 +71,26 @@ struct SafetensorsReaderTests {
   }
 
   @Test func metadataIsNilWhenAbsentAndEmptyWhenEmpty() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(SafetensorsCase.file("{}"), to: "\(folder)/a.safetensors")
-    try TestFiles.write(
+    try Scratch.write(SafetensorsCase.file("{}"), to: "\(folder)/a.safetensors")
+    try Scratch.write(
       SafetensorsCase.file(#"{"__metadata__":{}}"#), to: "\(folder)/b.safetensors")
     #expect(try SafetensorsFile(path: "\(folder)/a.safetensors").metadata == nil)
     #expect(try SafetensorsFile(path: "\(folder)/b.safetensors").metadata?.count == 0)
   }
 
   @Test func messagesSayExpectedAndFound() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = "\(folder)/short.safetensors"
-    try TestFiles.write(
+    try Scratch.write(
       SafetensorsCase.file(SafetensorsCase.i32Test, data: [UInt8](repeating: 0, count: 14)),
       to: path)
     let error = #expect(throws: FormatError.self) { try SafetensorsFile(path: path) }
     #expect(error?.message.contains("2 bytes missing") == true, "\(String(describing: error))")
     let lfs = "\(folder)/lfs.safetensors"
-    try TestFiles.write(Array("version https://git-lfs.github.com/spec/v1\n".utf8), to: lfs)
+    try Scratch.write(Array("version https://git-lfs.github.com/spec/v1\n".utf8), to: lfs)
     let lfsError = #expect(throws: FormatError.self) { try SafetensorsFile(path: lfs) }
     #expect(lfsError?.message.contains("git lfs pull") == true)
   }

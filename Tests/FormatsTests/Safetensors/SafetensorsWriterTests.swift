@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -104,7 +105,7 @@ struct SafetensorsWriterTests {
     let json = #"{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#
     let layout = try writer.layout()
     #expect(layout.headerLength == (json.utf8.count + 100 + 7) / 8 * 8)
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try writer.write(to: "\(folder)/r.safetensors")
     let file = try SafetensorsFile(path: "\(folder)/r.safetensors")
@@ -157,35 +158,35 @@ struct SafetensorsWriterTests {
       writer.reserve = SafetensorsFile.maximumHeaderLength
       expected = .headerTooLarge
     }
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let error = #expect(throws: FormatError.self) {
       try writer.write(to: "\(folder)/out.safetensors")
     }
     #expect(error?.kind == expected, "\(String(describing: error))")
-    #expect(try TestFiles.list(folder) == [])
+    #expect(try Scratch.list(folder) == [])
   }
 
   /// A failed write over an existing file leaves that file as it was.
   @Test func failedOverwriteKeepsTheOldFile() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = "\(folder)/m.safetensors"
     var good = SafetensorsWriter()
     good.add("a", dtype: .u8, shape: [1], data: .bytes([1]))
     try good.write(to: path)
-    let before = try TestFiles.read(path)
+    let before = try Scratch.bytes(path)
     var bad = good
     bad.add("a", dtype: .u8, shape: [1], data: .bytes([2]))
     #expect(throws: FormatError.self) { try bad.write(to: path) }
-    #expect(try TestFiles.read(path) == before)
-    #expect(try TestFiles.list(folder) == ["m.safetensors"])
+    #expect(try Scratch.bytes(path) == before)
+    #expect(try Scratch.list(folder) == ["m.safetensors"])
   }
 
   /// Copying every tensor of a file through `.file` sources (copy_file_range) and rewriting
   /// its metadata reproduces it byte for byte.
   @Test func copiesTensorsFromAMappedFile() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var writer = SafetensorsWriter(metadata: [("format", "pt"), ("note", "line\nbreak \"q\"")])
     writer.add("b", dtype: .bf16, shape: [3], data: .bytes([1, 2, 3, 4, 5, 6]))
@@ -204,13 +205,13 @@ struct SafetensorsWriterTests {
     }
     try copy.write(to: "\(folder)/b.safetensors")
     #expect(
-      try TestFiles.read("\(folder)/a.safetensors") == TestFiles.read("\(folder)/b.safetensors"))
+      try Scratch.bytes("\(folder)/a.safetensors") == Scratch.bytes("\(folder)/b.safetensors"))
     #expect(
       source.tensor(named: "s").map { source.withBytes(of: $0) { Array($0) } } == [1, 2, 3, 4, 5])
     // Writing over the file that is the source keeps the source mapping valid.
     try copy.write(to: "\(folder)/a.safetensors")
     #expect(
-      try TestFiles.read("\(folder)/a.safetensors") == TestFiles.read("\(folder)/b.safetensors"))
+      try Scratch.bytes("\(folder)/a.safetensors") == Scratch.bytes("\(folder)/b.safetensors"))
   }
 
   static let safetensorsTypes = DType.allCases.filter { $0.safetensorsName != nil }
@@ -239,7 +240,7 @@ struct SafetensorsWriterTests {
         expected[name] = (shape, dtype, bytes)
         writer.add(name, dtype: dtype, shape: shape, data: .bytes(bytes))
       }
-      let folder = try TestFiles.scratchFolder("roundTrip")
+      let folder = try Scratch.folder("roundTrip")
       defer { try? FileManager.default.removeItem(atPath: folder) }
       let path = "\(folder)/p.safetensors"
       let layout = try writer.write(to: path)
@@ -260,7 +261,7 @@ struct SafetensorsWriterTests {
         again.add(
           entry.name, dtype: entry.dtype, shape: entry.shape, data: .tensor(entry, in: file.file))
       }
-      #expect(try again.serialized() == TestFiles.read(path))
+      #expect(try again.serialized() == Scratch.bytes(path))
     }
   }
 }

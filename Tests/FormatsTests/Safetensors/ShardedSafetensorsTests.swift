@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Formats
@@ -30,11 +31,11 @@ struct ShardedSafetensorsTests {
     let map = weightMap.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
     let json =
       #"{"metadata":{"total_size":\#(totalSize),"total_parameters":28},"weight_map":{\#(map)}}"#
-    try TestFiles.write(Array(json.utf8), to: "\(folder)/\(SafetensorsIndex.fileName)")
+    try Scratch.write(Array(json.utf8), to: "\(folder)/\(SafetensorsIndex.fileName)")
   }
 
   @Test func opensAConsistentSet() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try Self.makeSet(in: folder)
     let model = try ShardedSafetensors(path: folder)
@@ -66,7 +67,7 @@ struct ShardedSafetensorsTests {
     (.totalSize, .indexTotalSizeMismatch, "total_size"),
   ])
   func reportsInconsistency(_ defect: Defect, kind: FormatError.Kind, name: String) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     switch defect {
     case .missingShard: try Self.makeSet(in: folder, writeShards: [Self.shard1])
@@ -95,7 +96,7 @@ struct ShardedSafetensorsTests {
   }
 
   @Test func listsEveryProblemAtOnce() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try Self.makeSet(
       in: folder, shardTensors: [Self.shard1: ["a", "x"]],
@@ -107,10 +108,10 @@ struct ShardedSafetensorsTests {
   }
 
   @Test func aBrokenShardReportsItsOwnError() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try Self.makeSet(in: folder, writeShards: [Self.shard1])
-    try TestFiles.write(
+    try Scratch.write(
       Array("version https://git-lfs.github.com/spec/v1\n".utf8), to: "\(folder)/\(Self.shard2)")
     let problems = try ShardedSafetensors(path: folder, verify: false).problems()
     #expect(problems.map(\.kind) == [.gitLFSPointer])
@@ -129,17 +130,17 @@ struct ShardedSafetensorsTests {
     #"{"weight_map":{"a":"/etc/x.safetensors"}}"#,
   ])
   func rejectsMalformedIndex(json: String) throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(Array(json.utf8), to: "\(folder)/\(SafetensorsIndex.fileName)")
+    try Scratch.write(Array(json.utf8), to: "\(folder)/\(SafetensorsIndex.fileName)")
     let error = #expect(throws: FormatError.self) { try SafetensorsIndex(path: folder) }
     #expect(error?.kind == .invalidIndex, "\(String(describing: error))")
   }
 
   @Test func duplicateIndexKeysAreReported() throws {
-    let folder = try TestFiles.scratchFolder()
+    let folder = try Scratch.folder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try TestFiles.write(
+    try Scratch.write(
       Array(#"{"weight_map":{"a":"s1.safetensors","a":"s2.safetensors"}}"#.utf8),
       to: "\(folder)/\(SafetensorsIndex.fileName)")
     let error = #expect(throws: FormatError.self) { try SafetensorsIndex(path: folder) }

@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Inference
 import Patching
+import TestSupport
 import Testing
 import Verification
 
@@ -34,10 +35,9 @@ struct VerifyLibraryTests {
   }
 
   @Test func reportOnStampedTinyModel() throws {
-    let folder = NSTemporaryDirectory() + "spindle-verify-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    let original = ReferenceLogits.fixture("gguf/tiny-llama.gguf")
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let original = Repository.fixture("gguf/tiny-llama.gguf")
     let patched = "\(folder)/keys.gguf"
     try StampPlan(path: original, request: StampRequest(method: .yarn, factor: 4))
       .execute(.path(patched))

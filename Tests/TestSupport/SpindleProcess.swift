@@ -1,36 +1,32 @@
 import Foundation
 
 /// Runs the `spindle` binary built next to the test bundle.
-struct SpindleProcess {
-  struct Output {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public enum SpindleProcess {
+  public struct Output: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
     /// Whether a signal ended the process (``status`` is then the signal number).
-    var signaled = false
+    public var signaled = false
   }
 
-  static let executable: String = {
+  public static let executable: String = {
     let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("spindle")
       .path
   }()
 
-  static let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
-
   /// Runs `spindle arguments…` in the repository root and collects its output.
-  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+  public static func run(
+    _ arguments: [String], environment: [String: String] = [:]
+  ) throws -> Output {
     let process = Process()
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+    process.currentDirectoryURL = URL(fileURLWithPath: Repository.root)
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -45,11 +41,5 @@ struct SpindleProcess {
       signaled: process.terminationReason == .uncaughtSignal)
   }
 
-  static func run(_ arguments: String...) throws -> Output { try run(arguments) }
-
-  static func scratchFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "spindle-cli-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }
+  public static func run(_ arguments: String...) throws -> Output { try run(arguments) }
 }
