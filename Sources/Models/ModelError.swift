@@ -33,6 +33,9 @@ public struct ModelError: Error, Equatable, Sendable, CustomStringConvertible {
   public var name: String?
   /// What is wrong, with expected vs found.
   public var message: String
+  /// The error this one wraps (a `FormatError`, `PatchError` or `InferenceError`), so its kind,
+  /// byte offset and own cause stay reachable. Not compared by `==`.
+  public var cause: (any Error & Sendable)?
 
   public init(_ kind: Kind, path: String, name: String? = nil, _ message: String) {
     self.kind = kind
@@ -41,19 +44,28 @@ public struct ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     self.message = message
   }
 
-  /// Wraps a reader error.
+  /// Wraps a reader error, kept as ``cause``.
   public init(_ error: FormatError) {
     self.init(.format, path: error.path, name: error.name, error.message)
+    cause = error
   }
 
-  /// Wraps a rotary settings error.
+  /// Wraps a rotary settings error, kept as ``cause``.
   public init(_ error: PatchError) {
     self.init(.settings, path: error.path, name: error.key, error.message)
+    cause = error
   }
 
-  /// Wraps a model error for the checkpoint at `path`.
+  /// Wraps a model error for the checkpoint at `path`, kept as ``cause``.
   public init(_ error: InferenceError, path: String) {
     self.init(.model, path: path, name: error.name, error.message)
+    cause = error
+  }
+
+  /// Same kind, location and message (the ``cause`` is not compared).
+  public static func == (lhs: ModelError, rhs: ModelError) -> Bool {
+    lhs.kind == rhs.kind && lhs.path == rhs.path && lhs.name == rhs.name
+      && lhs.message == rhs.message
   }
 
   public var description: String { "\(path): \(message) [\(kind.rawValue)]" }

@@ -25,7 +25,7 @@ struct GGUFRandomCorpusCommandTests {
     let json = try SpindleProcess.run("validate", path, "--json")
     #expect(json.status == 0)
     let document = try JSONValue.parse(json.stdout)
-    #expect(document["valid"]?.bool == true)
+    #expect(document["passed"]?.bool == true)
     #expect(document["problems"]?.array?.isEmpty == true)
     #expect(document["warnings"]?.array?.count == warnings.count)
     #expect(document["warnings"]?.array?.first?["kind"]?.string == "invalidUTF8")

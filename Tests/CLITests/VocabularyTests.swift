@@ -178,7 +178,7 @@ struct VocabularyTests {
     let validate = try JSONValue.parse(
       try SpindleProcess.run("validate", Self.model, "--json").stdout)
     #expect(
-      validate.object?.keys == ["path", "passed", "format", "problems", "rope_table_problems"])
+      validate.object?.keys == ["path", "passed", "format", "problems", "warnings", "rope_table_problems"])
     #expect(validate["passed"] == .bool(true))
     #expect(validate["format"] == inspect["format"])
     let broken = try SpindleProcess.run(

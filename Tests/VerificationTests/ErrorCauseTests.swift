@@ -67,7 +67,8 @@ struct ErrorCauseTests {
     }
   }
 
-  /// `VerificationError` keeps the file error behind a model that cannot be loaded.
+  /// The loader's `ModelError` keeps the file error behind a model that cannot be loaded, and
+  /// `VerificationError` keeps the `ModelError`.
   @Test func verificationErrorKeepsTheFileError() throws {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
@@ -75,9 +76,11 @@ struct ErrorCauseTests {
     #expect {
       _ = try LlamaCheckpoint(path: path)
     } throws: { error in
-      guard let error = error as? VerificationError, let cause = error.cause as? FormatError
+      guard let error = error as? ModelError, let cause = error.cause as? FormatError
       else { return false }
+      let wrapped = VerificationError(error)
       return error.kind == .format && cause.kind == .notFound && error.message == cause.message
+        && (wrapped.cause as? ModelError) == error
     }
   }
 
