@@ -52,7 +52,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "CLITests",
-      dependencies: ["Formats", "Tensors", "Models", "Patching", "RoPE", "TestSupport", "spindle"]),
+      dependencies: [
+        "Formats", "Tensors", "Models", "Inference", "Patching", "RoPE", "TestSupport", "spindle",
+      ]),
     .testTarget(
       name: "PatchingTests",
       dependencies: [

@@ -1,4 +1,5 @@
 import Formats
+import Models
 import Patching
 import Tensors
 
@@ -25,7 +26,11 @@ extension Verifier {
     }
     var problems: [String] = []
     var notes: [String] = []
-    let tableNames: Set<String> = [StampPlan.ggufTableName, StampPlan.huggingFaceTableName]
+    // Baked tables, and LongRoPE's two factor tables (llama.cpp's form of that scaling).
+    let tableNames: Set<String> = [
+      StampPlan.ggufTableName, StampPlan.huggingFaceTableName, GGUFLongRoPETables.longName,
+      GGUFLongRoPETables.shortName,
+    ]
     let folded: Set<String> =
       patched.record?.attention == .weights
       ? Set((try? AttentionFolding.targets(in: mine.tensors.map(\.name), path: path)) ?? []) : []
@@ -41,7 +46,10 @@ extension Verifier {
         }
         continue
       }
+      // A table may be replaced by one of another size or with other values.
+      let isTable = tableNames.contains(entry.name)
       guard entry.dtype == reference.dtype, entry.shape == reference.shape else {
+        if isTable { continue }
         problems.append(
           "'\(entry.name)' changed type or shape: \(entry.dtype.name) \(entry.shape) here,"
             + " \(reference.dtype.name) \(reference.shape) in the original")
@@ -55,6 +63,7 @@ extension Verifier {
         scaled += 1
         continue
       }
+      if isTable { continue }
       problems.append(
         "'\(entry.name)' differs from the original (first difference at byte \(difference) of"
           + " \(entry.byteCount)): only RoPE tables and, in portable mode, the Q/K tensors may"

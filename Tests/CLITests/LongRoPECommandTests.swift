@@ -1,4 +1,6 @@
 import Foundation
+import Inference
+import Models
 import TestSupport
 import Testing
 
@@ -96,5 +98,35 @@ struct LongRoPECommandTests {
     let result = try SpindleProcess.run("validate", "fixtures/phi3/wrong/\(file)")
     #expect(result.status == 1)
     #expect(result.stdout.contains(message), "\(result.stdout)")
+  }
+
+  /// End to end on transformers' phi3 converted by llama.cpp (fixtures/architectures): stamping
+  /// the LongRoPE of the phi3-longrope config (same weights) into phi3.gguf gives the file the
+  /// converter wrote for phi3-longrope (verify: only the name differs), and that file runs to
+  /// llama.cpp's own logits on both sides of the window.
+  @Test func stampedPhi3RunsLikeTheConvertedOne() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let stamped = "\(folder)/phi3-longrope.gguf"
+    let stamp = try SpindleProcess.run(
+      "stamp", "fixtures/architectures/gguf/phi3.gguf", "--from-config",
+      "fixtures/architectures/models/phi3-longrope/config.json", "-o", stamped)
+    #expect(stamp.status == 0, "\(stamp.stderr)")
+    let verify = try SpindleProcess.run(
+      "verify", stamped, "--against", "fixtures/architectures/gguf/phi3-longrope.gguf")
+    #expect(verify.status == 0, "\(verify.stdout)")
+    #expect(verify.stdout.contains("PASS  changes       17 of 17 tensors identical"))
+    #expect(verify.stdout.contains("PASS  drift         mean KL 0 nats"))
+    let checkpoint = try ModelCheckpoint(path: stamped)
+    for (reference, context) in [
+      ("window.llamacpp-ctx256-flash-off", 256), ("long.llamacpp-ctx512-flash-off", 512),
+    ] {
+      let recorded = try RecordedLogits(architectures: "phi3-longrope/\(reference)")
+      let model = try checkpoint.model(
+        rotary: .llamaCpp, longRoPE: .context(context), numericMode: .llamaCpp)
+      let logits = try model.logits(
+        tokens: recorded.tokens, startPosition: 0, outputs: recorded.indices)
+      #expect(recorded.relativeGap(logits) == 0, "\(reference)")
+    }
   }
 }

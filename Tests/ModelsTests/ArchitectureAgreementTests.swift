@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import Inference
 import Models
+import TestSupport
 import Testing
 
 /// Issue 10's acceptance on fixtures/architectures: Spindle's logits against transformers'
@@ -12,46 +13,10 @@ import Testing
   "Architecture agreement",
   .enabled(if: ModelFixtures.exists("architectures/summary.json"), "fixtures/architectures absent"))
 struct ArchitectureAgreementTests {
-  /// One recorded reference: tokens, and logit rows at some indices.
-  struct Recorded {
-    var tokens: [Int32]
-    var rows: [(index: Int, logits: [Float])]
-    var greedy: [Int32]
-
-    init(_ relative: String) throws {
-      let path = ModelFixtures.fixture("architectures/logits/\(relative).json")
-      let root = try JSONValue.parse(try ModelFixtures.text(path), path: path)
-      func floats(_ value: JSONValue?) throws -> [Float] {
-        try (value?.array ?? []).map { item in
-          // Numbers are printed with %.9g: parse the text, exact to the Float.
-          try #require(item.number.flatMap { Float($0.text) })
-        }
-      }
-      tokens = (root["tokens"]?.array ?? []).compactMap { $0.number?.int.map(Int32.init) }
-      rows = try (root["outputs"]?.array ?? []).map { output in
-        (try #require(output["index"]?.number?.int), try floats(output["logits"]))
-      }
-      greedy = (root["greedy"]?.array ?? []).compactMap { $0.number?.int.map(Int32.init) }
-    }
-  }
-
-  /// Largest |Δ| over the rows, divided by the reference's largest |logit|.
-  static func relativeGap(_ ours: [[Float]], _ reference: [[Float]]) -> Float {
-    var gap: Float = 0
-    var scale: Float = 0
-    for (a, b) in zip(ours, reference) {
-      #expect(a.count == b.count)
-      for (x, y) in zip(a, b) {
-        gap = max(gap, (x - y).magnitude)
-        scale = max(scale, y.magnitude)
-      }
-    }
-    return gap / max(scale, .leastNormalMagnitude)
-  }
+  typealias Recorded = RecordedLogits
 
   static func logits(_ model: LlamaModel, _ recorded: Recorded) throws -> [[Float]] {
-    try model.logits(
-      tokens: recorded.tokens, startPosition: 0, outputs: recorded.rows.map(\.index))
+    try model.logits(tokens: recorded.tokens, startPosition: 0, outputs: recorded.indices)
   }
 
   static let models = [
@@ -63,8 +28,8 @@ struct ArchitectureAgreementTests {
     let checkpoint = try ModelCheckpoint(
       path: ModelFixtures.fixture("architectures/models/\(name)"))
     let model = try checkpoint.model(rotary: .runtime, numericMode: .exact)
-    let recorded = try Recorded("\(name)/short.transformers")
-    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    let recorded = try Recorded(architectures: "\(name)/short.transformers")
+    let gap = recorded.relativeGap(try Self.logits(model, recorded))
     #expect(gap <= 1e-4, "\(name): max |Δ| / max |logit| = \(gap)")
   }
 
@@ -74,8 +39,8 @@ struct ArchitectureAgreementTests {
       path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
     let model = try checkpoint.model(
       rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
-    let recorded = try Recorded("\(name)/short.llamacpp-ctx256-flash-off")
-    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    let recorded = try Recorded(architectures: "\(name)/short.llamacpp-ctx256-flash-off")
+    let gap = recorded.relativeGap(try Self.logits(model, recorded))
     #expect(gap <= 1e-4, "\(name): max |Δ| / max |logit| = \(gap)")
   }
 
@@ -85,7 +50,7 @@ struct ArchitectureAgreementTests {
       path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
     let model = try checkpoint.model(
       rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
-    let recorded = try Recorded("\(name)/greedy.llamacpp-ctx256-flash-off")
+    let recorded = try Recorded(architectures: "\(name)/greedy.llamacpp-ctx256-flash-off")
     #expect(recorded.greedy.count == 8)
     let tokens = try model.greedyTokens(after: recorded.tokens, count: recorded.greedy.count)
     #expect(tokens == recorded.greedy)
@@ -110,8 +75,8 @@ struct ArchitectureAgreementTests {
     let model = try checkpoint.model(
       rotary: llamaCpp ? .llamaCpp : .runtime, longRoPE: factors,
       numericMode: llamaCpp ? .llamaCpp : .exact)
-    let recorded = try Recorded("phi3-longrope/\(reference)")
-    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    let recorded = try Recorded(architectures: "phi3-longrope/\(reference)")
+    let gap = recorded.relativeGap(try Self.logits(model, recorded))
     #expect(gap <= 1e-4, "\(reference): max |Δ| / max |logit| = \(gap)")
   }
 
@@ -120,8 +85,8 @@ struct ArchitectureAgreementTests {
     let checkpoint = try ModelCheckpoint(
       path: ModelFixtures.fixture("architectures/gguf/phi3-longrope.gguf"))
     let model = try checkpoint.model(rotary: .llamaCpp, longRoPE: .long, numericMode: .llamaCpp)
-    let recorded = try Recorded("phi3-longrope/window.llamacpp-ctx256-flash-off")
-    let gap = Self.relativeGap(try Self.logits(model, recorded), recorded.rows.map(\.logits))
+    let recorded = try Recorded(architectures: "phi3-longrope/window.llamacpp-ctx256-flash-off")
+    let gap = recorded.relativeGap(try Self.logits(model, recorded))
     #expect(gap > 1e-2)
   }
 }
