@@ -201,7 +201,7 @@ extension StampPlan {
     var keySettings = after
     // LongRoPE's factor tensors are its tables already: --tables adds nothing to them.
     if request.tables && request.method != .longrope {
-      guard Self.ggufArchitecturesReadingRopeFreqs.contains(architecture) else {
+      guard LlamaCppGraph.reads(.frequencies, architecture: architecture) else {
         throw PatchError(
           .unsupported, path: path, key: "general.architecture",
           "llama.cpp's \(architecture) graph does not read rope_freqs.weight (it would refuse the"

@@ -20,16 +20,6 @@ extension StampPlan {
   /// frequencies precomputed finds them under the name it would use.
   public static let huggingFaceTableName = "model.rotary_emb.inv_freq"
 
-  /// The llama.cpp architectures whose graph reads `rope_freqs.weight`.
-  ///
-  /// They create it with `TENSOR_NOT_REQUIRED`; every other architecture rejects a file with
-  /// an extra tensor ("wrong number of tensors").
-  public static let ggufArchitecturesReadingRopeFreqs: Set<String> = [
-    "llama", "llama4", "deci", "refact", "minicpm", "falcon-h1", "exaone", "exaone4",
-    "exaone-moe", "granite", "granitemoe", "granitehybrid", "arcee", "llada", "apertus",
-    "mistral3", "step35", "nanbeige", "pangu-embedded", "cogvlm", "gemma4",
-  ]
-
   /// The table and attention factor for `settings`, with the record describing them.
   ///
   /// - Throws: ``PatchError/Kind/unsupported`` for scalings a static table cannot hold

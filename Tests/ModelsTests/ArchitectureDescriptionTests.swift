@@ -88,9 +88,38 @@ struct ArchitectureDescriptionTests {
     #expect(Architecture.gptNeoX.recipe.normalization == .layer)
     #expect(Architecture.gptNeoX.recipe.residual == .parallel)
     #expect(Architecture.phi3.ropeTables == [.longShortFactors])
-    #expect(Architecture.llama.ropeTables == [.frequencies])
+    #expect(Architecture.llama.ropeTables == [.frequencies, .longShortFactors])
     #expect(Architecture.phi3.requiredRoles.isSuperset(of: [.query, .key, .value, .gate, .up]))
     #expect(!Architecture.llama.requiredRoles.contains(.output))
     #expect(Architecture.gptNeoX.requiredRoles.contains(.output))
+  }
+}
+
+/// ``LlamaCppGraph``: the described architectures and the list of the others give exactly the
+/// sets read off llama.cpp's `src/models/*.cpp` (llama-cpp-python 0.3.36's sdist).
+@Suite("What llama.cpp's graph reads")
+struct LlamaCppGraphTests {
+  @Test func ropeFrequencyReaders() {
+    #expect(
+      LlamaCppGraph.architectures(reading: .frequencies) == [
+        "llama", "llama4", "deci", "refact", "minicpm", "falcon-h1", "exaone", "exaone4",
+        "exaone-moe", "granite", "granitemoe", "granitehybrid", "arcee", "llada", "apertus",
+        "mistral3", "step35", "nanbeige", "pangu-embedded", "cogvlm", "gemma4",
+      ])
+    #expect(!LlamaCppGraph.reads(.frequencies, architecture: "qwen2"))
+    #expect(!LlamaCppGraph.reads(.frequencies, architecture: "phi3"))
+  }
+
+  @Test func longRoPEFactorReaders() {
+    #expect(
+      LlamaCppGraph.architectures(reading: .longShortFactors) == [
+        "phi3", "phimoe", "llama", "llama-embed", "apertus", "deci", "granite", "granitemoe",
+        "granite_swa", "minicpm", "minicpm3", "mistral3", "pangu-embedded", "refact", "step35",
+      ])
+    #expect(!LlamaCppGraph.reads(.longShortFactors, architecture: "gptneox"))
+  }
+
+  @Test func yarnBetaReaders() {
+    #expect(LlamaCppGraph.architecturesReadingYaRNBetas == ["grok", "mistral3"])
   }
 }

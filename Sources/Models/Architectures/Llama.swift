@@ -14,5 +14,5 @@ extension Architecture {
         StoredTensor([.ropeFrequencies], gguf: "rope_freqs.weight", huggingFace: nil, .optional)
       ]
       + llamaFamilyAttention(permuted: true) + llamaFamilyFeedForward,
-    ggufRotaryLayout: .interleaved, ropeTables: [.frequencies])
+    ggufRotaryLayout: .interleaved, ropeTables: [.frequencies, .longShortFactors])
 }

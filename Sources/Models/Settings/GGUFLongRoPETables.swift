@@ -2,8 +2,8 @@ public import Formats
 public import Tensors
 
 /// LongRoPE's GGUF form: the `rope_factors_long.weight` and `rope_factors_short.weight`
-/// tensors (F32, one divisor per rotary pair, shared by every layer), and which llama.cpp
-/// architectures read them.
+/// tensors (F32, one divisor per rotary pair, shared by every layer); which llama.cpp
+/// architectures read them is ``LlamaCppGraph``'s.
 ///
 /// llama.cpp picks the long table when the context per sequence exceeds
 /// `rope.scaling.original_context_length` (`llama_model::get_rope_factors`), else the short
@@ -14,19 +14,6 @@ public struct GGUFLongRoPETables: Equatable, Sendable {
   public static let longName = "rope_factors_long.weight"
   /// llama.cpp's `LLM_TENSOR_ROPE_FACTORS_SHORT`.
   public static let shortName = "rope_factors_short.weight"
-
-  /// The llama.cpp architectures whose loader creates `rope_factors_long`/`_short`
-  /// (`TENSOR_NOT_REQUIRED`, `{n_rot/2}`) and whose graph passes them to `ggml_rope_ext`.
-  ///
-  /// From `src/models/*.cpp` of the llama-cpp-python sdist's llama.cpp (the classes whose
-  /// `load_arch_tensors` creates `rope_long`, mapped to their `LLM_ARCH` names; `llama-embed`
-  /// reuses llama's loader). Every other architecture refuses a file with these tensors
-  /// ("wrong number of tensors"). This list belongs to the per-architecture descriptions
-  /// (what llama.cpp's graph reads) once they exist.
-  public static let architecturesReadingFactors: Set<String> = [
-    "phi3", "phimoe", "llama", "llama-embed", "apertus", "deci", "granite", "granitemoe",
-    "granite_swa", "minicpm", "minicpm3", "mistral3", "pangu-embedded", "refact", "step35",
-  ]
 
   /// One of the two tensors as the file holds it.
   public struct Table: Equatable, Sendable {

@@ -192,7 +192,7 @@ struct GGUFScalingReader {
             + " no factors whenever it picks the missing one)"))
       return
     }
-    guard GGUFLongRoPETables.architecturesReadingFactors.contains(architecture) else {
+    guard LlamaCppGraph.reads(.longShortFactors, architecture: architecture) else {
       try log.reject(
         PatchError(
           .unsupported, path: path, key: GGUFLongRoPETables.longName,

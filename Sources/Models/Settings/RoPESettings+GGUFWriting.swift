@@ -71,7 +71,7 @@ extension RoPESettings {
         "llama3 scaling needs the rope_freqs.weight tensor (θ_i / inv_freq_i), which GGUF keys"
           + " cannot hold; writing it arrives with --tables")
     case .longRoPE(let short, let long, _, _):
-      guard GGUFLongRoPETables.architecturesReadingFactors.contains(architecture) else {
+      guard LlamaCppGraph.reads(.longShortFactors, architecture: architecture) else {
         mapping.unexpressed.append(
           "llama.cpp's \(architecture) graph does not read the LongRoPE tensors"
             + " \(GGUFLongRoPETables.longName) and \(GGUFLongRoPETables.shortName) (it would"
@@ -121,10 +121,10 @@ extension RoPESettings {
     let ignored =
       (parameters.betaFast != 32 ? ["yarn_beta_fast"] : [])
       + (parameters.betaSlow != 1 ? ["yarn_beta_slow"] : [])
-    if !ignored.isEmpty && !Self.ggufArchitecturesReadingYaRNBetas.contains(architecture) {
+    if !ignored.isEmpty && !LlamaCppGraph.architecturesReadingYaRNBetas.contains(architecture) {
       mapping.warnings.append(
         "llama.cpp reads \(ignored.joined(separator: " and ")) only for"
-          + " \(Self.ggufArchitecturesReadingYaRNBetas.joined(separator: " and ")); a \(architecture)"
+          + " \(LlamaCppGraph.architecturesReadingYaRNBetas.sorted().joined(separator: " and ")); a \(architecture)"
           + " model runs with beta_fast 32 and beta_slow 1 whatever the file says (the keys are"
           + " written for other readers)")
     }
@@ -188,11 +188,6 @@ extension RoPESettings {
     return RoPEScaling.longRoPEAttentionFactor(
       factor: factor, originalContextLength: originalContextLength)
   }
-
-  /// The architectures whose llama.cpp loader reads `rope.scaling.yarn_beta_fast`/`_slow`
-  /// (`src/models/grok.cpp`, `src/models/mistral3.cpp`); every other one keeps the hparams
-  /// defaults 32 and 1 (reference §4.2).
-  static let ggufArchitecturesReadingYaRNBetas = ["grok", "mistral3"]
 
   static func rounded(_ value: Double) -> String {
     let scaled = (value * 1e6).rounded() / 1e6
