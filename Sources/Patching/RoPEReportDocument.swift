@@ -67,14 +67,10 @@ public struct RoPEReportDocument: Sendable {
     } catch {
       throw PatchError(error, path: path, prefix: "")
     }
-    if sequenceLength != nil {
-      switch settings.scaling {
-      case .dynamicNTK, .dynamicYaRN, .longRoPE: break
-      default:
-        notes.append(
-          "--sequence-length changes nothing for \(settings.scaling.ropeType) scaling (only"
-            + " dynamic, dynamic-yarn and longrope depend on it)")
-      }
+    if sequenceLength != nil, !settings.scaling.dependsOnSequenceLength {
+      notes.append(
+        "--sequence-length changes nothing for \(settings.scaling.ropeType) scaling (only"
+          + " dynamic, dynamic-yarn and longrope depend on it)")
     }
     let kernel = llamaCpp.rotations(atPosition: 0).first?.magnitude ?? llamaCpp.attentionFactor
     let multiplier = isPreview ? 1 : Float(source.ggmlAttentionMultiplier)

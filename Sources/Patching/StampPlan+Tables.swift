@@ -28,17 +28,16 @@ extension StampPlan {
     _ settings: RoPESettings, form: BakedRoPE.Form, tableName: String,
     attention: BakedRoPE.AttentionPlacement, endianness: Endianness, path: String
   ) throws(PatchError) -> (record: BakedRoPE, bytes: [UInt8]) {
-    switch settings.scaling {
-    case .dynamicNTK, .dynamicYaRN:
+    if case .longRoPE = settings.scaling {
+      throw PatchError(
+        .unsupported, path: path, key: "--tables",
+        "LongRoPE needs two tables (short and long factors); Spindle bakes one")
+    }
+    if settings.scaling.dependsOnSequenceLength {
       throw PatchError(
         .unsupported, path: path, key: "--tables",
         "\(settings.scaling.ropeType) recomputes its frequencies from the sequence length; a"
           + " baked table is static. Stamp keys only (omit --tables)")
-    case .longRoPE:
-      throw PatchError(
-        .unsupported, path: path, key: "--tables",
-        "LongRoPE needs two tables (short and long factors); Spindle bakes one")
-    default: break
     }
     guard let configuration = settings.rotaryConfiguration,
       let contextLength = settings.contextLength

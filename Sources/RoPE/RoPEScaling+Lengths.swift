@@ -5,3 +5,15 @@ extension RoPEScaling {
     (Double(original) * factor - Double(context)).magnitude < 1
   }
 }
+
+extension RoPEScaling {
+  /// Whether the frequencies depend on the sequence length, so that no one static table
+  /// describes the scaling: dynamic NTK and dynamic YaRN rescale with it, LongRoPE picks its
+  /// short or long factors by it.
+  public var dependsOnSequenceLength: Bool {
+    switch self {
+    case .dynamicNTK, .dynamicYaRN, .longRoPE: true
+    case .none, .linear, .ntkAware, .yarn, .llama3: false
+    }
+  }
+}

@@ -109,3 +109,15 @@ struct ValidationTests {
     #expect(beyond.attentionFactor == Float((1 + 1.0 / 6).squareRoot()))
   }
 }
+
+@Test func scalingsThatDependOnTheSequenceLength() {
+  let dynamic: [RoPEScaling] = [
+    .dynamicNTK(factor: 2), .dynamicYaRN(YaRNParameters()),
+    .longRoPE(shortFactors: [1], longFactors: [2]),
+  ]
+  let fixed: [RoPEScaling] = [
+    .none, .linear(factor: 2), .ntkAware(factor: 2), .yarn(factor: 4, YaRNParameters()),
+  ]
+  #expect(dynamic.map(\.dependsOnSequenceLength) == [true, true, true])
+  #expect(fixed.map(\.dependsOnSequenceLength) == [false, false, false, false])
+}
