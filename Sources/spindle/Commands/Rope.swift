@@ -1,6 +1,7 @@
 import ArgumentParser
 import Formats
 import Patching
+import Rendering
 
 extension Spindle {
   struct Rope: ParsableCommand {

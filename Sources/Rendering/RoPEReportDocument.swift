@@ -1,4 +1,5 @@
 public import Models
+public import Patching
 public import RoPE
 
 /// What `spindle rope` shows about a model's effective RoPE: the settings, the per-pair table
