@@ -28,7 +28,7 @@ let package = Package(
     .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
     .target(name: "Models", dependencies: ["Tensors", "Formats", "RoPE", "Inference"]),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
-    .target(name: "Rendering", dependencies: ["Formats", "RoPE", "Models", "Patching"]),
+    .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(
       name: "Verification",
