@@ -8,8 +8,8 @@ let package = Package(
     .library(
       name: "SpindleKit",
       targets: [
-        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Tokenization",
-        "Verification",
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
+        "Tokenization", "Verification",
       ]),
   ],
   dependencies: [
@@ -28,6 +28,7 @@ let package = Package(
     .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
     .target(name: "Models", dependencies: ["Tensors", "Formats", "RoPE", "Inference"]),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
+    .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(
       name: "Verification",
@@ -35,8 +36,9 @@ let package = Package(
     .executableTarget(
       name: "spindle",
       dependencies: [
-        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Tokenization",
-        "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
+        "Tokenization", "Verification",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: repository paths and recorded references, scratch folders,
     // running the built binary, the SmolLM2 model cache.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Formats
 import Patching
+import Rendering
 
 extension Spindle {
   struct Rope: ParsableCommand {
@@ -89,7 +90,7 @@ extension Spindle {
         try writer.commit()
       }
       if json {
-        print(document.json.serialized(.pretty))
+        try JSONOutput.print(RopeDocument(document))
       } else if csv {
         print(document.csv, terminator: "")
       } else {

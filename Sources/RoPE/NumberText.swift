@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+internal import Glibc
 #elseif canImport(Musl)
-import Musl
+internal import Musl
 #elseif canImport(Darwin)
-import Darwin
+internal import Darwin
 #endif
 
 /// Numbers as report text: compact (`%.6g`), fixed-point (SVG coordinates) or exact.
@@ -32,7 +32,7 @@ package enum NumberText {
   }
 
   /// The shortest text that reads back as exactly `value` (`0.1`, `6.283185307179586`, `1e-05`).
-  static func exact(_ value: Double) -> String { "\(value)" }
+  package static func exact(_ value: Double) -> String { "\(value)" }
 
   private static func formatted(_ format: String, precision: Int, _ value: Double) -> String {
     guard value.isFinite, value.magnitude < 1e100 else { return "\(value)" }

@@ -1,3 +1,5 @@
+import RoPE
+
 extension RoPEReportDocument {
   /// The CSV column names, in order.
   public static let csvHeader = [

@@ -1,8 +1,10 @@
 public import Models
+public import Patching
 public import RoPE
 
 /// What `spindle rope` shows about a model's effective RoPE: the settings, the per-pair table
-/// and the magnitudes, ready to print as text fields, JSON, CSV or an SVG plot.
+/// and the magnitudes, ready to print as text fields, CSV or an SVG plot (the CLI encodes its
+/// JSON form).
 ///
 /// The numbers come from the `RoPE` module in Double (``RoPEDimensionReport``); the llama.cpp
 /// column comes from ``GGMLRoPE`` in Float, as llama.cpp computes it. Building a document does
