@@ -65,11 +65,9 @@ struct AttentionTile {
       scores[j] = Self.combined(a) * scale
       j += 1
     }
+    softmax(scores, shortest: shortest)
     UnsafeMutableRawPointer(scores).withMemoryRebound(to: Float.self, capacity: 4 * longest) {
       probabilities in
-      for c in 0..<count {
-        Self.softmax(probabilities + c, stride: 4, count: keyCounts[c])
-      }
       accumulateValues(
         values: values, stride: stride, probabilities: probabilities, dimension: d,
         shortest: shortest)
@@ -188,18 +186,62 @@ struct AttentionTile {
     }
   }
 
-  /// ``Kernels/softmax(_:count:)`` over `x[0]`, `x[stride]`, …: the same operations.
-  private static func softmax(_ x: UnsafeMutablePointer<Float>, stride: Int, count: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<count { maximum = max(maximum, x[i * stride]) }
-    var sum: Double = 0
-    for i in 0..<count {
-      let e = CMath.exp(x[i * stride] - maximum)
-      x[i * stride] = e
-      sum += Double(e)
+  /// ``Kernels/softmax(_:count:)`` of every pair, pair `c`'s scores in lane `c`: per pair the
+  /// same operations in the same order (max; `expf(x − max)` summed in Double key by key;
+  /// times the Float reciprocal of the sum), four pairs per vector, the exponentials by
+  /// ``Kernels/exp8(_:)``, eight at a time.
+  private func softmax(_ scores: UnsafeMutablePointer<SIMD4<Float>>, shortest: Int) {
+    // Four running maxima side by side (a max is exact, so grouping cannot change it).
+    var maxima = (
+      SIMD4<Float>(repeating: -.infinity), SIMD4<Float>(repeating: -.infinity),
+      SIMD4<Float>(repeating: -.infinity), SIMD4<Float>(repeating: -.infinity)
+    )
+    var k = 0
+    while k + 4 <= shortest {
+      maxima.0.replace(with: scores[k], where: scores[k] .>= maxima.0)
+      maxima.1.replace(with: scores[k + 1], where: scores[k + 1] .>= maxima.1)
+      maxima.2.replace(with: scores[k + 2], where: scores[k + 2] .>= maxima.2)
+      maxima.3.replace(with: scores[k + 3], where: scores[k + 3] .>= maxima.3)
+      k += 4
     }
-    let scale = Float(1 / sum)
-    for i in 0..<count { x[i * stride] *= scale }
+    var maximum = maxima.0
+    maximum.replace(with: maxima.1, where: maxima.1 .>= maximum)
+    maximum.replace(with: maxima.2, where: maxima.2 .>= maximum)
+    maximum.replace(with: maxima.3, where: maxima.3 .>= maximum)
+    while k < shortest {
+      maximum.replace(with: scores[k], where: scores[k] .>= maximum)
+      k += 1
+    }
+    for c in 0..<count where keyCounts[c] > shortest {
+      for j in shortest..<keyCounts[c] { maximum[c] = max(maximum[c], scores[j][c]) }
+    }
+    var sum = SIMD4<Double>(repeating: 0)
+    var j = 0
+    while j + 2 <= shortest {
+      let e = Kernels.exp8(SIMD8(lowHalf: scores[j] - maximum, highHalf: scores[j + 1] - maximum))
+      scores[j] = e.lowHalf
+      scores[j + 1] = e.highHalf
+      sum += SIMD4<Double>(e.lowHalf)
+      sum += SIMD4<Double>(e.highHalf)
+      j += 2
+    }
+    if j < shortest {
+      let e = Kernels.exp8(SIMD8(lowHalf: scores[j] - maximum, highHalf: .zero)).lowHalf
+      scores[j] = e
+      sum += SIMD4<Double>(e)
+    }
+    for c in 0..<count where keyCounts[c] > shortest {
+      for j in shortest..<keyCounts[c] {
+        let e = CMath.exp(scores[j][c] - maximum[c])
+        scores[j][c] = e
+        sum[c] += Double(e)
+      }
+    }
+    let scale = SIMD4<Float>(1 / sum)
+    for j in 0..<shortest { scores[j] *= scale }
+    for c in 0..<count where keyCounts[c] > shortest {
+      for j in shortest..<keyCounts[c] { scores[j][c] *= scale[c] }
+    }
   }
 
   /// Four values repeated over the 16 lanes.
