@@ -40,7 +40,8 @@ extension Spindle {
         }
       }
       let report = InspectReport(
-        checkpoint: checkpoint, onlyTensors: tensors, metadataKeys: metadataKeys)
+        checkpoint: checkpoint, onlyTensors: tensors, metadataKeys: metadataKeys,
+        width: Terminal.outputColumns)
       if json {
         try JSONOutput.print(report.document)
       } else {

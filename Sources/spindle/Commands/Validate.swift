@@ -42,7 +42,7 @@ extension Spindle {
         try JSONOutput.print(
           ValidateDocument(
             path: input.path, passed: problems.isEmpty && tableProblems.isEmpty,
-            format: checkpoint?.layout.rawValue, problems: problems.map(ProblemDocument.init),
+            format: checkpoint?.layout.formatName, problems: problems.map(ProblemDocument.init),
             warnings: warnings.map(ProblemDocument.init),
             ropeTableProblems: tableProblems.map(ProblemDocument.init)))
       } else if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
