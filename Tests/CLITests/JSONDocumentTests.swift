@@ -124,6 +124,7 @@ struct JSONDocumentTests {
     var kind: String?
     var path: String?
     var offset: Int?
+    var name: String?
     var message: String
     var testDescription: String { arguments.joined(separator: " ") }
   }
@@ -137,8 +138,8 @@ struct JSONDocumentTests {
       kind: "unsupportedVersion", path: "fixtures/malformed/gguf/03-bad-version-0.gguf",
       offset: 4, message: "GGUF version 0 is invalid"),
     Failure(
-      arguments: ["inspect", tiny, "--metadata", "nope"], status: 1, kind: "failure",
-      message: "fixtures/gguf/tiny-llama.gguf: no metadata key 'nope'"),
+      arguments: ["inspect", tiny, "--metadata", "nope"], status: 1, kind: "failure", path: tiny,
+      name: "nope", message: "fixtures/gguf/tiny-llama.gguf: no metadata key 'nope'"),
     Failure(
       arguments: ["inspect", tiny, "--tensors", "--metadata", "a"], status: 64, kind: "usage",
       message: "--tensors and --metadata select different parts; use one"),
@@ -192,6 +193,7 @@ struct JSONDocumentTests {
     if let kind = failure.kind { #expect(error["kind"]?.string == kind) }
     #expect(error["path"] == failure.path.map(JSONValue.string) ?? .null)
     #expect(error["offset"]?.number?.int == failure.offset)
+    #expect(error["name"] == failure.name.map(JSONValue.string) ?? .null)
     #expect(error["message"]?.string == failure.message)
     #expect(result.stderr.contains(failure.message))
     #expect(plain.stdout.isEmpty)

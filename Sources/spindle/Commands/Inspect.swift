@@ -36,7 +36,8 @@ extension Spindle {
         let missing = metadataKeys.filter { key in !checkpoint.metadata.contains { $0.key == key } }
         if !missing.isEmpty {
           throw CommandFailure(
-            "\(input.path): no metadata key \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+            "\(input.path): no metadata key \(missing.map { "'\($0)'" }.joined(separator: ", "))",
+            path: input.path, name: missing.count == 1 ? missing[0] : nil)
         }
       }
       let report = InspectReport(

@@ -182,7 +182,9 @@ extension Spindle {
       do { ids = try ProbeSource.parseTokenList(text) } catch {
         throw CommandFailure("\(path): \(error.message)", cause: error)
       }
-      guard !ids.isEmpty else { throw CommandFailure("\(path): the token file holds no ids") }
+      guard !ids.isEmpty else {
+        throw CommandFailure("\(path): the token file holds no ids", path: path)
+      }
       return ids
     }
   }

@@ -56,7 +56,7 @@ extension ProblemDocument {
     init(_ error: any Error) {
       switch error {
       case let error as CommandFailure:
-        message = error.description
+        (path, name, message) = (error.path, error.name, error.description)
       case let error as FormatError:
         (kind, path, offset, name) = (error.kind.rawValue, error.path, error.offset, error.name)
         message = error.message
