@@ -117,6 +117,32 @@ struct JSONDocumentTests {
     #expect(document["rope_table_problems"]?.array?.isEmpty == true)
   }
 
+  /// A table that no longer matches its record is a problem object in `rope` as in `validate`.
+  @Test func ropeListsTableProblemsAsValidateDoes() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let baked = "\(folder)/baked.gguf"
+    let stale = "\(folder)/stale.gguf"
+    #expect(
+      try SpindleProcess.run("stamp", Self.tiny, "--yarn", "4", "--tables", "-o", baked).status
+        == 0)
+    #expect(
+      try SpindleProcess.run("meta", "set", baked, "llama.rope.freq_base=20000", "-o", stale)
+        .status == 0)
+    let rope = try SpindleProcess.run("rope", stale, "--json")
+    let validate = try SpindleProcess.run("validate", stale, "--json")
+    #expect(rope.status == 1)
+    #expect(validate.status == 1)
+    let problems = try #require(try JSONValue.parse(rope.stdout)["rope_table_problems"]?.array)
+    #expect(problems.count == 1)
+    #expect(problems.first?["kind"]?.string == "inconsistent")
+    #expect(
+      problems.first?["message"]?.string
+        == "the table was computed for rope_theta 10000.0, the model has 20000.0")
+    #expect(
+      try JSONValue.parse(validate.stdout)["rope_table_problems"]?.array ?? [] == problems)
+  }
+
   struct Failure: CustomTestStringConvertible, Sendable {
     var arguments: [String]
     var status: Int32

@@ -91,7 +91,9 @@ extension Spindle {
         try writer.commit()
       }
       if json {
-        try JSONOutput.print(RopeDocument(document))
+        var output = RopeDocument(document)
+        output.ropeTableProblems = tables.problems.map(ProblemDocument.init)
+        try JSONOutput.print(output)
       } else if csv {
         print(document.csv, terminator: "")
       } else {
