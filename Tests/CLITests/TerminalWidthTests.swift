@@ -47,6 +47,7 @@ struct TerminalWidthTests {
     ["inspect", "fixtures/gguf/split/tiny-00002-of-00003.gguf"],
     ["rope", "fixtures/gguf/tiny-llama.gguf", "--yarn", "4"],
     ["rope", "fixtures/hf/tiny-llama", "--yarn", "8"],
+    ["rope", "fixtures/gguf/tiny-llama.gguf", "--yarn", "32", "--rope-theta", "1000000"],
     ["verify", "fixtures/gguf/tiny-llama.gguf", "--structure-only"],
   ])
   func reportsFitTheTerminal(_ arguments: [String]) throws {

@@ -117,7 +117,7 @@ extension Spindle {
       lines.append(
         table(
           [RoPEReportDocument.tableHeader] + document.tableRows,
-          rightAligned: [0, 1, 2, 3, 5, 6, 7], width: columns))
+          rightAligned: [0, 1, 2, 3, 5, 6, 7], width: columns, flexible: 4, minimum: 8))
       return lines.joined(separator: "\n")
     }
   }

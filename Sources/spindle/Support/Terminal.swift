@@ -72,10 +72,10 @@ func humanCount(_ value: Int) -> String {
 /// Columns padded to the widest cell, left-aligned unless `rightAligned`.
 ///
 /// Given a `width` the rows overflow, the gaps narrow to one space, then the cells of
-/// `flexible` are elided (``elided(_:to:in:)``) as far as its header allows.
+/// `flexible` are elided (``elided(_:to:in:)``), down to `minimum` characters.
 func table(
   _ rows: [[String]], indent: String = "  ", rightAligned: Set<Int> = [], width: Int? = nil,
-  flexible: Int? = nil, elision: Elision = .end
+  flexible: Int? = nil, elision: Elision = .end, minimum: Int = 12
 ) -> String {
   guard let columns = rows.map(\.count).max() else { return "" }
   var widths = [Int](repeating: 0, count: columns)
@@ -87,7 +87,7 @@ func table(
   if let width, total() > width {
     gap = 1
     if let flexible, flexible < columns, total() > width {
-      let floor = min(widths[flexible], 12)
+      let floor = min(widths[flexible], minimum)
       widths[flexible] = max(floor, widths[flexible] - (total() - width))
     }
   }
