@@ -49,6 +49,8 @@ struct TerminalWidthTests {
     ["rope", "fixtures/hf/tiny-llama", "--yarn", "8"],
     ["rope", "fixtures/gguf/tiny-llama.gguf", "--yarn", "32", "--rope-theta", "1000000"],
     ["verify", "fixtures/gguf/tiny-llama.gguf", "--structure-only"],
+    ["validate", "fixtures/malformed/gguf/03-bad-version-0.gguf"],
+    ["validate", "fixtures/gguf/split/tiny-00002-of-00003.gguf"],
   ])
   func reportsFitTheTerminal(_ arguments: [String]) throws {
     let piped = try SpindleProcess.run(arguments)
