@@ -64,14 +64,14 @@ struct InspectCommandTests {
     #expect(!result.stdout.contains("metadata"))
   }
 
-  /// Every layout Spindle opens, with its tensor count.
+  /// Every layout Spindle opens, with its tensor count and its `format` (the machine name).
   @Test(arguments: [
-    ("fixtures/safetensors/sharded", "Hugging Face folder", 21),
-    ("fixtures/safetensors/sharded/model.safetensors.index.json", "safetensors (sharded)", 21),
-    ("fixtures/hf/tiny-llama", "Hugging Face folder", 21),
-    ("fixtures/gguf/split/tiny-00002-of-00003.gguf", "GGUF (split)", 6),
-    ("fixtures/gguf/bigendian.gguf", "GGUF", 3),
-    ("fixtures/gguf/v2.gguf", "GGUF", 2),
+    ("fixtures/safetensors/sharded", "hf-folder", 21),
+    ("fixtures/safetensors/sharded/model.safetensors.index.json", "safetensors-sharded", 21),
+    ("fixtures/hf/tiny-llama", "hf-folder", 21),
+    ("fixtures/gguf/split/tiny-00002-of-00003.gguf", "gguf-split", 6),
+    ("fixtures/gguf/bigendian.gguf", "gguf", 3),
+    ("fixtures/gguf/v2.gguf", "gguf", 2),
   ])
   func opensEveryLayout(path: String, format: String, tensors: Int) throws {
     let result = try SpindleProcess.run("inspect", path, "--json")

@@ -42,7 +42,7 @@ struct VocabularyTests {
     let short = try SpindleProcess.run("run", Self.model, "--prompt", "Hello", "-n", "3", "--json")
     #expect(short.stdout == long.stdout)
     let document = try JSONValue.parse(long.stdout)
-    #expect(document.object?.keys == ["prompt", "generated", "text"])
+    #expect(document.object?.keys == ["path", "prompt", "generated", "text"])
     #expect(document["generated"]?.array?.count ?? 0 <= 3)
     for (old, option) in [
       (["run", Self.model, "--prompt", "Hello", "--tokens", "3"], "--tokens"),

@@ -12,6 +12,7 @@ extension Spindle {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Time prompt processing and generation (llama-bench's pp and tg tests).",
+      usage: "spindle bench [<options>] <model>",
       discussion: """
         As llama-bench measures them: pp runs -p pseudo-random token ids as one batch into an \
         empty KV cache and computes the last position's logits; tg runs -n steps of one token \

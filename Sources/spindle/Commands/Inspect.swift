@@ -36,11 +36,13 @@ extension Spindle {
         let missing = metadataKeys.filter { key in !checkpoint.metadata.contains { $0.key == key } }
         if !missing.isEmpty {
           throw CommandFailure(
-            "\(input.path): no metadata key \(missing.map { "'\($0)'" }.joined(separator: ", "))")
+            "\(input.path): no metadata key \(missing.map { "'\($0)'" }.joined(separator: ", "))",
+            path: input.path, name: missing.count == 1 ? missing[0] : nil)
         }
       }
       let report = InspectReport(
-        checkpoint: checkpoint, onlyTensors: tensors, metadataKeys: metadataKeys)
+        checkpoint: checkpoint, onlyTensors: tensors, metadataKeys: metadataKeys,
+        width: Terminal.outputColumns)
       if json {
         try JSONOutput.print(report.document)
       } else {

@@ -52,6 +52,7 @@ extension Spindle.Meta {
   struct Set: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Set keys to values.",
+      usage: "spindle meta set [<options>] <path> <key=value> ...",
       discussion: """
         Values are typed by --type (uint8…int64, float32, float64, bool, string) or by the \
         key's existing type; a new GGUF key needs --type. A bool is true/false/1/0, nothing \
@@ -101,7 +102,8 @@ extension Spindle.Meta {
   }
 
   struct Delete: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete keys.")
+    static let configuration = CommandConfiguration(
+      abstract: "Delete keys.", usage: "spindle meta delete [<options>] <path> <key> ...")
 
     @Argument(help: ArgumentHelp("A .safetensors or .gguf file.", valueName: "path"))
     var path: String
@@ -117,7 +119,9 @@ extension Spindle.Meta {
   }
 
   struct Rename: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Rename a key, keeping its value.")
+    static let configuration = CommandConfiguration(
+      abstract: "Rename a key, keeping its value.",
+      usage: "spindle meta rename [<options>] <path> <old> <new>")
 
     @Argument(help: ArgumentHelp("A .safetensors or .gguf file.", valueName: "path"))
     var path: String

@@ -6,6 +6,7 @@ extension Spindle {
   struct Rewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Write a checkpoint again through Spindle's writer, with room for in-place edits.",
+      usage: "spindle rewrite [<options>] <path>",
       discussion: """
         GGUF stays GGUF (version 3, same alignment, byte order and key order; a split set is \
         merged into one file); safetensors gets the reference byte layout. Tensor bytes are \

@@ -9,14 +9,15 @@ extension Spindle {
       commandName: "rope",
       abstract: "Show a model's effective RoPE: settings, per-pair table, attention factor.",
       discussion: """
-        PATH is a Hugging Face folder, a config.json, a GGUF file, or a safetensors file with
-        a stamped __metadata__. The table lists each rotary pair i: wavelength in tokens, how
-        often it fits in the original context (L/λ), the ramp (0 kept … 1 interpolated), the
-        class, θ_i, the scaled inverse frequency and θ_i/inv_freq. The scaling options preview
-        a scaling as `stamp` would write it, without writing anything. --csv prints exact
-        numbers; --plot writes an SVG of inverse frequency per pair (log scale). Tables baked
-        by `spindle tables` are recomputed from their spindle.rope record and compared with
-        the file; a mismatch is printed as an error and exits 1.
+        PATH is a Hugging Face folder, a config.json, a GGUF file, or a safetensors file with a \
+        stamped __metadata__. The table lists each rotary pair i: wavelength in tokens, how often \
+        it fits in the original context (L/λ), the ramp (0 kept … 1 interpolated), the class, θ_i, \
+        the scaled inverse frequency and θ_i/inv_freq. The scaling options preview a scaling as \
+        `stamp` would write it, without writing anything. --csv prints exact numbers; --plot \
+        writes an SVG of inverse frequency per pair (log scale). Tables baked by `spindle tables` \
+        are recomputed from their spindle.rope record and compared with the file; a mismatch is \
+        printed as an error and exits 1.
+
         Exit status: 0 shown, 1 unreadable or invalid model, 64 bad options.
         """)
 
@@ -90,7 +91,9 @@ extension Spindle {
         try writer.commit()
       }
       if json {
-        try JSONOutput.print(RopeDocument(document))
+        var output = RopeDocument(document)
+        output.ropeTableProblems = tables.problems.map(ProblemDocument.init)
+        try JSONOutput.print(output)
       } else if csv {
         print(document.csv, terminator: "")
       } else {
@@ -108,11 +111,13 @@ extension Spindle {
         field.label + ":" + String(repeating: " ", count: width - field.label.count + 1)
           + field.value
       }
+      let columns = Terminal.outputColumns
+      lines = [wrapped(lines.joined(separator: "\n"), width: columns) { _ in width + 2 }]
       lines.append("pairs:")
       lines.append(
         table(
           [RoPEReportDocument.tableHeader] + document.tableRows,
-          rightAligned: [0, 1, 2, 3, 5, 6, 7]))
+          rightAligned: [0, 1, 2, 3, 5, 6, 7], width: columns, flexible: 4, minimum: 8))
       return lines.joined(separator: "\n")
     }
   }

@@ -12,6 +12,7 @@ extension Spindle {
   struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Generate text greedily with the built-in forward pass.",
+      usage: "spindle run [<options>] <model> --prompt <prompt>",
       discussion: """
         MODEL is a GGUF file or a Hugging Face folder (config.json, safetensors, \
         tokenizer.json). The prompt is tokenized as llama.cpp tokenizes it (special tokens \
@@ -23,6 +24,7 @@ extension Spindle {
         (activation quantization, F16 KV cache), to reproduce its greedy output on quantized \
         files. --json prints the token ids and the text as one JSON object instead of \
         streaming.
+
         Exit status: 0 generated, 1 unreadable model or tokenizer, 64 bad options.
         """)
 
@@ -42,7 +44,7 @@ extension Spindle {
     @Flag(help: "Print the prompt before the continuation, as llama.cpp's llama-simple does.")
     var echo = false
 
-    @Flag(help: "Print {prompt, generated, text} as JSON instead of streaming text.")
+    @Flag(help: "Print {path, prompt, generated, text} as JSON instead of streaming text.")
     var json = false
 
     @Option(help: "Threads for the forward pass (default: every core).")
@@ -107,7 +109,8 @@ extension Spindle {
       let elapsed = clock.now - start
       if json {
         try JSONOutput.print(
-          RunDocument(prompt: promptTokens, generated: generated, text: text), style: .compact)
+          RunDocument(path: model, prompt: promptTokens, generated: generated, text: text),
+          style: .compact)
       } else {
         print(tail)
         fflush(nil)

@@ -7,24 +7,25 @@ extension Spindle {
     static let configuration = CommandConfiguration(
       abstract: "Stamp a RoPE scaling (YaRN, linear, dynamic NTK, llama3, LongRoPE) into a model.",
       discussion: """
-        Targets: a Hugging Face folder (config.json is rewritten; key order and formatting are
-        kept), a safetensors file (__metadata__ keys rope_scaling and max_position_embeddings),
-        or a GGUF file ({arch}.context_length and the rope.scaling.* keys, as llama.cpp reads
-        them). The original context defaults to the model's; the new context to original ×
-        factor. --dry-run prints the exact change; warnings go to stderr. Refuses to overwrite
-        a different existing scaling without --replace; --force turns validation errors into
-        warnings. --tables also bakes the scaling into the checkpoint as a table (GGUF:
-        rope_freqs.weight frequency factors with no runtime scaling type and the attention
-        factor in rope.scaling.attn_factor; Hugging Face folder: model.rotary_emb.inv_freq,
-        which transformers ignores, next to the unchanged rope_scaling), with a spindle.rope
-        provenance record; --bake-attention folds the attention factor into the Q/K weights
-        so no runtime has to apply it. LongRoPE (--rope longrope --long-factors LIST
-        --short-factors LIST, with --context or --factor) goes into config.json's long_factor
-        and short_factor, or a GGUF's rope_factors_long/rope_factors_short tensors and
-        rope.scaling.attn_factor, as convert_hf_to_gguf.py writes them (architectures whose
-        llama.cpp graph reads them only). --from-config CONFIG stamps the scaling and context
-        lengths a Hugging Face config declares. Exit status: 0 done, 1 refused or failed
-        (nothing written), 64 bad options.
+        Targets: a Hugging Face folder (config.json is rewritten; key order and formatting are \
+        kept), a safetensors file (__metadata__ keys rope_scaling and max_position_embeddings), or \
+        a GGUF file ({arch}.context_length and the rope.scaling.* keys, as llama.cpp reads them). \
+        The original context defaults to the model's; the new context to original × factor. \
+        --dry-run prints the exact change; warnings go to stderr. Refuses to overwrite a different \
+        existing scaling without --replace; --force turns validation errors into warnings. \
+        --tables also bakes the scaling into the checkpoint as a table (GGUF: rope_freqs.weight \
+        frequency factors with no runtime scaling type and the attention factor in \
+        rope.scaling.attn_factor; Hugging Face folder: model.rotary_emb.inv_freq, which \
+        transformers ignores, next to the unchanged rope_scaling), with a spindle.rope provenance \
+        record; --bake-attention folds the attention factor into the Q/K weights so no runtime has \
+        to apply it. LongRoPE (--rope longrope --long-factors LIST --short-factors LIST, with \
+        --context or --factor) goes into config.json's long_factor and short_factor, or a GGUF's \
+        rope_factors_long/rope_factors_short tensors and rope.scaling.attn_factor, as \
+        convert_hf_to_gguf.py writes them (architectures whose llama.cpp graph reads them only). \
+        --from-config CONFIG stamps the scaling and context lengths a Hugging Face config \
+        declares.
+
+        Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
 
     @OptionGroup var input: InputOptions

@@ -6,16 +6,18 @@ extension Spindle {
   struct Tables: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Bake the RoPE scaling a model declares into it as a frequency table.",
+      usage: "spindle tables [<options>] <path>",
       discussion: """
-        The same as `spindle stamp` with the model's own scaling and --tables: a GGUF gets
-        rope_freqs.weight (θ_i / inv_freq_i, F32, one per rotary pair), rope.scaling.type none
-        and the attention factor as rope.scaling.attn_factor; a Hugging Face folder gets
-        model.rotary_emb.inv_freq (transformers ignores that name and keeps computing from
-        config.json). Both carry a spindle.rope record (scaling, geometry, Spindle version,
-        CRC-32 of the table) that `spindle rope` and `spindle validate` check. --remove turns
-        baked tables back into scaling keys. LongRoPE's factor tensors (GGUF) and lists
-        (config.json) are its tables already: nothing is added. Exit status: 0 done, 1 refused
-        or failed (nothing written), 64 bad options.
+        The same as `spindle stamp` with the model's own scaling and --tables: a GGUF gets \
+        rope_freqs.weight (θ_i / inv_freq_i, F32, one per rotary pair), rope.scaling.type none and \
+        the attention factor as rope.scaling.attn_factor; a Hugging Face folder gets \
+        model.rotary_emb.inv_freq (transformers ignores that name and keeps computing from \
+        config.json). Both carry a spindle.rope record (scaling, geometry, Spindle version, CRC-32 \
+        of the table) that `spindle rope` and `spindle validate` check. --remove turns baked \
+        tables back into scaling keys. LongRoPE's factor tensors (GGUF) and lists (config.json) \
+        are its tables already: nothing is added.
+
+        Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
 
     @OptionGroup var input: InputOptions

@@ -42,18 +42,20 @@ extension Spindle {
         try JSONOutput.print(
           ValidateDocument(
             path: input.path, passed: problems.isEmpty && tableProblems.isEmpty,
-            format: checkpoint?.layout.rawValue, problems: problems.map(ProblemDocument.init),
+            format: checkpoint?.layout.formatName, problems: problems.map(ProblemDocument.init),
             warnings: warnings.map(ProblemDocument.init),
             ropeTableProblems: tableProblems.map(ProblemDocument.init)))
-      } else if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
-        for warning in warnings { print("warning: \(warning.description)") }
-        print(
-          "\(input.path): OK (\(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count)) tensors, \(checkpoint.metadata.count) metadata entries)"
-        )
       } else {
-        for warning in warnings { print("warning: \(warning.description)") }
-        for problem in problems { print(problem.description) }
-        for problem in tableProblems { print(problem.description) }
+        var lines = warnings.map { "warning: \($0.description)" }
+        if problems.isEmpty, tableProblems.isEmpty, let checkpoint {
+          lines.append(
+            "\(input.path): OK (\(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count)) tensors, \(checkpoint.metadata.count) metadata entries)"
+          )
+        } else {
+          lines += problems.map(\.description) + tableProblems.map(\.description)
+        }
+        // One line per problem when piped; on a terminal a long one continues indented.
+        print(wrapped(lines.joined(separator: "\n"), width: Terminal.outputColumns) { _ in 4 })
       }
       if !problems.isEmpty || !tableProblems.isEmpty { throw ExitCode.failure }
     }

@@ -11,32 +11,35 @@ extension Spindle {
       abstract: "Prove a patched model right: structure, baked tables, and the forward pass.",
       discussion: """
         Checks, each reported as PASS/FAIL/SKIP with its figure:
-          file         everything `validate` checks (the original's file too)
-          tables       baked RoPE tables recomputed from their spindle.rope record
-          scaling      YaRN states its original context; context = original × factor; with \
-        --against: the original context is the original's, the factor their ratio
-          changes      with --against: only RoPE keys and tables changed (tensor bytes \
-        compared; portable mode may scale Q/K)
-          values       no NaN/Inf in any tensor (quantized: block scales)
-          equivalence  logits with runtime scaling vs the baked tables (keys only: the \
-        tables computed here; portable: needs --against) on the probe; max |Δlogit| / max \
-        |logit| <= --tolerance (default 1e-3)
-          drift        with --against: mean KL(original ‖ patched) of next-token \
-        distributions on the probe inside the original window <= --max-kl (default 0.4 \
-        nats; YaRN changes the low-frequency pairs, so this is small but not zero)
-          long-context NLL per position bucket up to --long-context (default min(2 × \
-        original, context)) for the patched model and, with --against, the original; fails \
-        on NaN/Inf, or when the patched NLL past the original window exceeds the original's \
-        by more than --max-nll-increase (default 0.5 nats)
 
-        Probes: by default a seeded random segment of token ids repeated to the probe \
-        length (a working model predicts the repeats, so long-context NLL means something \
-        without any text), --token-file FILE (whitespace-separated ids), or --text-file FILE \
-        (tokenized with the patched model's tokenizer: GGUF tokenizer.ggml.* keys or the \
-        folder's tokenizer.json; real text makes the long-context NLL meaningful).
-        The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF \
-        with llama.cpp's rotary kernel, folders with transformers' tables). Long probes are \
-        slow on big models: use a release build, --long-context and --samples-per-bucket.
+        - file: everything `validate` checks (the original's file too).
+        - tables: baked RoPE tables recomputed from their spindle.rope record.
+        - scaling: YaRN states its original context; context = original × factor; with \
+        --against: the original context is the original's, the factor their ratio.
+        - changes: with --against, only RoPE keys and tables changed (tensor bytes compared; \
+        portable mode may scale Q/K).
+        - values: no NaN/Inf in any tensor (quantized: block scales).
+        - equivalence: logits with runtime scaling vs the baked tables (keys only: the tables \
+        computed here; portable: needs --against) on the probe; max |Δlogit| / max |logit| <= \
+        --tolerance (default 1e-3).
+        - drift: with --against, mean KL(original ‖ patched) of next-token distributions on the \
+        probe inside the original window <= --max-kl (default 0.4 nats; YaRN changes the \
+        low-frequency pairs, so this is small but not zero).
+        - long-context: NLL per position bucket up to --long-context (default min(2 × original, \
+        context)) for the patched model and, with --against, the original; fails on NaN/Inf, \
+        or when the patched NLL past the original window exceeds the original's by more than \
+        --max-nll-increase (default 0.5 nats).
+
+        Probes: by default a seeded random segment of token ids repeated to the probe length (a \
+        working model predicts the repeats, so long-context NLL means something without any \
+        text), --token-file FILE (whitespace-separated ids), or --text-file FILE (tokenized with \
+        the patched model's tokenizer: GGUF tokenizer.ggml.* keys or the folder's \
+        tokenizer.json; real text makes the long-context NLL meaningful).
+
+        The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF with \
+        llama.cpp's rotary kernel, folders with transformers' tables). Long probes are slow on \
+        big models: use a release build, --long-context and --samples-per-bucket.
+
         Exit status: 0 every check passed or was skipped, 1 a check failed, 64 bad options.
         """)
 
@@ -161,7 +164,10 @@ extension Spindle {
       if json {
         try JSONOutput.print(report)
       } else {
-        print(report.text)
+        // Check lines and details continue under the message column.
+        let column = (report.checks.map(\.name.count).max() ?? 0) + 10
+        print(
+          wrapped(report.text, width: Terminal.outputColumns) { $0.hasPrefix("  ") ? column : 2 })
       }
       if !report.passed { throw ExitCode.failure }
     }
@@ -176,7 +182,9 @@ extension Spindle {
       do { ids = try ProbeSource.parseTokenList(text) } catch {
         throw CommandFailure("\(path): \(error.message)", cause: error)
       }
-      guard !ids.isEmpty else { throw CommandFailure("\(path): the token file holds no ids") }
+      guard !ids.isEmpty else {
+        throw CommandFailure("\(path): the token file holds no ids", path: path)
+      }
       return ids
     }
   }

@@ -1,8 +1,8 @@
 import Formats
 import Rendering
 
-/// `spindle rope --json`: source, settings, magnitudes, class counts, warnings and one entry
-/// per rotary pair.
+/// `spindle rope --json`: source, settings, magnitudes, class counts, warnings, table
+/// problems and one entry per rotary pair.
 ///
 /// Numbers are exact (the shortest text that reads back as the Double); the llama.cpp values
 /// are ggml's Floats as their shortest Float text.
@@ -46,6 +46,8 @@ struct RopeDocument: Encodable {
   var classes: JSONObject
   var tables: String?
   var warnings: [String]
+  /// Baked tables that do not match their spindle.rope record (as `validate` names them).
+  var ropeTableProblems: [ProblemDocument] = []
   var pairs: [Pair]
 
   init(_ document: RoPEReportDocument) {
@@ -53,7 +55,7 @@ struct RopeDocument: Encodable {
     let report = document.report
     path = document.source.path
     settingsPath = document.source.settingsPath
-    format = document.source.format.rawValue
+    format = document.source.format.formatName
     name = document.source.name
     whatIf = document.isPreview
     summary = document.settings.summary

@@ -5,7 +5,8 @@
 struct ValidateDocument: Encodable {
   var path: String
   var passed: Bool
-  /// The layout read (`GGUF`, `safetensors`, …), `null` when the file does not open.
+  /// The layout read (`gguf`, `safetensors`, …: ``Checkpoint/Layout/formatName``), `null`
+  /// when the file does not open.
   var format: String?
   var problems: [ProblemDocument]
   /// What gguf.cpp accepts but a reader should know (strings that are not UTF-8, a data section

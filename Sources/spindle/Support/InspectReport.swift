@@ -6,6 +6,8 @@ struct InspectReport {
   var checkpoint: Checkpoint
   var onlyTensors = false
   var metadataKeys: [String] = []
+  /// The terminal width the text is fitted to (``Terminal/outputColumns``); `nil`: full width.
+  var width: Int?
 
   private var selectedMetadata: [Checkpoint.MetadataItem] {
     if metadataKeys.isEmpty { return checkpoint.metadata }
@@ -29,7 +31,7 @@ struct InspectReport {
             checkpoint.files.map {
               [$0.path, grouped($0.byteCount), "header \(grouped($0.headerByteCount))"]
             },
-            rightAligned: [1]))
+            rightAligned: [1], width: width, flexible: 0, elision: .start))
       }
       lines.append("metadata (\(checkpoint.metadata.count)):")
       if !checkpoint.metadata.isEmpty {
@@ -38,7 +40,7 @@ struct InspectReport {
           table(
             checkpoint.metadata.map { item in
               (showSource ? [item.source] : []) + [item.key, item.type, item.summary]
-            }))
+            }, width: width, flexible: showSource ? 3 : 2))
       }
     }
     lines.append("tensors (\(checkpoint.tensors.count)):")
@@ -52,16 +54,22 @@ struct InspectReport {
             grouped(tensor.offset),
           ] + (multiFile ? [lastComponent(tensor.path)] : []))
       }
-      lines.append(table(rows, rightAligned: [3, 4]))
+      lines.append(
+        table(rows, rightAligned: [3, 4], width: width, flexible: 0, elision: .start))
     }
     lines.append(
-      "total: \(grouped(checkpoint.tensors.count)) tensors, \(grouped(checkpoint.parameterCount)) parameters (\(humanCount(checkpoint.parameterCount))), \(grouped(checkpoint.dataByteCount)) data bytes"
-    )
-    return lines.joined(separator: "\n")
+      joinedFitting(
+        [
+          "total: \(grouped(checkpoint.tensors.count)) tensors",
+          "\(grouped(checkpoint.parameterCount)) parameters (\(humanCount(checkpoint.parameterCount)))",
+          "\(grouped(checkpoint.dataByteCount)) data bytes",
+        ], width: width))
+    // What still overflows (a path longer than the terminal) is broken, not lost.
+    return wrapped(lines.joined(separator: "\n"), width: width) { _ in 4 }
   }
 
   private var headline: String {
-    var parts = ["\(checkpoint.layout.rawValue)"]
+    var parts = ["\(checkpoint.path): \(checkpoint.layout.rawValue)"]
     if let version = checkpoint.version { parts[0] += " v\(version)" }
     parts.append(checkpoint.endianness == .big ? "big-endian" : "little-endian")
     if let alignment = checkpoint.alignment { parts.append("alignment \(alignment)") }
@@ -69,12 +77,12 @@ struct InspectReport {
     parts.append("header \(grouped(headerBytes)) bytes")
     parts.append(
       "file \(grouped(checkpoint.fileByteCount)) bytes (\(humanBytes(checkpoint.fileByteCount)))")
-    return "\(checkpoint.path): " + parts.joined(separator: ", ")
+    return joinedFitting(parts, width: width)
   }
 
   var document: InspectDocument {
     InspectDocument(
-      path: checkpoint.path, format: checkpoint.layout.rawValue, version: checkpoint.version,
+      path: checkpoint.path, format: checkpoint.layout.formatName, version: checkpoint.version,
       endianness: checkpoint.endianness.rawValue, alignment: checkpoint.alignment,
       files: onlyTensors
         ? nil

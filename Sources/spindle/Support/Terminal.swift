@@ -15,6 +15,23 @@ enum Terminal {
 
   /// Whether stderr is an interactive terminal (progress display).
   static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+  /// The width text output is fitted to, `nil` for full width.
+  ///
+  /// `SPINDLE_COLUMNS` wins when set (tests, or fitting output piped to a pager). Otherwise
+  /// only a terminal on stdout is fitted: to `COLUMNS` when set, else the terminal's width;
+  /// piped output stays full width so scripts see whole lines.
+  static let outputColumns: Int? = {
+    func columns(_ name: String) -> Int? {
+      getenv(name).flatMap { Int(String(cString: $0)) }.flatMap { $0 > 0 ? $0 : nil }
+    }
+    if let forced = columns("SPINDLE_COLUMNS") { return forced }
+    guard isatty(STDOUT_FILENO) == 1 else { return nil }
+    if let columns = columns("COLUMNS") { return columns }
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
+  }()
 }
 
 /// Thousands separators: 1234567 → "1,234,567".
@@ -52,16 +69,33 @@ func humanCount(_ value: Int) -> String {
   }
 }
 
-/// Left-aligned columns padded to the widest cell.
-func table(_ rows: [[String]], indent: String = "  ", rightAligned: Set<Int> = []) -> String {
+/// Columns padded to the widest cell, left-aligned unless `rightAligned`.
+///
+/// Given a `width` the rows overflow, the gaps narrow to one space, then the cells of
+/// `flexible` are elided (``elided(_:to:in:)``), down to `minimum` characters.
+func table(
+  _ rows: [[String]], indent: String = "  ", rightAligned: Set<Int> = [], width: Int? = nil,
+  flexible: Int? = nil, elision: Elision = .end, minimum: Int = 12
+) -> String {
   guard let columns = rows.map(\.count).max() else { return "" }
   var widths = [Int](repeating: 0, count: columns)
   for row in rows {
     for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
   }
+  var gap = 2
+  let total = { indent.count + widths.reduce(0, +) + gap * (columns - 1) }
+  if let width, total() > width {
+    gap = 1
+    if let flexible, flexible < columns, total() > width {
+      let floor = min(widths[flexible], minimum)
+      widths[flexible] = max(floor, widths[flexible] - (total() - width))
+    }
+  }
+  let separator = String(repeating: " ", count: gap)
   return rows.map { row in
     var line = indent
-    for (index, cell) in row.enumerated() {
+    for (index, whole) in row.enumerated() {
+      let cell = elided(whole, to: widths[index], in: elision)
       let pad = String(repeating: " ", count: widths[index] - cell.count)
       let isLast = index == row.count - 1
       if rightAligned.contains(index) {
@@ -69,8 +103,72 @@ func table(_ rows: [[String]], indent: String = "  ", rightAligned: Set<Int> = [
       } else {
         line += cell + (isLast ? "" : pad)
       }
-      if !isLast { line += "  " }
+      if !isLast { line += separator }
     }
     return line
   }.joined(separator: "\n")
+}
+
+/// `text` with each line longer than `width` broken at spaces.
+///
+/// Continuation lines start `hangingIndent(line)` spaces in (at most half the width); a word
+/// longer than a line is cut. No `width`: `text` unchanged.
+func wrapped(_ text: String, width: Int?, hangingIndent: (Substring) -> Int) -> String {
+  guard let width else { return text }
+  var out: [String] = []
+  for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    guard line.count > width else {
+      out.append(String(line))
+      continue
+    }
+    let indent = String(repeating: " ", count: min(hangingIndent(line), width / 2))
+    var current = ""
+    var hasWord = false
+    var rest = line[...]
+    while !rest.isEmpty {
+      // The spaces before the next word: kept inside a line, dropped at a break.
+      let spaces = rest.prefix { $0 == " " }
+      rest = rest.dropFirst(spaces.count)
+      var word = rest.prefix { $0 != " " }
+      rest = rest.dropFirst(word.count)
+      if word.isEmpty { break }
+      if !hasWord || current.count + spaces.count + word.count <= width {
+        current += spaces
+      } else {
+        out.append(current)
+        current = indent
+      }
+      while current.count + word.count > width {
+        let room = max(1, width - current.count)
+        out.append(current + word.prefix(room))
+        word = word.dropFirst(room)
+        current = indent
+      }
+      current += word
+      hasWord = true
+    }
+    out.append(current)
+  }
+  return out.joined(separator: "\n")
+}
+
+/// `parts` joined by ", " into lines of at most `width` (`nil`: one line), the lines after
+/// the first indented by two spaces; a part is never split.
+func joinedFitting(_ parts: [String], width: Int?) -> String {
+  guard let width else { return parts.joined(separator: ", ") }
+  var lines: [String] = []
+  var current = ""
+  for (index, part) in parts.enumerated() {
+    let piece = part + (index == parts.count - 1 ? "" : ",")
+    if current.isEmpty {
+      current = piece
+    } else if current.count + 1 + piece.count <= width {
+      current += " " + piece
+    } else {
+      lines.append(current)
+      current = "  " + piece
+    }
+  }
+  lines.append(current)
+  return lines.joined(separator: "\n")
 }
