@@ -16,4 +16,16 @@ struct Spindle: ParsableCommand {
       Inspect.self, Validate.self, Verify.self, Rewrite.self, Stamp.self, Tables.self, Rope.self,
       Meta.self, Restore.self, Run.self, Bench.self,
     ])
+
+  /// Parses and runs as ArgumentParser's `main` does, except that an unknown option or
+  /// command is reported before any other usage error (see ``UsageMistake``).
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    var command: any ParsableCommand
+    do { command = try parseAsRoot(arguments) } catch {
+      UsageMistake.find(in: arguments)?.exit(after: error)
+      exit(withError: error)
+    }
+    do { try command.run() } catch { exit(withError: error) }
+  }
 }
