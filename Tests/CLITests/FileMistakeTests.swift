@@ -93,6 +93,37 @@ struct FileMistakeTests {
         + " instead: \(model) [notACheckpoint]\n")
   }
 
+  /// The three messages the README's "Common mistakes" shows, verbatim.
+  @Test func readmeCommonMistakes() throws {
+    let config = try SpindleProcess.run("inspect", "fixtures/hf/tiny-llama/config.json")
+    #expect(config.status == 1)
+    #expect(
+      config.stderr
+        == "Error: fixtures/hf/tiny-llama/config.json @0: this is a Hugging Face config.json, not"
+        + " a checkpoint; pass its folder instead: fixtures/hf/tiny-llama [notACheckpoint]\n")
+
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let pointer = "\(folder)/model.safetensors"
+    try Scratch.write(ForeignFiles.lfsPointer, to: pointer)
+    let lfs = try SpindleProcess.run("inspect", pointer)
+    #expect(lfs.status == 1)
+    #expect(
+      lfs.stderr
+        == "Error: \(pointer) @0: this is a Git LFS pointer (the file itself was not downloaded),"
+        + " not a checkpoint; run git lfs pull in its repository (or download the file)"
+        + " [gitLFSPointer]\n")
+
+    let option = try SpindleProcess.run(
+      "stamp", "fixtures/gguf/tiny-llama.gguf", "--yarn", "4", "--inplace")
+    #expect(option.status == Self.usage64)
+    #expect(
+      option.stderr
+        == "Error: Unknown option '--inplace'. Did you mean '--in-place'?\n"
+        + "Usage: spindle stamp [<options>] <path>\n"
+        + "  See 'spindle stamp --help' for more information.\n")
+  }
+
   /// A damaged GGUF keeps its located error: file, byte offset, expected vs found.
   @Test func realCorruptionStaysLocated() throws {
     let folder = try Scratch.folder()
