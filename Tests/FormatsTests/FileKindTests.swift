@@ -33,6 +33,9 @@ struct FileKindTests {
     Sample(
       label: "HTML after a byte-order mark and blanks",
       bytes: [0xEF, 0xBB, 0xBF] + Array("\n  <HTML lang=en></HTML>".utf8), kind: .html),
+    Sample(
+      label: "HTML page in Latin-1",
+      bytes: Array("<html><body>caf".utf8) + [0xE9] + Array("</body></html>".utf8), kind: .html),
     Sample(label: "config.json", bytes: ForeignFiles.config, kind: .json(.modelConfig)),
     Sample(label: "tokenizer.json", bytes: ForeignFiles.tokenizer, kind: .json(.tokenizer)),
     Sample(

@@ -32,15 +32,16 @@ extension FileKind {
     if prefix.count >= 3, prefix[0] == 0x80, (2...5).contains(prefix[1]), prefix[2] != 0 {
       return .pytorchPickle
     }
-    guard isText(prefix) else { return .binary }
     let unmarked = prefix.starts(with: [0xEF, 0xBB, 0xBF]) ? prefix.dropFirst(3) : prefix[...]
     let body = Array(unmarked.drop(while: isWhitespace))
     if body.starts(with: Array("version https://git-lfs".utf8)) { return .gitLFSPointer }
+    // By its opening tag alone: a page in Latin-1 is still a page.
     let lowered = body.prefix(16).map { $0 | 0x20 }
     for opening in ["<!doctype html", "<html", "<head", "<body"]
     where lowered.starts(with: Array(opening.utf8)) {
       return .html
     }
+    guard isText(prefix) else { return .binary }
     if let first = body.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
       return .json(jsonDocument(body, fileName: fileName))
     }
