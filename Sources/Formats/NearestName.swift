@@ -1,10 +1,12 @@
 /// The known name a mistyped one was meant to be, for "did you mean" hints on options,
 /// commands and metadata keys.
 public enum NearestName {
-  /// The candidate closest to `name`: one that ends with `.name` (a key given without its
-  /// prefix), else the nearest by edit distance (a swap of neighbours counts as one edit)
-  /// within `maximumDistance`, by default a third of the name's length, at least 1 and at
-  /// most 3. Ties go to the earlier candidate; `nil` when none is close.
+  /// The candidate closest to `name`, or `nil` when none is close.
+  ///
+  /// A candidate that ends with `.name` (a key given without its prefix) wins; else the
+  /// nearest by edit distance (a swap of neighbours counts as one edit) within
+  /// `maximumDistance`, by default a third of the name's length, at least 1 and at most 3.
+  /// Ties go to the earlier candidate.
   public static func suggestion(
     for name: String, among candidates: [String], maximumDistance: Int? = nil
   ) -> String? {

@@ -10,8 +10,9 @@ import Formats
 /// walks the arguments through the command tree ArgumentParser describes (`_dumpHelp`, the
 /// `--experimental-dump-help` document) and the first unknown word is reported instead.
 struct UsageMistake {
-  /// One line in ArgumentParser's words, e.g. "Unknown option '--inplace'. Did you mean
-  /// '--in-place'?".
+  /// One line in ArgumentParser's words.
+  ///
+  /// For example "Unknown option '--inplace'. Did you mean '--in-place'?".
   var message: String
 
   /// The first unknown option or command in `arguments`, or `nil` when every word is known
