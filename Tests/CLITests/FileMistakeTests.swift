@@ -166,6 +166,19 @@ struct FileMistakeTests {
         == "Error: \(model)/tokenizer.json: no such file; the tokenizer of a Hugging Face model is"
         + " read from its tokenizer.json [notFound]\n")
 
+    // Weights without their config.json: the model is the problem, not the tokenizer.
+    let lone = "\(folder)/lone"
+    try FileManager.default.createDirectory(atPath: lone, withIntermediateDirectories: false)
+    try FileManager.default.copyItem(
+      atPath: "\(model)/model.safetensors", toPath: "\(lone)/model.safetensors")
+    let alone = try SpindleProcess.run("run", "\(lone)/model.safetensors", "--prompt", "hi")
+    #expect(alone.status == 1)
+    #expect(
+      alone.stderr
+        == "Error: \(lone)/model.safetensors: no config.json beside it (\(lone)/config.json):"
+        + " safetensors alone carry no hyperparameters (name the model folder, or put its"
+        + " config.json next to the weights) [format]\n")
+
     let meta = try SpindleProcess.run("meta", "set", model, "foo=bar", "--in-place")
     #expect(meta.status == 1)
     #expect(
