@@ -9,6 +9,8 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
   public enum Kind: String, Sendable, Equatable, CaseIterable {
     // I/O
     case io, notFound, unknownFormat
+    // a file that is no checkpoint (text, JSON, PyTorch, empty), told by its content
+    case notACheckpoint
     // JSON (json-c)
     case invalidJSON, duplicateKey, jsonTooDeep
     // safetensors, in the Rust crate's order

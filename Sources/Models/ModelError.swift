@@ -68,5 +68,11 @@ public struct ModelError: Error, Equatable, Sendable, CustomStringConvertible {
       && lhs.message == rhs.message
   }
 
-  public var description: String { "\(path): \(message) [\(kind.rawValue)]" }
+  /// The wrapped reader error's own line when there is one (its kind, such as `notFound`, is
+  /// the user's answer, not `format`); else `path: message [kind]`.
+  public var description: String {
+    if let format = cause as? FormatError { return format.description }
+    if let patch = cause as? PatchError, let format = patch.format { return format.description }
+    return "\(path): \(message) [\(kind.rawValue)]"
+  }
 }

@@ -18,22 +18,41 @@ extension HeaderPlan {
     guard reserve >= 0, reserve <= 1 << 30 else {
       throw PatchError(.invalidArgument, path: path, key: "--reserve", "--reserve must be 0…2^30")
     }
-    do { try UndoJournal.requireNoJournal(for: path) } catch { throw PatchError(error) }
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
-    if Zstd.isCompressed(file) {
+    let resolved: CheckpointPath
+    do { resolved = try CheckpointPath.resolve(path) } catch { throw PatchError(error) }
+    switch resolved {
+    case .folder(let folder):
+      throw HeaderPlan.folderRefusal(folder)
+    case .file(_, .json(.safetensorsIndex)):
+      throw PatchError(
+        .unsupported, path: path,
+        "a sharded index is not edited by meta; edit the shard files one by one")
+    case .file(_, .zstd):
       throw PatchError(
         .unsupported, path: path, "a zstd-compressed file cannot be edited; decompress it first")
-    }
-    if file.count >= 4 && file.bytes(in: 0..<4) == GGUFFile.magic {
+    case .file(let file, .gguf):
       let gguf: GGUFFile
       do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }
       self = try HeaderPlan.gguf(gguf, edits: edits, reserve: reserve)
-    } else {
+    case .file(let file, _):
       let safetensors: SafetensorsFile
       do { safetensors = try SafetensorsFile(file: file) } catch { throw PatchError(error) }
       self = try HeaderPlan.safetensors(safetensors, edits: edits, reserve: reserve)
     }
+  }
+
+  /// Why a folder cannot be edited as one file: the files in it that can, or what the folder
+  /// lacks to be a model at all.
+  private static func folderRefusal(_ folder: String) -> PatchError {
+    let names = ((try? Syscalls.directoryEntries(folder)) ?? []).sorted()
+    let weights = names.filter { $0.hasSuffix(".safetensors") || $0.hasSuffix(".gguf") }
+    guard
+      names.contains("config.json") || names.contains(SafetensorsIndex.fileName) || !weights.isEmpty
+    else { return PatchError(CheckpointPath.unrecognizedFolder(folder)) }
+    let example = weights.first.map { ", e.g. \(folder)/\($0)" } ?? ""
+    return PatchError(
+      .unsupported, path: folder,
+      "this is a folder; metadata is edited in one .gguf or .safetensors file: name it\(example)")
   }
 
   private static func gguf(_ gguf: GGUFFile, edits: [MetadataEdit], reserve: Int)
@@ -58,7 +77,12 @@ extension HeaderPlan {
         guard let type = declared ?? existing?.type else {
           throw PatchError(
             .invalidArgument, path: path, key: key,
-            "'\(key)' is a new key; give its type with --type (uint32, float32, bool, string, …)")
+            NearestName.suggestion(for: key, among: metadata.map(\.key)).map { near in
+              "'\(key)' is not in the file; did you mean '\(near)'? (To add it as a new key, give"
+                + " its type with --type.)"
+            }
+              ?? "'\(key)' is a new key; give its type with --type (uint32, float32, bool, string, …)"
+          )
         }
         let value = try MetadataValueParser.value(text, as: type, key: key, path: path)
         if let index {
@@ -71,13 +95,13 @@ extension HeaderPlan {
           metadata.append((key, value))
         }
       case .delete(let key):
-        guard let index else { throw missing(key, path: path) }
+        guard let index else { throw missing(key, path: path, keys: metadata.map(\.key)) }
         changes.append(
           "delete \(key) (was \(metadata[index].value.typeName) \(metadata[index].value.summary()))"
         )
         metadata.remove(at: index)
       case .rename(let from, let to):
-        guard let index else { throw missing(from, path: path) }
+        guard let index else { throw missing(from, path: path, keys: metadata.map(\.key)) }
         if metadata.contains(where: { $0.key == to }) {
           throw PatchError(.conflict, path: path, key: to, "'\(to)' already exists")
         }
@@ -178,11 +202,11 @@ extension HeaderPlan {
           metadata.append((key, value))
         }
       case .delete(let key):
-        guard let index else { throw missing(key, path: path) }
+        guard let index else { throw missing(key, path: path, keys: metadata.map(\.key)) }
         changes.append("delete \(key) (was \(quoted(metadata[index].value)))")
         metadata.remove(at: index)
       case .rename(let from, let to):
-        guard let index else { throw missing(from, path: path) }
+        guard let index else { throw missing(from, path: path, keys: metadata.map(\.key)) }
         if metadata.contains(where: { $0.key == to }) {
           throw PatchError(.conflict, path: path, key: to, "'\(to)' already exists")
         }
@@ -228,8 +252,10 @@ extension HeaderPlan {
       dataRange: dataRange, roomAfter: length - json.count, file: file.file)
   }
 
-  private static func missing(_ key: String, path: String) -> PatchError {
-    PatchError(.missingKey, path: path, key: key, "'\(key)' is not in the file")
+  /// `'key' is not in the file`, with the nearest of the file's `keys` when one is close.
+  private static func missing(_ key: String, path: String, keys: [String]) -> PatchError {
+    let hint = NearestName.suggestion(for: key, among: keys).map { "; did you mean '\($0)'?" }
+    return PatchError(.missingKey, path: path, key: key, "'\(key)' is not in the file\(hint ?? "")")
   }
 
   private static func quoted(_ text: String) -> String {

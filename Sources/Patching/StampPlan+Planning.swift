@@ -21,32 +21,23 @@ extension StampPlan {
   /// indexes and GGUF split sets.
   public init(path: String, request: StampRequest) throws(PatchError) {
     try request.validate(path: path)
-    let status: stat?
-    do { status = try Syscalls.pathStatus(path) } catch { throw PatchError(FormatError(error)) }
-    guard let status else {
-      throw PatchError(FormatError(.notFound, path: path, "no such file or folder"))
-    }
-    if (status.st_mode & S_IFMT) == S_IFDIR {
-      try self.init(folder: path, request: request)
-      return
-    }
-    if path.hasSuffix(".index.json") {
+    let resolved: CheckpointPath
+    do { resolved = try CheckpointPath.resolve(path) } catch { throw PatchError(error) }
+    switch resolved {
+    case .folder(let folder):
+      try self.init(folder: folder, request: request)
+    case .file(_, .json(.safetensorsIndex)):
       throw PatchError(
         .unsupported, path: path,
         "a sharded index carries no scaling; stamp the model folder (its config.json) instead")
-    }
-    do { try UndoJournal.requireNoJournal(for: path) } catch { throw PatchError(error) }
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
-    if Zstd.isCompressed(file) {
+    case .file(_, .zstd):
       throw PatchError(
         .unsupported, path: path, "a zstd-compressed checkpoint cannot be stamped; decompress it")
-    }
-    if file.count >= 4 && file.bytes(in: 0..<4) == GGUFFile.magic || path.hasSuffix(".gguf") {
+    case .file(let file, .gguf):
       let gguf: GGUFFile
       do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }
       try self.init(gguf: gguf, path: path, request: request)
-    } else {
+    case .file(let file, _):
       let safetensors: SafetensorsFile
       do { safetensors = try SafetensorsFile(file: file) } catch { throw PatchError(error) }
       try self.init(safetensors: safetensors, path: path, request: request)
@@ -56,6 +47,15 @@ extension StampPlan {
   private init(folder: String, request: StampRequest) throws(PatchError) {
     let trimmed = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
     let configPath = "\(trimmed)/config.json"
+    if (try? Syscalls.pathStatus(configPath)) == nil {
+      if (try? Syscalls.pathStatus("\(trimmed)/\(SafetensorsIndex.fileName)")) == nil {
+        throw PatchError(CheckpointPath.unrecognizedFolder(trimmed))
+      }
+      throw PatchError(
+        .unsupported, path: trimmed,
+        "a folder without config.json: the scaling goes into config.json; name a checkpoint file instead"
+      )
+    }
     let text: [UInt8]
     do {
       let file = try MappedFile(path: configPath)

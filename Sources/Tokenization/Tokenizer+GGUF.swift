@@ -1,11 +1,12 @@
 public import Formats
+import Tensors
 
 extension Tokenizer {
   /// Reads the tokenizer of a GGUF file as llama.cpp's `llama_vocab::load` does.
   public init(gguf path: String) throws(TokenizerError) {
     let file: GGUFFile
     do { file = try GGUFFile(path: path) } catch {
-      throw TokenizerError(.format, path: error.path, name: error.name, error.message)
+      throw TokenizerError(error)
     }
     try self.init(gguf: file)
   }
@@ -216,12 +217,23 @@ extension Tokenizer {
   /// `tokenizer.json` reads the `tokenizer.json` of its folder.
   public init(path: String) throws(TokenizerError) {
     if path.hasSuffix(".json") {
+      // A tokenizer.json itself; any other JSON file is named for what it is.
+      if let file = try? MappedFile(path: path) {
+        switch FileKind.sniff(file) {
+        case .json(.tokenizer), .json(.other): break
+        case .json(.safetensorsIndex):
+          try self.init(huggingFace: FileKind.folder(of: path))
+          return
+        case let kind:
+          if let refusal = kind.refusal(path: path) { throw TokenizerError(refusal) }
+        }
+      }
       try self.init(huggingFace: path)
       return
     }
     let checkpoint: Checkpoint
     do { checkpoint = try Checkpoint.open(path) } catch {
-      throw TokenizerError(.format, path: error.path, name: error.name, error.message)
+      throw TokenizerError(error)
     }
     switch checkpoint.source {
     case .gguf(let shards):

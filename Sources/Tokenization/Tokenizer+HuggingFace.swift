@@ -136,14 +136,21 @@ extension Tokenizer {
     let file: MappedFile
     do { file = try MappedFile(path: path) } catch {
       if !required && error.isNotFound { return nil }
-      throw TokenizerError(.format, path: path, "cannot read \(path): \(error)")
+      if error.isNotFound {
+        throw TokenizerError(
+          FormatError(
+            .notFound, path: path,
+            "no such file; the tokenizer of a Hugging Face model is read from its tokenizer.json",
+            cause: error))
+      }
+      throw TokenizerError(FormatError(error))
     }
     do {
       return try file.withUnsafeBytes { bytes throws(FormatError) in
         try JSONValue.parse(bytes, path: path)
       }
     } catch {
-      throw TokenizerError(.format, path: path, name: error.name, error.message)
+      throw TokenizerError(error)
     }
   }
 

@@ -1,3 +1,5 @@
+public import Formats
+
 /// Why a tokenizer cannot be read or used, located by file and key, token or merge.
 ///
 /// `kind` is the stable identifier tests match; `path` is the file read (empty for a tokenizer
@@ -29,6 +31,9 @@ public struct TokenizerError: Error, Equatable, Sendable, CustomStringConvertibl
   public var name: String?
   /// What is wrong, with expected vs found.
   public var message: String
+  /// The reader's error, for ``Kind/format``: its kind and byte offset are the user's answer,
+  /// so ``description`` is its description.
+  public var format: FormatError?
 
   public init(_ kind: Kind, path: String = "", name: String? = nil, _ message: String) {
     self.kind = kind
@@ -37,7 +42,14 @@ public struct TokenizerError: Error, Equatable, Sendable, CustomStringConvertibl
     self.message = message
   }
 
+  /// Wraps a reader error (kept as ``format``).
+  public init(_ error: FormatError) {
+    self.init(.format, path: error.path, name: error.name, error.message)
+    format = error
+  }
+
   public var description: String {
+    if let format { return format.description }
     let location = path.isEmpty ? "" : "\(path): "
     return "\(location)\(message) [\(kind.rawValue)]"
   }

@@ -1,21 +1,31 @@
 import ArgumentParser
 
 extension Spindle {
-  /// Parses the command line and runs the command, as `ParsableCommand.main()` does; when
-  /// the command line holds `--json` and the command fails (usage error, library error,
-  /// ``CommandFailure``), it first prints one ``ErrorDocument`` on stdout.
+  /// Parses the command line and runs the command, as `ParsableCommand.main()` does, with two
+  /// differences: an unknown option or command is reported before any other usage error (see
+  /// ``UsageMistake``), and when the command line holds `--json` and the command fails (usage
+  /// error, library error, ``CommandFailure``), one ``ErrorDocument`` goes to stdout first.
   static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
-    do {
-      var command = try parseAsRoot(arguments)
-      try command.run()
-    } catch {
-      if arguments.prefix(while: { $0 != "--" }).contains("--json"),
-        let document = ErrorDocument(error)
-      {
+    let wantsJSON = arguments.prefix(while: { $0 != "--" }).contains("--json")
+    func fail(_ error: any Error) -> Never {
+      if wantsJSON, let document = ErrorDocument(error) {
         try? JSONOutput.print(document, style: .compact)
       }
       exit(withError: error)
     }
+    var command: any ParsableCommand
+    do {
+      command = try parseAsRoot(arguments)
+    } catch {
+      if let mistake = UsageMistake.find(in: arguments) {
+        if wantsJSON, let document = ErrorDocument(ValidationError(mistake.message)) {
+          try? JSONOutput.print(document, style: .compact)
+        }
+        mistake.exit(after: error)
+      }
+      fail(error)
+    }
+    do { try command.run() } catch { fail(error) }
   }
 }

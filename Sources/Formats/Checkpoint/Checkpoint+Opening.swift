@@ -12,27 +12,21 @@ extension Checkpoint {
   /// Problems that do not stop reading (nested GGUF arrays, stale `split.*` keys, index and
   /// shard disagreements) are collected in ``problems`` rather than thrown.
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
-    let status: stat?
-    do { status = try Syscalls.pathStatus(path) } catch { throw FormatError(error) }
-    guard let status else {
-      throw FormatError(.notFound, path: path, "no such file or folder")
-    }
-    if (status.st_mode & S_IFMT) == S_IFDIR { return try openFolder(path) }
-    try UndoJournal.requireNoJournal(for: path)
-    if path.hasSuffix(".index.json") {
+    switch try CheckpointPath.resolve(path) {
+    case .folder(let folder):
+      return try openFolder(folder)
+    case .file(let file, .zstd):
+      return try openCompressed(file)
+    case .file(_, .json(.safetensorsIndex)):
       return Checkpoint(sharded: try ShardedSafetensors(path: path, verify: false), path: path)
-    }
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch { throw FormatError(error) }
-    if Zstd.isCompressed(file) { return try openCompressed(file) }
-    if file.count >= 4 && file.bytes(in: 0..<4) == GGUFFile.magic || path.hasSuffix(".gguf") {
+    case .file(_, .gguf):
       return Checkpoint(gguf: try GGUFSplitSet(path: path), path: path)
+    case .file(let file, _):
+      return Checkpoint(safetensors: try SafetensorsFile(file: file), path: path)
     }
-    return Checkpoint(safetensors: try SafetensorsFile(path: path), path: path)
   }
 
-  private static func openFolder(_ path: String) throws(FormatError) -> Checkpoint {
-    let folder = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+  private static func openFolder(_ folder: String) throws(FormatError) -> Checkpoint {
     func exists(_ name: String) -> Bool { (try? Syscalls.pathStatus("\(folder)/\(name)")) != nil }
     if exists("config.json") {
       return Checkpoint(huggingFace: try HFModelDirectory(path: folder))
@@ -40,10 +34,7 @@ extension Checkpoint {
     if exists(SafetensorsIndex.fileName) {
       return Checkpoint(sharded: try ShardedSafetensors(path: folder, verify: false), path: folder)
     }
-    throw FormatError(
-      .unknownFormat, path: path,
-      "a folder without config.json or \(SafetensorsIndex.fileName); name a checkpoint file instead"
-    )
+    throw CheckpointPath.unrecognizedFolder(folder)
   }
 
   /// Decompresses to an unlinked scratch file and opens that: zstd frames cannot be read at
@@ -67,8 +58,14 @@ extension Checkpoint {
       throw FormatError(error)
     }
     var checkpoint: Checkpoint
+    let kind = FileKind.sniff(plain)
+    if let refusal = kind.refusal(path: compressed.path) {
+      throw FormatError(
+        refusal.kind, path: refusal.path, offset: refusal.offset,
+        refusal.message + " (once decompressed)")
+    }
     do {
-      if plain.count >= 4 && plain.bytes(in: 0..<4) == GGUFFile.magic {
+      if kind == .gguf || kind == .binary && inner.hasSuffix(".gguf") {
         checkpoint = Checkpoint(ggufShards: [try GGUFFile(file: plain)], path: compressed.path)
       } else {
         checkpoint = Checkpoint(

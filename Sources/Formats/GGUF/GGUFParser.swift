@@ -82,6 +82,11 @@ struct GGUFParser {
     guard start >= 0, reader.contains(start, count: 4),
       reader.file.bytes(in: start..<(start + 4)) == GGUFFile.magic
     else {
+      if start == 0,
+        let refusal = FileKind.sniff(reader.file).refusal(path: path, reading: .gguf)
+      {
+        throw refusal
+      }
       let found =
         reader.contains(start, count: 4)
         ? "found \(reader.file.bytes(in: start..<(start + 4)))"

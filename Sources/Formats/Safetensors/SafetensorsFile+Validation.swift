@@ -2,7 +2,8 @@ import Tensors
 
 /// Header parsing in the Rust crate's order (`SafeTensors::read_metadata`, `Metadata::validate`).
 ///
-/// 1. fewer than 8 bytes: `headerTooSmall`; a Git LFS pointer or an HTML page is named as such
+/// 1. fewer than 8 bytes: `headerTooSmall`; what ``FileKind`` tells is something else (an LFS
+///    pointer, an HTML page, text, JSON, PyTorch, GGUF) is named as such
 /// 2. `N > 100_000_000`: `headerTooLarge`; `8 + N` past the end: `invalidHeaderLength`
 /// 3. header not UTF-8: `headerNotUTF8`; not JSON: `invalidJSON`; duplicate keys: `duplicateKey`
 ///    (the crate keeps the last duplicate tensor silently; we refuse)
@@ -42,7 +43,9 @@ extension SafetensorsFile {
         .headerTooSmall, path: path, offset: 0,
         "file is \(size) bytes, shorter than the 8-byte header length field")
     }
-    try rejectForeignContent(file)
+    if let refusal = FileKind.sniff(file).refusal(path: path, reading: .safetensors) {
+      throw refusal
+    }
     let reader = ByteReader(file: file)
     let storedLength = reader.getInteger(at: 0, as: UInt64.self) ?? 0
     guard storedLength <= UInt64(maximumHeaderLength) else {
@@ -184,22 +187,6 @@ extension SafetensorsFile {
     }
     return Header(
       headerLength: headerLength, metadata: metadata, tensors: tensors, padding: padding)
-  }
-
-  /// Names what is not a safetensors file but often sits under that name.
-  private static func rejectForeignContent(_ file: MappedFile) throws(FormatError) {
-    let prefix = file.bytes(in: 0..<min(file.count, 512))
-    if prefix.starts(with: Array("version https://git-lfs".utf8)) {
-      throw FormatError(
-        .gitLFSPointer, path: file.path, offset: 0,
-        "this is a Git LFS pointer, not the model: run git lfs pull (or download the file itself)")
-    }
-    let text = prefix.drop(while: isJSONWhitespace).prefix(9).map { $0 | 0x20 }
-    if text.starts(with: Array("<!doctype".utf8)) || text.starts(with: Array("<html".utf8)) {
-      throw FormatError(
-        .htmlDocument, path: file.path, offset: 0,
-        "this is an HTML page, probably a failed download (an error or login page), not a model")
-    }
   }
 
   private static func readMetadata(

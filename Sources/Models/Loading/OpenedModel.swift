@@ -112,8 +112,8 @@ struct OpenedModel {
     guard ((try? Syscalls.pathStatus(config)) ?? nil) != nil else {
       throw ModelError(
         .format, path: path,
-        "no config.json beside \(path): safetensors alone carry no hyperparameters (name the"
-          + " model folder, or put its config.json next to the weights)")
+        "no config.json beside it (\(config)): safetensors alone carry no hyperparameters (name"
+          + " the model folder, or put its config.json next to the weights)")
     }
     return config
   }

@@ -33,11 +33,19 @@ extension Spindle {
     func run() throws {
       let checkpoint = try Checkpoint.open(input.path)
       if !metadataKeys.isEmpty {
-        let missing = metadataKeys.filter { key in !checkpoint.metadata.contains { $0.key == key } }
+        let keys = checkpoint.metadata.map(\.key)
+        let missing = metadataKeys.filter { !keys.contains($0) }
         if !missing.isEmpty {
+          let hints = missing.map { NearestName.suggestion(for: $0, among: keys) }
+          let named =
+            missing.count == 1
+            ? "'\(missing[0])'" + (hints[0].map { "; did you mean '\($0)'?" } ?? "")
+            : zip(missing, hints).map { key, hint in
+              "'\(key)'" + (hint.map { " (did you mean '\($0)'?)" } ?? "")
+            }.joined(separator: ", ")
           throw CommandFailure(
-            "\(input.path): no metadata key \(missing.map { "'\($0)'" }.joined(separator: ", "))",
-            path: input.path, name: missing.count == 1 ? missing[0] : nil)
+            "\(input.path): no metadata key \(named)", path: input.path,
+            name: missing.count == 1 ? missing[0] : nil)
         }
       }
       let report = InspectReport(

@@ -40,6 +40,15 @@ extension Spindle.Meta {
         throw ValidationError(
           "the action comes first: spindle meta \(action) \(rest.joined(separator: " "))")
       }
+      for (index, word) in words.enumerated() where !word.hasPrefix("-") {
+        if let action = NearestName.suggestion(for: word, among: Self.actions) {
+          var rest = words
+          rest.remove(at: index)
+          throw ValidationError(
+            "unknown action '\(word)'; did you mean '\(action)'?"
+              + " spindle meta \(([action] + rest).joined(separator: " "))")
+        }
+      }
       if let first = words.first {
         throw ValidationError("unknown action '\(first)'; use set, delete or rename")
       }

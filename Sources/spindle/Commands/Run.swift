@@ -66,8 +66,9 @@ extension Spindle {
       if let threads { Parallelism.threadCount = threads }
       let clock = ContinuousClock()
       let loadStart = clock.now
-      let tokenizer = try Tokenizer(path: model)
+      // The model first: what is wrong with the path itself is said before the tokenizer.
       let checkpoint = try LlamaCheckpoint(path: model)
+      let tokenizer = try Tokenizer(path: model)
       let forward = try checkpoint.model(
         rotary: .llamaCpp, numericMode: numerics.mode)
       let promptTokens = tokenizer.encode(prompt)
