@@ -16,7 +16,8 @@ extension Spindle {
           scaling      YaRN states its original context; context = original × factor; with \
         --against: the original context is the original's, the factor their ratio
           changes      with --against: only RoPE keys and tables changed (tensor bytes \
-        compared; portable mode may scale Q/K)
+        compared; portable mode may scale Q/K); an original that is another model \
+        (architecture, tensor names, count or shapes) fails here and stops the report
           values       no NaN/Inf in any tensor (quantized: block scales)
           equivalence  logits with runtime scaling vs the baked tables (keys only: the \
         tables computed here; portable: needs --against) on the probe; max |Δlogit| / max \
@@ -27,7 +28,8 @@ extension Spindle {
           long-context NLL per position bucket up to --long-context (default min(2 × \
         original, context)) for the patched model and, with --against, the original; fails \
         on NaN/Inf, or when the patched NLL past the original window exceeds the original's \
-        by more than --max-nll-increase (default 0.5 nats)
+        by more than --max-nll-increase (default 0.5 nats); SKIP when no scored position \
+        lies past the original window (FAIL with --require-long-context)
 
         Probes: by default a seeded random segment of token ids repeated to the probe \
         length (a working model predicts the repeats, so long-context NLL means something \
@@ -83,6 +85,12 @@ extension Spindle {
         "Long context: how far the patched NLL past the window may exceed the original's (nats).")
     var maxNLLIncrease = 0.5
 
+    @Flag(
+      help: ArgumentHelp(
+        "Fail the long-context check, instead of skipping it, when the probe never goes past"
+          + " the original window."))
+    var requireLongContext = false
+
     @OptionGroup var numerics: NumericsOptions
 
     @Flag(help: "Only the structure checks (no forward pass).")
@@ -136,6 +144,7 @@ extension Spindle {
       options.maximumNLLIncrease = maxNLLIncrease
       options.numericMode = numerics.mode
       options.structureOnly = structureOnly
+      options.requireLongContext = requireLongContext
       if let tokenFile {
         let ids = try Self.readTokens(tokenFile)
         options.probe = .tokens(ids)
