@@ -40,7 +40,8 @@ extension StampPlan {
         try verify(configPath: "\(folder)/config.json")
         return EditResult(
           path: folder, action: .rewritten, inPlace: true,
-          reason: "its safetensors files change: the folder is rebuilt beside itself and swapped in")
+          reason: "its safetensors files change: the folder is rebuilt beside itself and swapped in"
+        )
       case .path(let destination):
         try writeFolder(from: folder, to: destination, config: configText.edited)
         try verify(configPath: "\(destination)/config.json")

@@ -64,7 +64,8 @@ struct EditOutcomeCommandTests {
     let hfCopy = "\(folder)/yarn-copy"
     let folderCopy = try SpindleProcess.run("stamp", hf, "--yarn", "2", "-o", hfCopy)
     #expect(folderCopy.status == 0, "\(folderCopy.stderr)")
-    #expect(folderCopy.stdout.hasSuffix("nothing to change: wrote an identical copy to \(hfCopy)\n"))
+    #expect(
+      folderCopy.stdout.hasSuffix("nothing to change: wrote an identical copy to \(hfCopy)\n"))
     #expect(try Scratch.list(hfCopy) == Scratch.list(hf))
     for name in try Scratch.list(hf) {
       #expect(try Scratch.bytes("\(hfCopy)/\(name)") == Scratch.bytes("\(hf)/\(name)"))
@@ -165,7 +166,8 @@ struct EditOutcomeCommandTests {
     let missing = "\(folder)/nothere.gguf"
     let gone = try SpindleProcess.run("restore", missing)
     #expect(gone.status == 1)
-    #expect(gone.stderr == "Error: \(missing): no such file or folder; nothing to restore [notFound]\n")
+    #expect(
+      gone.stderr == "Error: \(missing): no such file or folder; nothing to restore [notFound]\n")
 
     let hf = try Scratch.copy("hf/tiny-llama", into: folder)
     let empty = try SpindleProcess.run("restore", hf)

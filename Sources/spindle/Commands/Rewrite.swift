@@ -76,7 +76,8 @@ extension Spindle {
         try JSONOutput.print(
           EditDocument(
             command: "rewrite", path: input.path, result: written,
-            changes: dtype == .f32 ? ["every F16, BF16 and quantized tensor dequantized to F32"] : []))
+            changes: dtype == .f32
+              ? ["every F16, BF16 and quantized tensor dequantized to F32"] : []))
         return
       }
       print(
