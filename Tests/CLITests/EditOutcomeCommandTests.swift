@@ -232,3 +232,40 @@ struct EditOutcomeCommandTests {
     #expect((written["header_room"]?.number?.int ?? 0) >= 4096)
   }
 }
+
+extension EditOutcomeCommandTests {
+  /// The field names of the first table under `## Edit commands` in docs/json.md.
+  static func documentedFields() throws -> [String] {
+    let text = try String(contentsOfFile: Repository.root + "/docs/json.md", encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    guard let start = lines.firstIndex(of: "## Edit commands") else { return [] }
+    var fields: [String] = []
+    for line in lines[(start + 1)...] {
+      if line.hasPrefix("## ") { break }
+      if line.hasPrefix("| `") {
+        fields.append(String(line.dropFirst(3).prefix { $0 != "`" }))
+      } else if !fields.isEmpty && !line.hasPrefix("|") {
+        break
+      }
+    }
+    return fields
+  }
+
+  /// Every edit command's document has exactly the fields docs/json.md lists, in that order.
+  @Test(arguments: [
+    ["stamp", "fixtures/gguf/tiny-llama.gguf", "--yarn", "4", "--dry-run", "--json"],
+    ["tables", "fixtures/architectures/gguf/phi3-longrope.gguf", "--dry-run", "--json"],
+    ["meta", "set", "fixtures/gguf/tiny-llama.gguf", "general.name=x", "--dry-run", "--json"],
+    ["rewrite", "fixtures/gguf/tiny-llama.gguf", "--in-place", "--dry-run", "--json"],
+  ])
+  func documentsHaveTheDocumentedFields(arguments: [String]) throws {
+    let fields = try Self.documentedFields()
+    #expect(fields.count == 12)
+    let result = try SpindleProcess.run(arguments)
+    #expect(result.status == 0, "\(result.stderr)")
+    let document = try JSONValue.parse(result.stdout)
+    #expect(document.object?.keys == fields)
+    #expect(document["action"]?.string == "dry-run")
+    #expect(document["command"]?.string == arguments[0])
+  }
+}

@@ -16,8 +16,7 @@ extension Spindle {
           scaling      YaRN states its original context; context = original × factor; with \
         --against: the original context is the original's, the factor their ratio
           changes      with --against: only RoPE keys and tables changed (tensor bytes \
-        compared; portable mode may scale Q/K); an original that is another model \
-        (architecture, tensor names, count or shapes) fails here and stops the report
+        compared; portable mode may scale Q/K)
           values       no NaN/Inf in any tensor (quantized: block scales)
           equivalence  logits with runtime scaling vs the baked tables (keys only: the \
         tables computed here; portable: needs --against) on the probe; max |Δlogit| / max \
@@ -28,8 +27,7 @@ extension Spindle {
           long-context NLL per position bucket up to --long-context (default min(2 × \
         original, context)) for the patched model and, with --against, the original; fails \
         on NaN/Inf, or when the patched NLL past the original window exceeds the original's \
-        by more than --max-nll-increase (default 0.5 nats); SKIP when no scored position \
-        lies past the original window (FAIL with --require-long-context)
+        by more than --max-nll-increase (default 0.5 nats)
 
         Probes: by default a seeded random segment of token ids repeated to the probe \
         length (a working model predicts the repeats, so long-context NLL means something \
