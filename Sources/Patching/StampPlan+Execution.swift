@@ -56,8 +56,9 @@ extension StampPlan {
         try verify(configPath: configPath)
         return EditResult(
           path: folder, action: .rewritten, inPlace: true,
-          reason: "config.json is replaced whole: temporary file, fsync, rename",
-          bytesBefore: configText.original.count, bytesAfter: configText.edited.count)
+          reason:
+            "config.json, \(configText.original.count) → \(configText.edited.count) bytes, is"
+            + " replaced whole through a temporary file, fsync and rename")
       case .path(let destination):
         try writeFolder(from: folder, to: destination, config: configText.edited)
         try verify(configPath: "\(destination)/config.json")

@@ -156,6 +156,16 @@ struct EditOutcomeCommandTests {
     let restore = try SpindleProcess.run("restore", path)
     #expect(restore.status == 1)
     #expect(restore.stderr.contains("no interrupted or previous in-place edit to undo"))
+
+    // A Hugging Face folder: config.json is replaced whole, with no undo.
+    let hf = try Scratch.copy("hf/tiny-llama", into: folder)
+    let folderEdit = try SpindleProcess.run("stamp", hf, "--yarn", "2", "--in-place")
+    #expect(folderEdit.status == 0, "\(folderEdit.stderr)")
+    #expect(
+      folderEdit.stdout
+        == "\(hf): none (context 2048) → yarn ×2 (original 2048 → 4096), 2 keys changed\n"
+        + "\(hf): full rewrite (config.json, 631 → 721 bytes, is replaced whole through a"
+        + " temporary file, fsync and rename)" + Self.noUndo)
   }
 
   /// `restore` names a missing file as missing, and on a folder names the edited file and its
