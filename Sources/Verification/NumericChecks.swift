@@ -397,8 +397,8 @@ struct NumericChecks {
       }
       guard outputs.contains(where: { $0 >= window }) else {
         return neverPastWindow(
-          tokens: length, window: window, requested: wanted, scored: outputs.count,
-          lastScored: outputs.max() ?? 0)
+          tokens: length, window: window, context: context, requested: wanted,
+          scored: outputs.count, lastScored: outputs.max() ?? 0)
       }
       progress("long context: patched model, \(length) tokens")
       let patchedNLL = try nll(try deployed(model), tokens, outputs)
@@ -416,9 +416,10 @@ struct NumericChecks {
   }
 
   /// The verdict when no scored position lies past the original window: nothing was checked
-  /// there, so SKIP (FAIL with `--require-long-context`), naming the length probed.
+  /// there, so SKIP (FAIL with `--require-long-context`), naming the length probed and the
+  /// one to give (the default, `min(2 × window, context)`, when that reaches past the window).
   func neverPastWindow(
-    tokens length: Int, window: Int, requested: Int, scored: Int, lastScored: Int
+    tokens length: Int, window: Int, context: Int, requested: Int, scored: Int, lastScored: Int
   ) -> Check {
     var data = JSONObject()
     data["tokens"] = .integer(length)
@@ -436,9 +437,10 @@ struct NumericChecks {
         + " \(lastScored)): nothing past the window was checked; give more"
         + " --samples-per-bucket or --buckets"
     } else {
+      let reaching = min(2 * window, context)
       message =
         "the probe never goes past the original window: nothing past it was checked; give"
-        + " --long-context \(2 * window)"
+        + " --long-context \(reaching >= window + 2 ? reaching : 2 * window)"
         + (options.probe.isEmbedded ? "" : " and a probe that long")
       details.append(
         "position p predicts token p + 1, so a \(length)-token probe scores positions up to"
