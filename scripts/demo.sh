@@ -48,7 +48,7 @@ step "   ..." "$BIN" validate "$WORK/tiny-llama-portable.gguf"
 step "7. verify: structure, tables, runtime-vs-baked logits, drift and long-context NLL vs the original" \
   "$BIN" verify "$WORK/tiny-llama-tables.gguf" --against "$MODEL"
 step "   portable: the runtime side runs on the original's weights" \
-  "$BIN" verify "$WORK/tiny-llama-portable.gguf" --against "$MODEL" --long-context 1024
+  "$BIN" verify "$WORK/tiny-llama-portable.gguf" --against "$MODEL" --long-context 2560
 step "   a corrupted copy fails (one F16 NaN written into blk.1.ffn_down.weight)" \
   cp "$WORK/tiny-llama-yarn4.gguf" "$WORK/tiny-llama-corrupt.gguf"
 OFFSET=$("$BIN" inspect "$WORK/tiny-llama-corrupt.gguf" --json | python3 -c '

@@ -27,6 +27,7 @@ extension PatchEngine {
   /// A rewrite has no undo: its original is replaced whole by rename.
   public static func restore(_ path: String) throws(PatchError) -> Restoration {
     do throws(FormatError) {
+      try requireEditedFile(path)
       let journalPath = UndoJournal.journalPath(for: path)
       _ = unlink(journalPath + ".tmp")
       if let journal = try UndoJournal.read(at: journalPath) {
@@ -54,6 +55,36 @@ extension PatchEngine {
     } catch {
       throw PatchError(error)
     }
+  }
+
+  /// Refuses a path that does not exist (`notFound`) and a folder: in-place edits of a folder
+  /// replace its config.json whole and have no undo, so the message names the undo or
+  /// journal files of edited files inside it, the ones `restore` takes.
+  static func requireEditedFile(_ path: String) throws(FormatError) {
+    let status: stat?
+    do { status = try Syscalls.pathStatus(path) } catch { throw FormatError(error) }
+    guard let status else {
+      throw FormatError(.notFound, path: path, "no such file or folder; nothing to restore")
+    }
+    guard (status.st_mode & S_IFMT) == S_IFDIR else { return }
+    let folder = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    let names = ((try? Syscalls.directoryEntries(folder)) ?? []).sorted()
+    let records = names.filter { $0.hasSuffix(".spindle-undo") || $0.hasSuffix(".spindle-journal") }
+    guard !records.isEmpty else {
+      throw FormatError(
+        .nothingToRestore, path: path,
+        "this is a folder, and it holds no undo record (no FILE.spindle-undo or"
+          + " FILE.spindle-journal): in-place edits of a folder replace config.json whole and"
+          + " cannot be undone; restore takes an edited file")
+    }
+    let files = records.map { record in
+      let suffix = record.hasSuffix(".spindle-undo") ? ".spindle-undo" : ".spindle-journal"
+      let edited = String(record.dropLast(suffix.count))
+      return "spindle restore \(folder)/\(edited) (undo record \(folder)/\(record))"
+    }
+    throw FormatError(
+      .nothingToRestore, path: path,
+      "this is a folder; restore takes the edited file: " + files.joined(separator: "; "))
   }
 
   /// Removes `.NAME.spindle-PID-N.tmp` files beside `path` whose process is gone (a rewrite

@@ -21,9 +21,9 @@ extension StampPlan {
   /// under the output's name and the input is unchanged. The written output is read back and
   /// must declare ``after``.
   ///
-  /// - Returns: the path written.
+  /// - Returns: what was written and how (header only with an undo, or a whole rewrite).
   @discardableResult
-  public func execute(_ output: Output) throws(PatchError) -> String {
+  public func execute(_ output: Output) throws(PatchError) -> EditResult {
     switch target {
     case .huggingFace(let folder, let configText)
     where !shardChanges.isEmpty || indexReplacement != nil:
@@ -38,11 +38,14 @@ extension StampPlan {
         }
         Self.removeFolder(temporary)
         try verify(configPath: "\(folder)/config.json")
-        return folder
+        return EditResult(
+          path: folder, action: .rewritten, inPlace: true,
+          reason: "its safetensors files change: the folder is rebuilt beside itself and swapped in"
+        )
       case .path(let destination):
         try writeFolder(from: folder, to: destination, config: configText.edited)
         try verify(configPath: "\(destination)/config.json")
-        return destination
+        return EditResult(path: destination, action: .rewritten, inPlace: false)
       }
     case .huggingFace(let folder, let configText):
       switch output {
@@ -51,26 +54,32 @@ extension StampPlan {
         try Self.requireUnchanged(configPath, bytes: configText.original)
         try Self.writeFile(configPath, bytes: configText.edited)
         try verify(configPath: configPath)
-        return folder
+        return EditResult(
+          path: folder, action: .rewritten, inPlace: true,
+          reason:
+            "config.json, \(configText.original.count) → \(configText.edited.count) bytes, is"
+            + " replaced whole through a temporary file, fsync and rename")
       case .path(let destination):
         try writeFolder(from: folder, to: destination, config: configText.edited)
         try verify(configPath: "\(destination)/config.json")
-        return destination
+        return EditResult(path: destination, action: .rewritten, inPlace: false)
       }
     case .safetensors(let file, let metadata) where output == .inPlace:
-      _ = try PatchEngine.execute(HeaderPlan(safetensors: file, metadata: metadata, changes: []))
+      let header = try HeaderPlan(safetensors: file, metadata: metadata, changes: [])
+      let outcome = try PatchEngine.execute(header)
       let written: SafetensorsFile
       do { written = try SafetensorsFile(path: file.path) } catch { throw PatchError(error) }
       try check(
         try RoPESettings(safetensorsMetadata: written.metadata, path: file.path, force: true),
         path: file.path)
-      return file.path
+      return EditResult(header, outcome)
     case .gguf(let file, let metadata) where output == .inPlace && tensorChanges.isEmpty:
-      _ = try PatchEngine.execute(HeaderPlan(gguf: file, metadata: metadata, changes: []))
+      let header = try HeaderPlan(gguf: file, metadata: metadata, changes: [])
+      let outcome = try PatchEngine.execute(header)
       let written: GGUFFile
       do { written = try GGUFFile(path: file.path) } catch { throw PatchError(error) }
       try check(try Self.declared(gguf: written), path: file.path)
-      return file.path
+      return EditResult(header, outcome)
     case .safetensors(let file, let metadata):
       let destination = try destinationFile(output, input: file.file)
       var writer = SafetensorsWriter(
@@ -85,7 +94,9 @@ extension StampPlan {
       try check(
         try RoPESettings(safetensorsMetadata: written.metadata, path: destination, force: true),
         path: destination)
-      return destination
+      return EditResult(
+        path: destination, action: .rewritten, inPlace: false, bytesBefore: file.file.count,
+        bytesAfter: written.file.count)
     case .gguf(let file, let metadata):
       let destination = try destinationFile(output, input: file.file)
       do {
@@ -113,8 +124,61 @@ extension StampPlan {
       let written: GGUFFile
       do { written = try GGUFFile(path: destination) } catch { throw PatchError(error) }
       try check(try Self.declared(gguf: written), path: destination)
-      return destination
+      let room = written.reservedBytes > 0 ? written.reservedBytes : nil
+      return EditResult(
+        path: destination, action: .rewritten, inPlace: output == .inPlace,
+        reason: output == .inPlace ? "tensors change, so the whole file is written" : nil,
+        bytesBefore: file.file.count, bytesAfter: written.file.count, headerRoom: room)
     }
+  }
+
+  /// Writes a byte-identical copy of the model at `path` to `destination` (`-o OUT` when
+  /// there is nothing to change): a file through a temporary file, fsync and rename; a folder
+  /// built under a temporary name beside `destination` and renamed, as ``execute(_:)`` builds
+  /// one, every file unchanged.
+  public static func writeIdenticalCopy(of path: String, to destination: String)
+    throws(PatchError) -> EditResult
+  {
+    let status: stat?
+    do { status = try Syscalls.pathStatus(path) } catch { throw PatchError(FormatError(error)) }
+    if let status, (status.st_mode & S_IFMT) == S_IFDIR {
+      try writeFolder(
+        from: path, to: destination, config: nil, shardChanges: [], indexReplacement: nil)
+      return EditResult(path: destination, action: .copied, inPlace: false)
+    }
+    let file: MappedFile
+    do { file = try MappedFile(path: path) } catch { throw PatchError(FormatError(error)) }
+    return try writeIdenticalCopy(of: file, to: destination)
+  }
+
+  /// Copies `file` byte for byte to `destination` (temporary file, fsync, rename) and checks
+  /// the copy's size.
+  public static func writeIdenticalCopy(of file: MappedFile, to destination: String)
+    throws(PatchError) -> EditResult
+  {
+    do throws(FormatError) {
+      let writer = try AtomicFileWriter(destination: destination)
+      do throws(FormatError) {
+        try writer.requireSpace(file.count)
+        if file.count > 0 { try writer.copy(from: file, range: 0..<file.count) }
+        try writer.commit()
+      } catch {
+        writer.abort()
+        throw error
+      }
+      let copy: MappedFile
+      do { copy = try MappedFile(path: destination) } catch { throw FormatError(error) }
+      guard copy.count == file.count else {
+        throw FormatError(
+          .io, path: destination,
+          "the copy holds \(copy.count) bytes, the input \(file.count)")
+      }
+    } catch {
+      throw PatchError(error)
+    }
+    return EditResult(
+      path: destination, action: .copied, inPlace: false, bytesBefore: file.count,
+      bytesAfter: file.count)
   }
 
   private func destinationFile(_ output: Output, input: MappedFile) throws(PatchError) -> String {
@@ -184,10 +248,21 @@ extension StampPlan {
     } catch { throw PatchError(error) }
   }
 
-  /// Builds `destination` as a copy of `folder` with a new config.json.
+  /// Builds `destination` as a copy of `folder` with the plan's config.json, shards and index.
   private func writeFolder(from folder: String, to destination: String, config: [UInt8])
     throws(PatchError)
   {
+    try Self.writeFolder(
+      from: folder, to: destination, config: config, shardChanges: shardChanges,
+      indexReplacement: indexReplacement)
+  }
+
+  /// Builds `destination` as a copy of `folder` with a new config.json (`nil`: unchanged),
+  /// changed shards and a new index.
+  private static func writeFolder(
+    from folder: String, to destination: String, config: [UInt8]?, shardChanges: [ShardChange],
+    indexReplacement: [UInt8]?
+  ) throws(PatchError) {
     if (try? Syscalls.pathStatus(destination)) ?? nil != nil {
       throw PatchError(
         .outputExists, path: destination,
@@ -207,7 +282,7 @@ extension StampPlan {
       for entry in try Self.entries(of: folder) {
         let source = "\(folder)/\(entry.name)"
         let target = "\(temporary)/\(entry.name)"
-        if entry.name == "config.json" {
+        if entry.name == "config.json", let config {
           try Self.writeFile(target, bytes: config, mode: entry.mode)
           continue
         }
@@ -216,7 +291,7 @@ extension StampPlan {
           continue
         }
         if let change = shardChanges.first(where: { $0.file.path == source }) {
-          try Self.writeShard(change, to: target, mode: entry.mode)
+          try writeShard(change, to: target, mode: entry.mode)
           continue
         }
         do {

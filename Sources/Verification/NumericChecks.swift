@@ -395,6 +395,11 @@ struct NumericChecks {
           outputs.append(lower + (k * (upper - lower)) / max(1, count))
         }
       }
+      guard outputs.contains(where: { $0 >= window }) else {
+        return neverPastWindow(
+          tokens: length, window: window, context: context, requested: wanted,
+          scored: outputs.count, lastScored: outputs.max() ?? 0)
+      }
       progress("long context: patched model, \(length) tokens")
       let patchedNLL = try nll(try deployed(model), tokens, outputs)
       var originalNLL: [Double]?
@@ -408,6 +413,48 @@ struct NumericChecks {
     } catch {
       return Check(name: name, status: .fail, message: "cannot run: \(Self.describe(error))")
     }
+  }
+
+  /// The verdict when no scored position lies past the original window: nothing was checked
+  /// there, so SKIP (FAIL with `--require-long-context`), naming the length probed and the
+  /// one to give (the default, `min(2 × window, context)`, when that reaches past the window).
+  func neverPastWindow(
+    tokens length: Int, window: Int, context: Int, requested: Int, scored: Int, lastScored: Int
+  ) -> Check {
+    var data = JSONObject()
+    data["tokens"] = .integer(length)
+    data["requested_tokens"] = .integer(requested)
+    data["original_window"] = .integer(window)
+    data["scored_positions"] = .integer(scored)
+    data["positions_past_window"] = .integer(0)
+    let figure = "probed \(length) tokens, window \(window)"
+    var details: [String] = []
+    let message: String
+    if length - 2 >= window {
+      // The probe reaches past the window, but the evenly spaced samples stop before it.
+      message =
+        "none of the \(scored) scored positions lies past the original window (the last is"
+        + " \(lastScored)): nothing past the window was checked; give more"
+        + " --samples-per-bucket or --buckets"
+    } else {
+      let reaching = min(2 * window, context)
+      message =
+        "the probe never goes past the original window: nothing past it was checked; give"
+        + " --long-context \(reaching >= window + 2 ? reaching : 2 * window)"
+        + (options.probe.isEmbedded ? "" : " and a probe that long")
+      details.append(
+        "position p predicts token p + 1, so a \(length)-token probe scores positions up to"
+          + " \(max(0, length - 2)); the check needs positions at or past \(window)")
+    }
+    if length < requested {
+      details.append("the probe holds \(length) tokens, fewer than the \(requested) asked for")
+    }
+    if options.requireLongContext {
+      details.append("--require-long-context makes a probe that stays inside the window a failure")
+    }
+    return Check(
+      name: "long-context", status: options.requireLongContext ? .fail : .skip, figure: figure,
+      message: message, details: details, data: data)
   }
 
   /// NLL of `tokens[p + 1]` at every position `p` of `outputs`; logits 256 rows at a time.
@@ -465,9 +512,9 @@ struct NumericChecks {
         message: "the patched model's prediction at position \(bad.1) is not finite (NaN/Inf)",
         details: details, data: data)
     }
-    let hasPast = outputs.contains { $0 >= window }
-    let past: (Int) -> Bool = hasPast ? { $0 >= window } : { _ in true }
-    let region = hasPast ? "past the original window" : "over the probe (all inside the window)"
+    // The caller runs the verdict only when some scored position lies past the window.
+    let past: (Int) -> Bool = { $0 >= window }
+    let region = "past the original window of \(window) (\(length) tokens probed)"
     let patchedMean = mean(patched, past) ?? .nan
     data["patched_nll"] = VerificationReport.number(patchedMean)
     guard let original else {
@@ -481,7 +528,7 @@ struct NumericChecks {
     let increase = patchedMean - originalMean
     data["original_nll"] = VerificationReport.number(originalMean)
     let figure =
-      "NLL \(region == "past the original window" ? "past \(window)" : "overall"): patched"
+      "NLL past \(window) of \(length) tokens: patched"
       + " \(Self.figure(patchedMean)), original \(Self.figure(originalMean))"
     let threshold = options.maximumNLLIncrease
     guard increase <= threshold else {

@@ -62,6 +62,9 @@ public struct VerificationOptions: Sendable {
   public var numericMode: NumericMode = .exact
   /// Skip the forward-pass checks (structure only).
   public var structureOnly = false
+  /// Fail the long-context check, instead of skipping it, when the probe never goes past the
+  /// original window (`--require-long-context`).
+  public var requireLongContext = false
 
   public init(against: String? = nil) {
     self.against = against
@@ -80,6 +83,7 @@ public struct VerificationOptions: Sendable {
     object["max_nll_increase"] = .double(maximumNLLIncrease)
     object["numerics"] = .string(numericMode == .exact ? "exact" : "llama.cpp")
     object["structure_only"] = .bool(structureOnly)
+    object["require_long_context"] = .bool(requireLongContext)
     return object
   }
 }
@@ -105,6 +109,12 @@ public enum ProbeSource: Sendable, CustomStringConvertible {
   case tokens([Int32])
   /// Text and the tokenizer that turns it into ids (`--text FILE`, once the tokenizer lands).
   case text(String, tokenize: @Sendable (String) throws -> [Int32])
+
+  /// Whether this is the embedded probe, which is as long as asked.
+  public var isEmbedded: Bool {
+    if case .embedded = self { return true }
+    return false
+  }
 
   public var description: String {
     switch self {

@@ -44,6 +44,12 @@ public struct Verifier: Sendable {
     report("reading headers and tables")
     let patched = OpenedCheckpoint(path: path)
     let original = options.against.map { OpenedCheckpoint(path: $0) }
+    if let original, let mine = patched.checkpoint, let theirs = original.checkpoint {
+      let differences = Self.modelDifferences(mine, theirs)
+      if !differences.isEmpty {
+        return differentModelsReport(patched, original, differences: differences)
+      }
+    }
     var checks = [
       fileCheck(patched, original: original), tablesCheck(patched),
       scalingCheck(patched, original: original),

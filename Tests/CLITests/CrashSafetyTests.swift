@@ -151,7 +151,7 @@ struct CrashSafetyTests {
     #expect(
       set.stdout == """
           add    general.flag: BOOL false
-        \(path): in place, 22,336 header bytes written, data untouched, 16,376 bytes of room left (undo: spindle restore \(path))
+        \(path): header only, in place (22,336 header bytes written, data untouched, 16,376 bytes of header room left); undo: spindle restore \(path) (\(path).spindle-undo)
 
         """)
     let bad = try SpindleProcess.run("meta", "set", path, "general.flag=no", "--in-place")

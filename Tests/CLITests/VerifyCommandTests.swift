@@ -82,11 +82,31 @@ struct VerifyCommandTests {
       request: VerifyFixture.request(tables: true, portable: true)),
   ]
 
+  /// A copy of `source` whose window is 32 tokens (GGUF `llama.context_length`, config.json
+  /// `max_position_embeddings`), so a 48-token long-context probe goes past it.
+  static func smallWindowCopy(_ source: String, in folder: String) throws -> String {
+    let copy = try Scratch.copy(String(source.dropFirst("fixtures/".count)), into: folder)
+    if source.hasSuffix(".gguf") {
+      let set = try SpindleProcess.run(
+        "meta", "set", copy, "llama.context_length=32", "--in-place")
+      #expect(set.status == 0, "\(set.stderr)")
+    } else {
+      let config = "\(copy)/config.json"
+      let text = try String(contentsOfFile: config, encoding: .utf8)
+      try text.replacingOccurrences(
+        of: "\"max_position_embeddings\": 2048", with: "\"max_position_embeddings\": 32"
+      ).write(toFile: config, atomically: true, encoding: .utf8)
+    }
+    return copy
+  }
+
+  /// Correct patches pass every check; the originals' window is 32 tokens so the 48-token
+  /// long-context probe reaches past it (a probe inside the window is skipped, see below).
   @Test(arguments: good)
   func passesCorrectPatch(_ good: Good) throws {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
-    let original = Repository.root + "/" + good.source
+    let original = try Self.smallWindowCopy(good.source, in: folder)
     let output = "\(folder)/patched" + (good.source.hasSuffix(".gguf") ? ".gguf" : "")
     try StampPlan(path: original, request: good.request).execute(.path(output))
     let result = try SpindleProcess.run(
@@ -114,6 +134,8 @@ struct VerifyCommandTests {
     let long = try #require(Self.check(report, "long-context"))
     let buckets = long["data"]?["buckets"]?.array ?? []
     #expect(buckets.count == 4)
+    #expect(long["data"]?["original_window"]?.number?.int == 32)
+    #expect(long["figure"]?.string?.hasPrefix("NLL past 32 of 48 tokens: patched ") == true)
     #expect(
       buckets.allSatisfy { $0["patched_nll"]?.number != nil && $0["original_nll"]?.number != nil })
     #expect(report["settings"]?["max_mean_kl"]?.number?.double == 0.4)
@@ -135,7 +157,95 @@ struct VerifyCommandTests {
     #expect(result.stdout.contains("SKIP  changes"))
     #expect(result.stdout.contains("SKIP  equivalence   portable mode folds the attention factor"))
     #expect(result.stdout.contains("SKIP  drift"))
-    #expect(result.stdout.contains("result: PASS (5 passed, 3 skipped)"))
+    #expect(
+      result.stdout.contains(
+        "SKIP  long-context  probed 48 tokens, window 2048: the probe never goes past the original"
+          + " window: nothing past it was checked; give --long-context 4096\n"))
+    #expect(result.stdout.contains("result: PASS (4 passed, 4 skipped)"))
+  }
+
+  /// A probe that stays inside the original window checks nothing past it: SKIP with the
+  /// length probed, FAIL with --require-long-context; samples that all fall inside the window
+  /// are named as such.
+  @Test func longContextInsideTheWindowIsNotAPass() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let output = "\(folder)/keys.gguf"
+    try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: false))
+      .execute(.path(output))
+    let inside = ["verify", output, "--against", VerifyFixture.original] + Self.shortProbe
+    let skipped = try SpindleProcess.run(inside + ["--json"])
+    #expect(skipped.status == 0, "\(skipped.stderr)")
+    let report = try JSONValue.parse(skipped.stdout)
+    let long = try #require(Self.check(report, "long-context"))
+    #expect(long["status"]?.string == "skip")
+    #expect(long["figure"]?.string == "probed 48 tokens, window 2048")
+    #expect(
+      long["message"]?.string
+        == "the probe never goes past the original window: nothing past it was checked; give"
+        + " --long-context 4096")
+    #expect(long["data"]?["tokens"]?.number?.int == 48)
+    #expect(long["data"]?["positions_past_window"]?.number?.int == 0)
+    #expect(report["settings"]?["require_long_context"]?.bool == false)
+
+    let required = try SpindleProcess.run(inside + ["--require-long-context"])
+    #expect(required.status == 1)
+    #expect(
+      required.stdout.contains(
+        "  FAIL  long-context  probed 48 tokens, window 2048: the probe never goes past the"
+          + " original window"))
+    #expect(required.stdout.hasSuffix("result: FAIL (7 passed, 1 failed)\n"))
+
+    // 2112 tokens reach past 2048, but 2 buckets of 4 evenly spaced samples stop at 1847.
+    let sparse = try SpindleProcess.run(
+      [
+        "verify", output, "--probe-length", "16", "--long-context", "2112", "--buckets", "2",
+        "--samples-per-bucket", "4", "--quiet",
+      ])
+    #expect(sparse.status == 0)
+    #expect(
+      sparse.stdout.contains(
+        "SKIP  long-context  probed 2112 tokens, window 2048: none of the 8 scored positions lies"
+          + " past the original window (the last is 1847): nothing past the window was checked;"
+          + " give more --samples-per-bucket or --buckets\n"), "\(sparse.stdout)")
+  }
+
+  /// Another model given as the original: one failing `changes` check that names what
+  /// differs, and nothing else compared (no list of every tensor).
+  @Test func differentModelsStop() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let output = "\(folder)/keys.gguf"
+    try StampPlan(path: VerifyFixture.original, request: VerifyFixture.request(tables: false))
+      .execute(.path(output))
+    let qwen = Repository.fixture("architectures/gguf/qwen2.gguf")
+    let result = try SpindleProcess.run("verify", output, "--against", qwen, "--quiet")
+    #expect(result.status == 1)
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 4, "\(result.stdout)")
+    let expected: String =
+      "  FAIL  changes  different models: \(output) and \(qwen) are different models:"
+      + " architecture llama here, qwen2 in the original; 21 tensors here, 26 in the original"
+      + " (RoPE tables aside); 'output.weight' is here and not in the original;"
+      + " 'token_embd.weight' is [256, 64] here, [80, 64] in the original. Give --against the"
+      + " model this file was patched from; nothing else was compared"
+    #expect(String(lines[2]) == expected)
+    #expect(lines[3] == "result: FAIL (1 passed, 1 failed)")
+    #expect(!result.stdout.contains("is new"))
+
+    // Same architecture and tensor names, other shapes: still another model.
+    let llama = Repository.fixture("architectures/gguf/llama.gguf")
+    let shapes = try SpindleProcess.run("verify", output, "--against", llama, "--json", "--quiet")
+    #expect(shapes.status == 1)
+    let report = try JSONValue.parse(shapes.stdout)
+    #expect(report["passed"]?.bool == false)
+    #expect(report["checks"]?.array?.compactMap { $0["name"]?.string } == ["file", "changes"])
+    let changes = try #require(Self.check(report, "changes"))
+    #expect(changes["data"]?["different_models"]?.bool == true)
+    #expect(
+      changes["data"]?["differences"]?.array?.compactMap(\.string) == [
+        "'token_embd.weight' is [256, 64] here, [80, 64] in the original"
+      ])
   }
 
   /// A token file replaces the embedded probe; a bad id is an error naming it.

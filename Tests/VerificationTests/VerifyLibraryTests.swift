@@ -37,7 +37,11 @@ struct VerifyLibraryTests {
   @Test func reportOnStampedTinyModel() throws {
     let folder = try Scratch.folder()
     defer { Scratch.cleanUp(folder) }
-    let original = Repository.fixture("gguf/tiny-llama.gguf")
+    // A window of 32 tokens, so the 40-token long-context probe reaches past it.
+    let original = try Scratch.copy("gguf/tiny-llama.gguf", into: folder)
+    _ = try PatchEngine.execute(
+      HeaderPlan(
+        path: original, edits: [.set(key: "llama.context_length", value: "32", type: nil)]))
     let patched = "\(folder)/keys.gguf"
     try StampPlan(path: original, request: StampRequest(method: .yarn, factor: 4))
       .execute(.path(patched))
@@ -55,6 +59,25 @@ struct VerifyLibraryTests {
     let long = try #require(report.checks.first { $0.name == "long-context" })
     #expect(long.data["buckets"]?.array?.count == 2)
     #expect(long.data["tokens"] == .integer(40))
+    #expect(long.data["original_window"] == .integer(32))
+
+    // The same probe against a 2048-token window checks nothing past it: SKIP, or FAIL when
+    // the long context is required.
+    let wide = "\(folder)/wide.gguf"
+    try StampPlan(
+      path: Repository.fixture("gguf/tiny-llama.gguf"),
+      request: StampRequest(method: .yarn, factor: 4)
+    ).execute(.path(wide))
+    var inside = options
+    inside.against = nil
+    let skipped = try #require(
+      Verifier(path: wide, options: inside).run().checks.first { $0.name == "long-context" })
+    #expect(skipped.status == .skip)
+    #expect(skipped.figure == "probed 40 tokens, window 2048")
+    inside.requireLongContext = true
+    let required = Verifier(path: wide, options: inside).run()
+    #expect(required.checks.first { $0.name == "long-context" }?.status == .fail)
+    #expect(!required.passed)
     #expect(report.text.hasPrefix("verify \(patched) against \(original)\n"))
     #expect(report.text.hasSuffix("result: PASS (8 passed)"))
     #expect(report.json["passed"] == .bool(true))

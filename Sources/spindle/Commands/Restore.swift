@@ -17,18 +17,32 @@ extension Spindle {
     @Argument(help: ArgumentHelp("The edited file.", valueName: "path"))
     var path: String
 
+    @Flag(help: "Print what was done as one JSON document.")
+    var json = false
+
     func run() throws {
+      let line: String
+      var document = EditDocument(command: "restore", path: path, action: .restored, changes: [])
+      document.output = path
+      document.inPlace = true
       switch try PatchEngine.restore(path) {
       case .recovered(let bytes):
-        print("\(path): interrupted edit rolled back, \(grouped(bytes)) header bytes restored")
+        line = "\(path): interrupted edit rolled back, \(grouped(bytes)) header bytes restored"
+        document.changes = ["interrupted edit rolled back, \(bytes) header bytes restored"]
       case .undone(let bytes):
-        print("\(path): last in-place edit undone, \(grouped(bytes)) header bytes restored")
+        line = "\(path): last in-place edit undone, \(grouped(bytes)) header bytes restored"
+        document.changes = ["last in-place edit undone, \(bytes) header bytes restored"]
       case .removedTemporaries(let names):
-        print(
+        line =
           "\(path): no edit to undo (the file is unchanged); removed \(names.count) temporary"
-            + " file\(names.count == 1 ? "" : "s") a killed rewrite left: "
-            + names.joined(separator: ", "))
+          + " file\(names.count == 1 ? "" : "s") a killed rewrite left: "
+          + names.joined(separator: ", ")
+        document.action = .unchanged
+        document.output = nil
+        document.inPlace = false
+        document.changes = names.map { "removed \($0)" }
       }
+      if json { try JSONOutput.print(document) } else { print(line) }
     }
   }
 }

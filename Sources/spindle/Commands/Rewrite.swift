@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Patching
 import Verification
 
 extension Spindle {
@@ -46,6 +47,15 @@ extension Spindle {
       }
       let output = destination.output ?? input.path
       if destination.dryRun {
+        if destination.json {
+          var document = EditDocument(
+            command: "rewrite", path: input.path, action: .dryRun, changes: [])
+          document.output = destination.output ?? (destination.inPlace ? input.path : nil)
+          document.inPlace = destination.inPlace
+          document.headerRoom = reserve
+          try JSONOutput.print(document)
+          return
+        }
         print(
           "\(destination.output ?? (destination.inPlace ? input.path + " (in place)" : "OUT"))"
             + ": would be written from"
@@ -58,6 +68,19 @@ extension Spindle {
         dtype == .f32
         ? try checkpoint.rewriteDequantized(to: output, reserve: reserve)
         : try checkpoint.rewrite(to: output, reserve: reserve)
+      if destination.json {
+        let written = EditResult(
+          path: result.path, action: .rewritten, inPlace: destination.inPlace,
+          reason: destination.inPlace ? "rewrite replaces the file whole" : nil,
+          bytesBefore: checkpoint.fileByteCount, bytesAfter: result.byteCount,
+          headerRoom: result.headerRoom)
+        try JSONOutput.print(
+          EditDocument(
+            command: "rewrite", path: input.path, result: written,
+            changes: dtype == .f32
+              ? ["every F16, BF16 and quantized tensor dequantized to F32"] : []))
+        return
+      }
       print(
         "\(result.path): \(grouped(result.byteCount)) bytes, \(grouped(checkpoint.tensors.count)) tensors, \(grouped(result.headerRoom)) bytes of header room"
       )

@@ -63,30 +63,82 @@ extension Spindle {
 
     func run() throws {
       let plan = try StampPlan(path: input.path, request: try request)
-      try Self.carryOut(
-        plan, path: input.path, dryRun: destination.dryRun, output: destination.output)
+      try Self.carryOut(plan, path: input.path, destination: destination, command: "stamp")
     }
 
-    /// Prints warnings, then the diff (`dryRun`) or writes the plan and says what changed.
-    static func carryOut(_ plan: StampPlan, path: String, dryRun: Bool, output: String?) throws {
+    /// Prints warnings, then the diff (`--dry-run`) or writes the plan and says what changed
+    /// and how it was written; `-o` always gets its output, an identical copy when nothing
+    /// changes.
+    static func carryOut(
+      _ plan: StampPlan, path: String, destination: OutputOptions, command: String
+    ) throws {
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
+      let changes = changeLines(plan)
       if plan.isEmpty {
-        print(
-          "\(path): already has \(plan.after.summary)\(plan.baked == nil ? "" : " as tables"); nothing to change"
-        )
+        try nothingToChange(
+          "\(path): already has \(plan.after.summary)\(plan.baked == nil ? "" : " as tables")",
+          path: path, destination: destination, command: command, warnings: plan.warnings)
         return
       }
-      if dryRun {
-        print(plan.diff, terminator: "")
+      if destination.dryRun {
+        if destination.json {
+          try JSONOutput.print(
+            EditDocument(
+              command: command, path: path, action: .dryRun, changes: changes,
+              warnings: plan.warnings))
+        } else {
+          print(plan.diff, terminator: "")
+        }
         return
       }
-      let written = try plan.execute(output.map(StampPlan.Output.path) ?? .inPlace)
+      let result = try plan.execute(destination.output.map(StampPlan.Output.path) ?? .inPlace)
+      if destination.json {
+        try JSONOutput.print(
+          EditDocument(
+            command: command, path: path, result: result, changes: changes,
+            warnings: plan.warnings))
+        return
+      }
       let tensors = plan.allTensorChanges.count
       print(
-        "\(written): \(plan.before.summary) → \(plan.after.summary)"
+        "\(result.path): \(plan.before.summary) → \(plan.after.summary)"
           + "\(plan.baked == nil ? "" : " (baked as tables)"), \(plan.changes.count)"
           + " key\(plan.changes.count == 1 ? "" : "s")"
           + (tensors == 0 ? "" : " and \(tensors) tensor\(tensors == 1 ? "" : "s")") + " changed")
+      if result.inPlace { print(result.text) }
+    }
+
+    /// Says `sentence`; nothing to change, and, with `-o OUT`, writes an identical copy of the
+    /// input there so the output always exists.
+    static func nothingToChange(
+      _ sentence: String, path: String, destination: OutputOptions, command: String,
+      warnings: [String] = []
+    ) throws {
+      guard let output = destination.output, !destination.dryRun else {
+        if destination.json {
+          try JSONOutput.print(
+            EditDocument(
+              command: command, path: path, action: destination.dryRun ? .dryRun : .unchanged,
+              changes: [], warnings: warnings))
+        } else {
+          print("\(sentence); nothing to change")
+        }
+        return
+      }
+      let result = try StampPlan.writeIdenticalCopy(of: path, to: output)
+      if destination.json {
+        try JSONOutput.print(
+          EditDocument(
+            command: command, path: path, result: result, changes: [], warnings: warnings))
+      } else {
+        print("\(sentence); \(result.text)")
+      }
+    }
+
+    /// One line per changed key (`key: before → after`, `absent` for none) and tensor.
+    static func changeLines(_ plan: StampPlan) -> [String] {
+      plan.changes.map { "\($0.key): \($0.before ?? "absent") → \($0.after ?? "absent")" }
+        + plan.allTensorChanges.map(\.summary)
     }
   }
 }

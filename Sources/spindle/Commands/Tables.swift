@@ -43,12 +43,13 @@ extension Spindle {
       request.tables = !remove
       request.bakeAttention = bakeAttention
       if remove && source.baked == nil {
-        print("\(input.path): no baked tables; nothing to change")
+        try Stamp.nothingToChange(
+          "\(input.path): no baked tables", path: input.path, destination: destination,
+          command: "tables")
         return
       }
       let plan = try StampPlan(path: input.path, request: request)
-      try Stamp.carryOut(
-        plan, path: input.path, dryRun: destination.dryRun, output: destination.output)
+      try Stamp.carryOut(plan, path: input.path, destination: destination, command: "tables")
     }
   }
 }

@@ -86,6 +86,12 @@ extension Spindle {
         "Long context: how far the patched NLL past the window may exceed the original's (nats).")
     var maxNLLIncrease = 0.5
 
+    @Flag(
+      help: ArgumentHelp(
+        "Fail the long-context check, instead of skipping it, when the probe never goes past"
+          + " the original window."))
+    var requireLongContext = false
+
     @OptionGroup var numerics: NumericsOptions
 
     @Flag(help: "Only the structure checks (no forward pass).")
@@ -139,6 +145,7 @@ extension Spindle {
       options.maximumNLLIncrease = maxNLLIncrease
       options.numericMode = numerics.mode
       options.structureOnly = structureOnly
+      options.requireLongContext = requireLongContext
       if let tokenFile {
         let ids = try Self.readTokens(tokenFile)
         options.probe = .tokens(ids)

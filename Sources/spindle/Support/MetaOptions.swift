@@ -19,36 +19,55 @@ struct MetaOptions: ParsableArguments {
   }
 
   /// Plans `edits` on `path`, then prints the plan (`--dry-run`), writes an edited copy
-  /// (`-o`) or edits the file (`--in-place`) and says what was written.
+  /// (`-o`) or edits the file (`--in-place`) and says what was written and how (header only
+  /// with an undo, or a full rewrite without one); `--json` prints that as an ``EditDocument``.
   func carryOut(_ edits: [MetadataEdit], on path: String) throws {
     let plan = try HeaderPlan(path: path, edits: edits, reserve: reserve)
+    let json = destination.json
     if destination.dryRun {
-      print(plan.description)
+      if json {
+        try JSONOutput.print(
+          EditDocument(
+            command: "meta", path: path, action: .dryRun, changes: Self.changeLines(plan)))
+      } else {
+        print(plan.description)
+      }
       return
     }
-    let progress = Progress(label: "writing", quiet: quiet)
+    let progress = Progress(label: "writing", quiet: quiet || json)
     defer { progress.finish() }
+    let result: EditResult
     if let output = destination.output {
       let written = try Self.writeCopy(plan, to: output) { progress.update($0, of: $1) }
-      progress.finish()
-      for change in plan.changes { print("  " + change) }
-      print(
-        "\(output): edited copy of \(path), \(grouped(written)) bytes,"
-          + " \(grouped(plan.roomAfter)) bytes of header room; \(path) untouched")
+      result = EditResult(
+        path: output, action: .rewritten, inPlace: false,
+        bytesBefore: plan.oldHeader.count + plan.dataRange.count, bytesAfter: written,
+        headerRoom: plan.roomAfter)
+    } else {
+      result = EditResult(plan, try PatchEngine.execute(plan) { progress.update($0, of: $1) })
+    }
+    progress.finish()
+    if json {
+      try JSONOutput.print(
+        EditDocument(
+          command: "meta", path: path, result: result, changes: Self.changeLines(plan)))
       return
     }
-    let outcome = try PatchEngine.execute(plan) { progress.update($0, of: $1) }
-    progress.finish()
     for change in plan.changes { print("  " + change) }
-    if outcome.inPlace {
+    if result.inPlace {
+      print(result.text)
+    } else {
       print(
-        "\(path): in place, \(grouped(outcome.bytesWritten)) header bytes written, data"
-          + " untouched, \(grouped(plan.roomAfter)) bytes of room left"
-          + " (undo: spindle restore \(path))")
-    } else if case .rewrite(let reason) = plan.strategy {
-      print(
-        "\(path): rewritten (\(reason)), \(grouped(outcome.bytesWritten)) bytes,"
-          + " \(grouped(plan.roomAfter)) bytes of room reserved")
+        "\(result.path): edited copy of \(path), \(grouped(result.bytesAfter ?? 0)) bytes,"
+          + " \(grouped(plan.roomAfter)) bytes of header room; \(path) untouched")
+    }
+  }
+
+  /// The plan's change lines without the padding that aligns them in the text output.
+  static func changeLines(_ plan: HeaderPlan) -> [String] {
+    plan.changes.map { line in
+      guard let space = line.firstIndex(of: " ") else { return line }
+      return line[..<space] + " " + line[space...].drop { $0 == " " }
     }
   }
 

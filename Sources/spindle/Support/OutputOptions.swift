@@ -12,6 +12,9 @@ struct OutputOptions: ParsableArguments {
   @Flag(help: "Replace the input (in place when only the header changes, else rewritten).")
   var inPlace = false
 
+  @Flag(help: "Print what was done (or would be, with --dry-run) as one JSON document.")
+  var json = false
+
   /// Rejects a missing or doubled destination and `-o` naming the input (trailing `/` ignored).
   func validate(input: String) throws {
     if !dryRun {
