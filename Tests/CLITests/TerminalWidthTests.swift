@@ -79,23 +79,23 @@ struct TerminalWidthTests {
       let folder = "\(scratch)/a-folder-with-a-long-name"
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       let file = try Scratch.copy(fixture, into: folder)
-      var output: SpindleProcess.Output?
-      for (index, step) in steps.enumerated() {
+      func run(_ step: [String], environment: [String: String]) throws -> SpindleProcess.Output {
         let words = step.map {
           $0 == "FILE" ? file : $0.replacingOccurrences(of: "DIR", with: folder)
         }
-        let isLast = index == steps.count - 1
-        let result = try SpindleProcess.run(words, environment: isLast ? environment : [:])
+        let result = try SpindleProcess.run(words, environment: environment)
         #expect(result.status == 0, "\(words): \(result.stderr)")
-        output = result
+        return result
       }
-      return (output!, scratch)
+      for step in steps.dropLast() { _ = try run(step, environment: [:]) }
+      return (try run(steps[steps.count - 1], environment: environment), scratch)
     }
   }
 
-  /// What an edit command says (its changes, the path it took, its undo) fits an 80-column
-  /// terminal: lines continue indented, and only the `---`/`+++` paths of a `--dry-run` diff
-  /// lose their start; nothing else is lost. Piped, every line is whole.
+  /// What an edit command says (its changes, the path it took, its undo) fits 80 columns.
+  ///
+  /// Lines continue indented, and only the `---`/`+++` paths of a `--dry-run` diff lose their
+  /// start; nothing else is lost. Piped, every line is whole.
   @Test(arguments: [
     EditCase("gguf/tiny-llama.gguf", ["stamp", "FILE", "--yarn", "4", "--dry-run"]),
     EditCase("hf/tiny-llama", ["stamp", "FILE", "--yarn", "4", "--dry-run"]),
