@@ -1,5 +1,3 @@
-import Tensors
-
 /// ggml's scalar F32 → F16 and F32 → BF16 conversions (ggml-impl.h), element by element.
 enum FloatConversion {
   /// `ggml_compute_fp32_to_fp16`: round to nearest even by adding the value to a power of two
@@ -24,10 +22,19 @@ enum FloatConversion {
     }
   }
 
+  /// `ggml_compute_fp32_to_bf16` (as `HalfFloat.bfloat16(from:)`), written without a branch so
+  /// the loop vectorizes: round to nearest even, a NaN keeps its top bits and is made quiet.
+  @inline(__always)
+  static func bfloat16(_ f: Float) -> UInt16 {
+    let u = f.bitPattern
+    let rounded = (u &+ (0x7FFF &+ ((u >> 16) & 1))) >> 16
+    let quiet = (u >> 16) | 0x40
+    return UInt16(truncatingIfNeeded: (u & 0x7FFF_FFFF) > 0x7F80_0000 ? quiet : rounded)
+  }
+
   static func bfloat16(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutableRawPointer) {
     for i in 0..<count {
-      y.storeBytes(
-        of: HalfFloat.bfloat16(from: x[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+      y.storeBytes(of: bfloat16(x[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
     }
   }
 }
