@@ -37,19 +37,20 @@ enum KQuants {
     var scales: UnsafeMutablePointer<Float>
     var mins: UnsafeMutablePointer<Float>
 
+    /// Runs `body` with scratch allocated once for all the blocks it quantizes.
     static func with<R>(_ body: (Scratch) -> R) -> R {
-      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256 + 256 + 32) { bytes in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 + 16 + 16) { floats in
-          let b = bytes.baseAddress!
-          let f = floats.baseAddress!
-          return body(
-            Scratch(
-              levels: b,
-              signedLevels: UnsafeMutableRawPointer(b + 256).assumingMemoryBound(
-                to: Int8.self),
-              trial: b + 512, weights: f, scales: f + 32, mins: f + 48))
-        }
+      let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 256 + 32)
+      let signed = UnsafeMutablePointer<Int8>.allocate(capacity: 256)
+      let floats = UnsafeMutablePointer<Float>.allocate(capacity: 32 + 16 + 16)
+      defer {
+        bytes.deallocate()
+        signed.deallocate()
+        floats.deallocate()
       }
+      return body(
+        Scratch(
+          levels: bytes, signedLevels: signed, trial: bytes + 256, weights: floats,
+          scales: floats + 32, mins: floats + 48))
     }
   }
 
@@ -179,7 +180,9 @@ enum KQuants {
     return scale
   }
 
-  /// The 6-bit scales and mins of Q4_K/Q5_K: sub-blocks 0–3 in the low six bits of bytes 0–3
+  /// Q4_K/Q5_K's scales, mins, `d`, `dmin` and levels of one super-block.
+  ///
+  /// The 6-bit scales and mins: sub-blocks 0–3 in the low six bits of bytes 0–3
   /// (scales) and 4–7 (mins); 4–7 as nibbles of bytes 8–11 with their top two bits in the top
   /// bits of bytes 0–7. Then `d`, `dmin` (F16) at bytes 0 and 2 of the block, and each value's
   /// level `nearest_int((x + dmin·m)/(d·sc))` clamped to `0...nmax` into `scratch.levels`.
@@ -335,19 +338,22 @@ enum KQuants {
         let ql = b.assumingMemoryBound(to: UInt8.self)
         let qh = (b + 128).assumingMemoryBound(to: UInt8.self)
         for half in 0..<2 {
-          let level = UnsafeRawPointer(levels + 128 * half).assumingMemoryBound(to: UInt8.self)
+          let level = levels + 128 * half
           let low = ql + 64 * half
           let high = qh + 32 * half
           for l in 0..<32 {
-            let q1 = level[l] & 0x0F
-            let q2 = level[l + 32] & 0x0F
-            let q3 = level[l + 64] & 0x0F
-            let q4 = level[l + 96] & 0x0F
+            let l0 = UInt8(bitPattern: level[l])
+            let l1 = UInt8(bitPattern: level[l + 32])
+            let l2 = UInt8(bitPattern: level[l + 64])
+            let l3 = UInt8(bitPattern: level[l + 96])
+            let q1 = l0 & 0x0F
+            let q2 = l1 & 0x0F
+            let q3 = l2 & 0x0F
+            let q4 = l3 & 0x0F
             low[l] = q1 | q3 << 4
             low[l + 32] = q2 | q4 << 4
             high[l] =
-              (level[l] >> 4) | (level[l + 32] >> 4) << 2 | (level[l + 64] >> 4) << 4
-              | (level[l + 96] >> 4) << 6
+              (l0 >> 4) | (l1 >> 4) << 2 | (l2 >> 4) << 4 | (l3 >> 4) << 6
           }
         }
       }

@@ -20,3 +20,29 @@ struct QuantizerBufferTests {
     #expect(Array(out[1...]) == expected)
   }
 }
+
+@Suite("Quantizer inputs outside ggml's domain")
+struct NonFiniteInputTests {
+  /// NaN, ±Inf and ±3e38 (undefined behaviour in ggml's C for the block types) do not trap,
+  /// and the row holding them leaves the next row's bytes as the reference made them.
+  @Test(
+    "non-finite rows do not trap or disturb their neighbours",
+    arguments: [DType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
+  func nonFiniteRow(type: DType) throws {
+    let rows = try ReferenceRows("rows")
+    let expected = try ReferenceRows.expected("rows", type)
+    let rowBytes = try Quantizer.rowByteCount(rowLength: rows.rowLength, type: type)
+    var poisoned = (0..<rows.rowLength).map { i -> Float in
+      [.nan, .infinity, -.infinity, 3e38, -3e38, 1, 0][i % 7]
+    }
+    poisoned[0..<32] = ArraySlice(repeating: .nan, count: 32)
+    let values = poisoned + rows.values[0..<rows.rowLength]
+    var out = [UInt8](repeating: 0, count: 2 * rowBytes)
+    try values.withUnsafeBufferPointer { source in
+      try out.withUnsafeMutableBytes { target in
+        try Quantizer.quantize(source, rowLength: rows.rowLength, to: type, into: target)
+      }
+    }
+    #expect(Array(out[rowBytes...]) == Array(expected[0..<rowBytes]))
+  }
+}

@@ -64,7 +64,7 @@ struct ReferenceRows {
 func firstDifference(_ ours: [UInt8], _ theirs: [UInt8], rowBytes: Int) -> String? {
   guard ours != theirs else { return nil }
   guard ours.count == theirs.count else { return "\(ours.count) bytes, expected \(theirs.count)" }
-  let index = ours.indices.first { ours[$0] != theirs[$0] }!
+  guard let index = ours.indices.first(where: { ours[$0] != theirs[$0] }) else { return nil }
   return
     "row \(index / rowBytes), byte \(index % rowBytes): \(ours[index]) expected \(theirs[index])"
 }
