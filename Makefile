@@ -24,9 +24,13 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libzstd-dev libjson-c-dev pkg-config; \
 	fi
 
-## build: release build of the spindle binary.
+## build: release build of the spindle binary. Under `make test` the same build also compiles the
+## release test suites (with -enable-testing), so peer-check, smollm2 and release-tests share one
+## release build instead of two.
+BUILD_FLAGS ?= $(CI_FLAGS) $(RELEASE_FLAGS) --product spindle
+TEST_BUILD_FLAGS = $(CI_FLAGS) $(RELEASE_FLAGS) -Xswiftc -enable-testing --build-tests
 build: deps
-	$(SWIFT) build -c $(CONFIG) $(CI_FLAGS) $(RELEASE_FLAGS) --product spindle
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
 
 ## demo: the main job on the committed tiny llama model, as far as Spindle can do it today.
 demo: build
@@ -34,6 +38,7 @@ demo: build
 
 ## test: the whole suite (unit, fixture and corpus tests, CLI tests, peer round-trip check), then
 ## the SmolLM2 agreement tests with llama.cpp's logits in a release build (fetches the model).
+test: BUILD_FLAGS = $(TEST_BUILD_FLAGS)
 test: deps peer-check unit-tests release-tests
 
 unit-tests: deps
@@ -53,7 +58,7 @@ smollm2: build $(PEERS_VENV)/.ok
 
 ## release-tests: the numeric suites that need SmolLM2 (too slow in a debug build).
 release-tests: smollm2
-	$(SWIFT) build -c release --build-tests $(CI_FLAGS) $(RELEASE_FLAGS) -Xswiftc -enable-testing
+	$(SWIFT) build -c release $(TEST_BUILD_FLAGS)
 	SPINDLE_SMOLLM2=$${SPINDLE_MODELS:-$${XDG_CACHE_HOME:-$$HOME/.cache}/spindle/models}/SmolLM2-135M-Instruct.Q4_1.gguf \
 	  $(SWIFT) test -c release --skip-build --filter '[Ss]molLM2' 2>&1 | tee .build/release-test-output.txt; \
 	  exit $${PIPESTATUS[0]}
