@@ -79,7 +79,8 @@ extension ConversionPlan {
   }
 
   /// The rope tables llama.cpp's graph reads for the declared scaling, F32, named by the
-  /// description: `rope_freqs` for llama3 (θ_i / inv_freq_i), `rope_factors_long` and
+  /// description: `rope_freqs` for llama3 (θ_i / inv_freq_i, as the converter rounds them),
+  /// `rope_factors_long` and
   /// `rope_factors_short` for LongRoPE.
   static func generatedTables(_ header: ModelHeader, warnings: inout [String])
     throws(ConversionError) -> [Tensor]
@@ -96,7 +97,7 @@ extension ConversionPlan {
     }
     var tables: [Tensor] = []
     let mapping = settings.ggufMapping(architecture: definition.ggufName)
-    if case .llama3 = settings.scaling {
+    if case .llama3(let factor, let low, let high) = settings.scaling {
       guard definition.ropeTables.contains(.frequencies), let tableName = name(.ropeFrequencies)
       else {
         warnings.append(
@@ -104,19 +105,11 @@ extension ConversionPlan {
             + " does not read; the model runs unscaled there")
         return []
       }
-      let c = header.configuration
-      let geometry = RotaryConfiguration(
-        base: settings.base ?? 10_000, headDimension: c.headDimension,
-        partialRotaryFactor: Double(header.rotaryDimension) / Double(max(1, c.headDimension)),
-        maxPositionEmbeddings: settings.contextLength ?? 0,
-        originalContextLength: settings.originalContextLength)
-      do {
-        let frequencies = try settings.scaling.frequencies(for: geometry)
-        tables.append(table(tableName, "llama3 frequency factors", frequencies.frequencyFactors))
-      } catch {
-        throw ConversionError(
-          .model, path: header.metadataPath, name: "rope_scaling", error.description)
-      }
+      let values = Llama3FrequencyFactors.converterForm(
+        base: settings.base ?? 10_000, dimension: header.configuration.headDimension,
+        factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high,
+        originalContextLength: settings.originalContextLength ?? 8192)
+      tables.append(table(tableName, "llama3 frequency factors", values))
     } else {
       warnings += mapping.unexpressed
     }
