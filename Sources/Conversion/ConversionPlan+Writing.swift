@@ -75,7 +75,8 @@ extension ConversionPlan {
   }
 
   /// Reads `source` rows in the tensor's row order, about 1 MiB at a time, converts them to
-  /// the output type and hands them to `sink`.
+  /// the output type and hands them to `sink`; the source pages read are released as it goes,
+  /// so resident memory is about one batch (one tensor when its rows are reordered).
   static func stream(_ tensor: Tensor, _ source: SourceTensor, to sink: TensorDataSink)
     throws(FormatError)
   {
@@ -85,7 +86,6 @@ extension ConversionPlan {
     let batch = max(1, (1 << 20) / max(1, rowBytes))
     try source.file.withUnsafeBytes(in: source.range) { (raw) throws(FormatError) in
       var values: [Float] = []
-      var converted: [Float] = []
       var output: [UInt8] = []
       var gathered: [UInt8] = []
       var start = 0
@@ -102,17 +102,23 @@ extension ConversionPlan {
         } else {
           output.removeAll(keepingCapacity: true)
           gathered.withUnsafeBytes { ElementConversion.decode($0, source.dtype, into: &values) }
-          converted = values
           var offset = 0
-          while offset < converted.count {
+          while offset < values.count {
             let next = offset + rowElements
-            ElementConversion.encode(converted[offset..<next], as: tensor.dtype, into: &output)
+            ElementConversion.encode(values[offset..<next], as: tensor.dtype, into: &output)
             offset = next
           }
           try sink.write(output)
         }
+        // Done with these rows: drop their pages so memory stays flat (rows in source order).
+        if tensor.sourceRows == nil {
+          source.file.release(
+            (source.range.lowerBound + start * rowBytes)..<(source.range.lowerBound + end * rowBytes)
+          )
+        }
         start = end
       }
     }
+    source.file.release(source.range)
   }
 }

@@ -2,6 +2,7 @@ import Conversion
 import Formats
 import Foundation
 import Models
+import Tensors
 import TestSupport
 import Testing
 
@@ -174,6 +175,29 @@ struct ConversionPlanTests {
     let output = "\(scratch)/sharded.gguf"
     _ = try ConversionPlan(folder: sharded, options: .init(type: .f16)).write(to: output)
     let reference = try ConversionFixtures.convert("gptneox", .f16)
+    defer { Scratch.cleanUp(URL(fileURLWithPath: reference).deletingLastPathComponent().path) }
+    #expect(try Scratch.bytes(output) == Scratch.bytes(reference))
+  }
+
+  @Test("a zstd-compressed model.safetensors.zst (config.json beside it) converts as its folder")
+  func compressedWeights() throws {
+    let scratch = try Scratch.folder()
+    defer { Scratch.cleanUp(scratch) }
+    let folder = "\(scratch)/phi3-longrope"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: "\(ConversionFixtures.folder("phi3-longrope"))/config.json",
+      toPath: "\(folder)/config.json")
+    let writer = try AtomicFileWriter(destination: "\(folder)/model.safetensors.zst")
+    try Zstd.compress(
+      try MappedFile(path: "\(ConversionFixtures.folder("phi3-longrope"))/model.safetensors"),
+      into: writer)
+    try writer.commit()
+    let output = "\(scratch)/compressed.gguf"
+    let plan = try ConversionPlan(
+      folder: "\(folder)/model.safetensors.zst", options: .init(type: .bf16))
+    _ = try plan.write(to: output)
+    let reference = try ConversionFixtures.convert("phi3-longrope", .bf16)
     defer { Scratch.cleanUp(URL(fileURLWithPath: reference).deletingLastPathComponent().path) }
     #expect(try Scratch.bytes(output) == Scratch.bytes(reference))
   }
