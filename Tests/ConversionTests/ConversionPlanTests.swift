@@ -202,6 +202,28 @@ struct ConversionPlanTests {
     #expect(try Scratch.bytes(output) == Scratch.bytes(reference))
   }
 
+  @Test("an unknown architecture is the loader's error listing the supported ones")
+  func unknownArchitecture() throws {
+    let scratch = try Scratch.folder()
+    defer { Scratch.cleanUp(scratch) }
+    let folder = try Self.editedFolder("qwen3", in: scratch)
+    let config = try String(contentsOfFile: "\(folder)/config.json", encoding: .utf8)
+    try config.replacingOccurrences(
+      of: "\"model_type\": \"qwen3\"", with: "\"model_type\": \"bert\""
+    )
+    .replacingOccurrences(of: "Qwen3ForCausalLM", with: "BertModel")
+    .write(toFile: "\(folder)/config.json", atomically: true, encoding: .utf8)
+    #expect {
+      try ConversionPlan(folder: folder)
+    } throws: { error in
+      guard let error = error as? ConversionError else { return false }
+      return error.kind == .model
+        && error.description
+          == "\(folder)/config.json: unsupported architecture (model_type \"bert\"); supported:"
+          + " llama, qwen2, qwen3, phi3, gptneox [unsupportedArchitecture]"
+    }
+  }
+
   @Test("a GGUF input is refused: convert reads Hugging Face folders")
   func ggufInput() throws {
     #expect {
