@@ -9,7 +9,7 @@ let package = Package(
       name: "SpindleKit",
       targets: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Quantization",
+        "Tokenization", "Verification", "Conversion", "Quantization",
       ]),
   ],
   dependencies: [
@@ -28,6 +28,12 @@ let package = Package(
     .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
     .target(name: "Models", dependencies: ["Tensors", "Formats", "RoPE", "Inference"]),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
+    .target(
+      name: "Conversion",
+      dependencies: [
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
+        "Tokenization",
+      ]),
     .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(name: "Quantization", dependencies: ["Tensors"]),
@@ -38,7 +44,7 @@ let package = Package(
       name: "spindle",
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification",
+        "Tokenization", "Verification", "Conversion",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: repository paths and recorded references, scratch folders,
@@ -79,6 +85,9 @@ let package = Package(
         "Verification", "Models", "Inference", "Formats", "Patching", "RoPE", "Tensors",
         "TestSupport",
       ]),
+    .testTarget(
+      name: "ConversionTests",
+      dependencies: ["Conversion", "Models", "Inference", "Formats", "Tensors", "TestSupport"]),
     .testTarget(
       name: "TokenizationTests",
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),

@@ -13,7 +13,8 @@ struct Spindle: ParsableCommand {
       """,
     version: SpindleVersion.current,
     subcommands: [
-      Inspect.self, Validate.self, Verify.self, Rewrite.self, Stamp.self, Tables.self, Rope.self,
+      Inspect.self, Validate.self, Verify.self, Rewrite.self, Convert.self, Stamp.self, Tables.self,
+      Rope.self,
       Meta.self, Restore.self, Run.self, Bench.self,
     ])
 }

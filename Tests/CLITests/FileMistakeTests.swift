@@ -229,8 +229,8 @@ struct FileMistakeTests {
     (["inpsect", model], "Unknown command 'inpsect'. Did you mean 'inspect'?", nil),
     (
       ["frob", model],
-      "Unknown command 'frob'. The commands are inspect, validate, verify, rewrite, stamp, tables,"
-        + " rope, meta, restore, run, help.", nil
+      "Unknown command 'frob'. The commands are inspect, validate, verify, rewrite, convert, stamp,"
+        + " tables, rope, meta, restore, run, help.", nil
     ),
   ])
   func misspelledOptionsAndCommands(arguments: [String], message: String, command: String?) throws {

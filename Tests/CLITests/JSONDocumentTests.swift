@@ -62,6 +62,9 @@ struct JSONDocumentTests {
     Invocation(
       section: "bench",
       arguments: ["bench", tiny, "-p", "4", "-n", "2", "-r", "1", "--context", "8", "--json"]),
+    Invocation(
+      section: "convert",
+      arguments: ["convert", "fixtures/architectures/models/llama", "--dry-run", "--json"]),
     Invocation(section: "error document", arguments: ["inspect", "nothere.gguf", "--json"]),
   ]
 

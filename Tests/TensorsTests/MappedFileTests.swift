@@ -29,6 +29,22 @@ struct MappedFileTests {
     #expect(big.getInteger(at: -1, as: UInt8.self) == nil)
   }
 
+  /// Released pages read back the file's bytes (faulted in again), partial pages at the ends
+  /// of the range included; a copy held in memory is left alone.
+  @Test func releasedPagesReadTheSameBytes() throws {
+    let bytes = (0..<(5 * 4096 + 123)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+    let path = try scratchFile(bytes)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let file = try MappedFile(path: path)
+    #expect(file.withUnsafeBytes { Array($0) } == bytes)
+    file.release(100..<(3 * 4096 + 5))
+    file.release(0..<file.count)
+    #expect(file.withUnsafeBytes { Array($0) } == bytes)
+    let copy = MappedFile(bytes: bytes, path: "memory")
+    copy.release(0..<copy.count)
+    #expect(copy.withUnsafeBytes { Array($0) } == bytes)
+  }
+
   @Test func emptyFileMapsToNoBytes() throws {
     let path = try scratchFile([])
     defer { try? FileManager.default.removeItem(atPath: path) }

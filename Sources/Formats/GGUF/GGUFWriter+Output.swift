@@ -46,16 +46,43 @@ extension GGUFWriter {
   /// Writes the file: a temporary file in the destination's folder, fsync'd and renamed over
   /// `path`. On any failure nothing is left behind and an existing file is untouched.
   public func write() throws(FormatError) {
+    _ = try write(progress: nil, check: nil)
+  }
+
+  /// The size of the file ``write()`` creates.
+  public func fileByteCount() throws(FormatError) -> Int {
+    try headerBytes().count + pending.reduce(0) { $0 + GGUFParser.pad($1.byteCount, alignment) }
+  }
+
+  /// Writes the file as ``write()`` does, after checking that the destination's file system
+  /// has room for it; `progress` hears the bytes written after each tensor, and `check` sees
+  /// the complete temporary file (flushed, not yet renamed) and may refuse it by throwing.
+  ///
+  /// - Returns: the bytes copied in the kernel (`copy_file_range`).
+  @discardableResult
+  public func write(
+    progress: ((_ written: Int, _ total: Int) -> Void)?,
+    check: ((_ temporaryPath: String) throws(FormatError) -> Void)?
+  ) throws(FormatError) -> Int {
     let header = try headerBytes()
+    let total = try fileByteCount()
     let output = try AtomicFileWriter(destination: path)
     do throws(FormatError) {
+      if progress != nil || check != nil { try output.requireSpace(total) }
       try output.write(header)
       for tensor in pending {
         try tensor.data.write(to: output, name: tensor.name, path: path)
         try output.writeRepeating(
           0, count: GGUFParser.pad(tensor.byteCount, alignment) - tensor.byteCount)
+        progress?(output.position, total)
       }
+      if let check {
+        try output.flush()
+        try check(output.temporaryPath)
+      }
+      let copied = output.bytesCopiedInKernel
       try output.commit()
+      return copied
     } catch {
       output.abort()
       throw error

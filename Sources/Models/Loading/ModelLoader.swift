@@ -23,15 +23,7 @@ struct ModelLoader {
   var format: ModelFormat { opened.format }
 
   mutating func load() throws(ModelError) -> ModelCheckpoint {
-    let settings: RoPESettings
-    do {
-      switch format {
-      case .gguf: settings = try RoPESettings(ggufMetadata: opened.gguf, path: path)
-      case .huggingFace: settings = try RoPESettings(huggingFace: opened.config, path: path)
-      }
-    } catch {
-      throw ModelError(error)
-    }
+    let settings = try ropeSettings()
     let (configuration, rotaryFraction) = try configuration(settings: settings)
     let rotaryDimension = Int(Double(configuration.headDimension) * rotaryFraction)
     try pickTensors(configuration, rotaryDimension: rotaryDimension)
@@ -68,6 +60,18 @@ struct ModelLoader {
       frequencyFactors: try found[.ropeFrequencies]?[0].map { v throws(ModelError) in
         try floats(v)
       }, longRoPETables: tables, ropeAttentionFactor: attentionFactor)
+  }
+
+  /// The rotary settings the checkpoint declares (GGUF keys or config.json).
+  func ropeSettings() throws(ModelError) -> RoPESettings {
+    do {
+      switch format {
+      case .gguf: return try RoPESettings(ggufMetadata: opened.gguf, path: path)
+      case .huggingFace: return try RoPESettings(huggingFace: opened.config, path: path)
+      }
+    } catch {
+      throw ModelError(error)
+    }
   }
 
   // MARK: Hyperparameters

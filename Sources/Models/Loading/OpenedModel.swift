@@ -19,6 +19,8 @@ struct OpenedModel {
   /// transformers `architectures`, when config.json lists them.
   var huggingFaceArchitectures: [String] = []
   var tensors: [String: TensorView] = [:]
+  /// Tensor names in the order the files list them (first occurrence).
+  var tensorOrder: [String] = []
 
   /// Opens `path` as `spindle inspect` does (`Checkpoint.open`); a safetensors file or
   /// sharded set takes its hyperparameters from the `config.json` beside it.
@@ -81,6 +83,7 @@ struct OpenedModel {
     throws(ModelError)
   {
     for entry in entries where tensors[entry.name] == nil {
+      tensorOrder.append(entry.name)
       do {
         tensors[entry.name] = try TensorView(
           name: entry.name, dtype: entry.dtype, shape: entry.shape, file: file,

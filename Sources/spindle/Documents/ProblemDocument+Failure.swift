@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conversion
 import Formats
 import Inference
 import Models
@@ -40,6 +41,7 @@ extension ProblemDocument {
     case let error as PatchError: error.cause
     case let error as ModelError: error.cause
     case let error as VerificationError: error.cause
+    case let error as ConversionError: error.cause
     default: nil
     }
   }
@@ -65,6 +67,8 @@ extension ProblemDocument {
       case let error as ModelError:
         (kind, path, name, message) = (error.kind.rawValue, error.path, error.name, error.message)
       case let error as VerificationError:
+        (kind, path, name, message) = (error.kind.rawValue, error.path, error.name, error.message)
+      case let error as ConversionError:
         (kind, path, name, message) = (error.kind.rawValue, error.path, error.name, error.message)
       case let error as TokenizerError:
         (kind, name, message) = (error.kind.rawValue, error.name, error.message)

@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// Where a command that changes a model writes: `-o OUT`, `--in-place`, or nowhere with
-/// `--dry-run`; shared by `rewrite`, `stamp`, `tables` and `meta`.
+/// `--dry-run`; shared by `rewrite`, `stamp`, `tables` and `meta`, and by `convert` (which
+/// refuses `--in-place`: it writes a new file).
 struct OutputOptions: ParsableArguments {
   @Flag(help: "Print the change without writing anything.")
   var dryRun = false

@@ -4,7 +4,7 @@ import Formats
 import Glibc
 #endif
 
-/// A one-line progress bar on stderr for long writes.
+/// A one-line progress bar on stderr for long writes: bytes, rate and time left.
 ///
 /// It stays hidden for the first second (quick writes print nothing), when stderr is not a
 /// terminal, and with `--quiet`; ``finish()`` ends the line it drew.
@@ -29,8 +29,12 @@ final class Progress {
     let width = 30
     let filled = percent * width / 100
     let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+    let elapsed = Progress.now() - started
+    let rate = Double(done) / max(elapsed, 1e-3)
+    let eta = rate > 0 ? Int((Double(total - done) / rate).rounded(.up)) : 0
     Terminal.printError(
-      "\r\(label) [\(bar)] \(percent)% \(humanBytes(done)) / \(humanBytes(total))\u{1B}[K",
+      "\r\(label) [\(bar)] \(percent)% \(humanBytes(done)) / \(humanBytes(total)),"
+        + " \(humanBytes(Int(rate)))/s, ETA \(eta) s\u{1B}[K",
       newline: false)
     drawn = true
   }
