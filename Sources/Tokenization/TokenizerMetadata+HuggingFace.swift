@@ -19,7 +19,10 @@ extension TokenizerMetadata {
   /// `transformers`, which changes nothing for the usual special tokens and is not done here.
   ///
   /// - Throws: `unsupported` naming `tokenizer.ggml.pre` with the hash for a pre-tokenizer
-  ///   the converter's table does not know; the tokenizer readers' errors for unreadable files.
+  ///   the converter's table does not know, or naming the component Spindle's encoder lacks
+  ///   (then the hash cannot be computed), both suggesting `--pre NAME`; `unsupported` for a
+  ///   byte-fallback BPE `tokenizer.json` (the converter's `LlamaHfVocab` path); the readers'
+  ///   errors for unreadable files.
   public init(
     huggingFace folder: String, architecture: String, preTokenizer: String? = nil
   ) throws(TokenizerError) {
@@ -100,7 +103,15 @@ extension TokenizerMetadata {
     if let preTokenizer {
       name = preTokenizer
     } else {
-      let tokenizer = try Tokenizer(huggingFace: folder)
+      let tokenizer: Tokenizer
+      do { tokenizer = try Tokenizer(huggingFace: folder) } catch  where error.kind == .unsupported
+      {
+        var explained = error
+        explained.message +=
+          "; Spindle's encoder is needed to identify the BPE pre-tokenizer by llama.cpp's hash,"
+          + " name it with --pre NAME instead"
+        throw explained
+      }
       let hash = PreTokenizerFingerprint.hash(of: tokenizer)
       guard let known = PreTokenizerFingerprint.name(forHash: hash) else {
         throw TokenizerError(

@@ -122,6 +122,28 @@ struct TokenizerMetadataTests {
         + " (gpt-2, llama-bpe, qwen2, ...) [unsupported]")
   }
 
+  @Test("A tokenizer Spindle cannot encode with needs --pre; with it, the metadata is written")
+  func unencodableTokenizer() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let source = "\(Self.models)/gptneox/tokenizer.json"
+    let text = String(decoding: try Scratch.bytes(source), as: UTF8.self)
+      .replacingOccurrences(of: "\"normalizer\": null", with: "\"normalizer\": {\"type\": \"NFC\"}")
+    try Scratch.write(Array(text.utf8), to: "\(folder)/tokenizer.json")
+    let error = #expect(throws: TokenizerError.self) {
+      try TokenizerMetadata(huggingFace: folder, architecture: "gptneox")
+    }
+    #expect(
+      error?.description
+        == "\(folder)/tokenizer.json: normalizer \"NFC\" is not implemented; only none is;"
+        + " Spindle's encoder is needed to identify the BPE pre-tokenizer by llama.cpp's hash,"
+        + " name it with --pre NAME instead [unsupported]")
+    let metadata = try TokenizerMetadata(
+      huggingFace: folder, architecture: "gptneox", preTokenizer: "gpt-2")
+    #expect(metadata["tokenizer.ggml.pre"] == .string("gpt-2"))
+    #expect(metadata["tokenizer.ggml.tokens"]?.arrayValue?.count == 80)
+  }
+
   @Test("SmolLM2's vocabulary hashes to the converter's smollm entry")
   func smolLM2Fingerprint() throws {
     let tokenizer = try Tokenizer(gguf: TokenizerFixtures.smolLM2VocabularyPath)
