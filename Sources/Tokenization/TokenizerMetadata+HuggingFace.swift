@@ -96,7 +96,8 @@ extension TokenizerMetadata {
     guard largest < count else {
       throw TokenizerError(
         .invalidVocabulary, path: file, name: "model.vocab",
-        "token id \(largest) is outside config.json's vocab_size \(count)")
+        "token id \(largest) is outside the vocabulary size \(count) (config.json's vocab_size,"
+          + " else the number of tokens)")
     }
 
     let name: String
@@ -133,7 +134,7 @@ extension TokenizerMetadata {
         continue
       }
       if addedTexts.contains(text) {
-        let special = added.values.first { $0.text == text }?.special ?? false
+        let special = added[id]?.special ?? false
         if special || Self.looksSpecial(text) {
           types.append(.int32(TokenKind.control.rawValue))
         } else {

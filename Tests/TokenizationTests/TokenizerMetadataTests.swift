@@ -144,6 +144,21 @@ struct TokenizerMetadataTests {
     #expect(metadata["tokenizer.ggml.tokens"]?.arrayValue?.count == 80)
   }
 
+  @Test("A token id past config.json's vocab_size is an error naming both")
+  func vocabularyTooSmall() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    _ = try Scratch.copy("architectures/models/gptneox/tokenizer.json", into: folder)
+    try Scratch.write(Array(#"{"vocab_size": 50}"#.utf8), to: "\(folder)/config.json")
+    let error = #expect(throws: TokenizerError.self) {
+      try TokenizerMetadata(huggingFace: folder, architecture: "gptneox", preTokenizer: "gpt-2")
+    }
+    #expect(
+      error?.description
+        == "\(folder)/tokenizer.json: token id 79 is outside the vocabulary size 50"
+        + " (config.json's vocab_size, else the number of tokens) [invalidVocabulary]")
+  }
+
   @Test("SmolLM2's vocabulary hashes to the converter's smollm entry")
   func smolLM2Fingerprint() throws {
     let tokenizer = try Tokenizer(gguf: TokenizerFixtures.smolLM2VocabularyPath)
