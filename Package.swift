@@ -9,7 +9,7 @@ let package = Package(
       name: "SpindleKit",
       targets: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification",
+        "Tokenization", "Verification", "Quantization",
       ]),
   ],
   dependencies: [
@@ -30,6 +30,7 @@ let package = Package(
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
     .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
+    .target(name: "Quantization", dependencies: ["Tensors"]),
     .target(
       name: "Verification",
       dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
@@ -81,6 +82,8 @@ let package = Package(
     .testTarget(
       name: "TokenizationTests",
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),
+    .testTarget(
+      name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "TestSupport"]),
     .testTarget(
       name: "RoPETests",
       dependencies: [
