@@ -104,6 +104,25 @@ struct TokenizerMetadataTests {
     #expect(Self.differences(metadata, Self.expectedEntries(expected)) == [])
   }
 
+  @Test(
+    "added_tokens_decoder over SentencePiece pieces: phi3's and llama's converters differ",
+    arguments: [
+      ("special-phi3", ["<|endoftext|>", "x\u{2581}y", "<tool>"], [4, 4, 3] as [Int32]),
+      ("special-llama", ["<|endoftext|>", "x y", "<tool>"], [3, 4, 3]),
+    ])
+  func addedTokensOverPieces(name: String, texts: [String], types: [Int32]) throws {
+    let expected = try GGUFFile(path: "\(Self.directory)/\(name).gguf")
+    let metadata = try TokenizerMetadata(
+      huggingFace: "\(Self.directory)/\(name)", architecture: try #require(expected.architecture))
+    let tokens = try #require(metadata["tokenizer.ggml.tokens"]?.arrayValue).elements
+    let kinds = try #require(metadata["tokenizer.ggml.token_type"]?.arrayValue).elements
+    let scores = try #require(metadata["tokenizer.ggml.scores"]?.arrayValue).elements
+    #expect(Array(tokens[3...5]) == texts.map { .string($0) })
+    #expect(Array(kinds[3...5]) == types.map { .int32($0) })
+    #expect(Array(scores[3...5]) == Array(repeating: .float32(-1000), count: 3))
+    #expect(Self.differences(metadata, Self.expectedEntries(expected)) == [])
+  }
+
   @Test("A BPE tokenizer the converter's table does not know is an error naming its hash")
   func unknownPreTokenizer() throws {
     let folder = "\(Self.models)/gptneox"
