@@ -1,5 +1,6 @@
 public import Formats
 public import Models
+public import Tokenization
 
 /// Why a conversion cannot be planned or written, located by file and tensor or key.
 public struct ConversionError: Error, Sendable, CustomStringConvertible {
@@ -19,6 +20,9 @@ public struct ConversionError: Error, Sendable, CustomStringConvertible {
     case unsupportedType
     /// Writing or checking the output failed; the message is the writer's.
     case output
+    /// The tokenizer files cannot be turned into llama.cpp's tokenizer keys; the message is
+    /// the tokenizer reader's (an unknown pre-tokenizer hash names it and `--pre`).
+    case tokenizer
   }
 
   public var kind: Kind
@@ -48,6 +52,12 @@ public struct ConversionError: Error, Sendable, CustomStringConvertible {
   /// Wraps a writer's or reader's error.
   public init(_ error: FormatError) {
     self.init(.output, path: error.path, name: error.name, error.message)
+    cause = error
+  }
+
+  /// Wraps the tokenizer reader's error.
+  public init(_ error: TokenizerError) {
+    self.init(.tokenizer, path: error.path, name: error.name, error.message)
     cause = error
   }
 

@@ -4,6 +4,7 @@ import Models
 import Patching
 import RoPE
 import Tensors
+import Tokenization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,9 +18,9 @@ extension ConversionPlan {
   /// The GGUF metadata: `general.*` as convert_hf_to_gguf.py writes it, every `{arch}.*` key of
   /// the description's hyperparameter map, the rope keys of the declared scaling (`stamp`'s
   /// mapping), the provenance record, then the tokenizer keys.
-  static func metadata(_ header: ModelHeader, plan: ConversionPlan) throws(ConversionError)
-    -> [(key: String, value: GGUFValue)]
-  {
+  static func metadata(
+    _ header: ModelHeader, plan: ConversionPlan, tokenizer: TokenizerMetadata?
+  ) throws(ConversionError) -> [(key: String, value: GGUFValue)] {
     var entries = OrderedEntries()
     let arch = plan.architecture.ggufName
     entries.set("general.architecture", .string(arch))
@@ -44,8 +45,21 @@ extension ConversionPlan {
     entries.set("general.file_type", .uint32(plan.fileType))
     entries.set("general.quantization_version", .uint32(2))
     entries.set(provenanceKey, .string(provenance(header, plan: plan)))
-    for (key, value) in TokenizerMetadata.entries(folder: plan.folder) { entries.set(key, value) }
+    for (key, value) in tokenizer?.entries ?? [] { entries.set(key, value) }
     return entries.items
+  }
+
+  /// The tokenizer keys of `folder` as llama.cpp's converter writes them (`preTokenizer`
+  /// overriding the hash look-up), or `nil` when the folder has no tokenizer files at all.
+  static func tokenizerMetadata(
+    folder: String, architecture: String, preTokenizer: String?
+  ) throws(ConversionError) -> TokenizerMetadata? {
+    let files = ["tokenizer.json", "tokenizer.model"].map { folder + "/" + $0 }
+    guard files.contains(where: { access($0, F_OK) == 0 }) else { return nil }
+    do {
+      return try TokenizerMetadata(
+        huggingFace: folder, architecture: architecture, preTokenizer: preTokenizer)
+    } catch { throw ConversionError(error) }
   }
 
   /// A hyperparameter in the type llama.cpp reads: the loader's resolved value for the

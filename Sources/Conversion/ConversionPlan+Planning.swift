@@ -87,7 +87,14 @@ extension ConversionPlan {
     for entry in planned {
       tensors.append(try tensor(entry.name, entry.stored, entry.layer, entry.view, header))
     }
-    metadata = try Self.metadata(header, plan: self)
+    let tokenizer = try Self.tokenizerMetadata(
+      folder: self.folder, architecture: definition.ggufName, preTokenizer: options.preTokenizer)
+    if tokenizer == nil {
+      warnings.append(
+        "no tokenizer.json or tokenizer.model in \(self.folder): the GGUF carries no vocabulary,"
+          + " and llama.cpp will not load it for inference")
+    }
+    metadata = try Self.metadata(header, plan: self, tokenizer: tokenizer)
   }
 
   /// One output tensor for the stored tensor `stored` of `layer`, found as `name`.

@@ -22,10 +22,13 @@ public struct ConversionPlan: Sendable {
     public var type: TargetType
     /// Drop tensors the description does not know instead of failing.
     public var skipUnknown: Bool
+    /// `tokenizer.ggml.pre` to write instead of the one found by llama.cpp's hash (`--pre`).
+    public var preTokenizer: String?
 
-    public init(type: TargetType = .f16, skipUnknown: Bool = false) {
+    public init(type: TargetType = .f16, skipUnknown: Bool = false, preTokenizer: String? = nil) {
       self.type = type
       self.skipUnknown = skipUnknown
+      self.preTokenizer = preTokenizer
     }
   }
 

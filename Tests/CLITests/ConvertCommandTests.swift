@@ -16,7 +16,7 @@ struct ConvertCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdout
-        == "\(output): 191,936 bytes, 21 tensors (17 copied, 4 converted or rearranged), llama"
+        == "\(output): 193,760 bytes, 21 tensors (17 copied, 4 converted or rearranged), llama"
         + " f32\n")
     #expect(result.stderr == "")
     #expect(try SpindleProcess.run("validate", output).status == 0)
@@ -35,7 +35,7 @@ struct ConvertCommandTests {
     #expect(
       lines.first
         == "\(output): would be written from fixtures/architectures/models/qwen2: qwen2, f16, 26"
-        + " tensors (86,272 bytes), 19 metadata entries")
+        + " tensors (86,272 bytes), 28 metadata entries")
     #expect(
       lines.contains(
         "  blk.0.attn_q.bias  F32 [64]  ← model.layers.0.self_attn.q_proj.bias (F32, copy)"))
@@ -51,7 +51,7 @@ struct ConvertCommandTests {
     let output = "\(folder)/neox.gguf"
     let result = try SpindleProcess.run(
       "convert", "fixtures/architectures/models/gptneox", "-o", output, "--dtype", "q8_0",
-      "--json")
+      "--pre", "gpt-2", "--json")
     #expect(result.status == 0, "\(result.stderr)")
     let document = try JSONValue.parse(result.stdout)
     #expect(document["action"]?.string == "converted")
@@ -63,6 +63,28 @@ struct ConvertCommandTests {
     #expect(qkv?["transform"]?.string == "per-head-to-stacked")
     #expect(
       qkv?["source"]?.array == [.string("gpt_neox.layers.1.attention.query_key_value.weight")])
+  }
+
+  /// A BPE tokenizer whose check-text hash llama.cpp's converter does not know (the one
+  /// trained for the gptneox fixture) stops the conversion with the hash and `--pre`, and
+  /// nothing is written; with `--pre gpt-2` the file carries that name.
+  @Test func unknownPreTokenizer() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let output = "\(folder)/neox.gguf"
+    let refused = try SpindleProcess.run(
+      "convert", "fixtures/architectures/models/gptneox", "-o", output, "--dtype", "f32")
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("the BPE pre-tokenizer is not one llama.cpp's converter knows"))
+    #expect(refused.stderr.contains("name it with --pre NAME"))
+    #expect(try Scratch.list(folder) == [])
+    let named = try SpindleProcess.run(
+      "convert", "fixtures/architectures/models/gptneox", "-o", output, "--dtype", "f32",
+      "--pre", "gpt-2", "--quiet")
+    #expect(named.status == 0, "\(named.stderr)")
+    let file = try GGUFFile(path: output)
+    #expect(file.metadata.first { $0.key == "tokenizer.ggml.pre" }?.value == .string("gpt-2"))
+    #expect(file.metadata.first { $0.key == "tokenizer.ggml.model" }?.value == .string("gpt2"))
   }
 
   @Test func refusals() throws {

@@ -19,7 +19,8 @@ struct ConversionPlanTests {
   ) throws -> String {
     let folder = "\(scratch)/\(name)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    for file in ["config.json", "generation_config.json"] {
+    let files = try FileManager.default.contentsOfDirectory(atPath: ConversionFixtures.folder(name))
+    for file in files where !file.hasSuffix(".safetensors") {
       try FileManager.default.copyItem(
         atPath: "\(ConversionFixtures.folder(name))/\(file)", toPath: "\(folder)/\(file)")
     }
@@ -173,7 +174,8 @@ struct ConversionPlanTests {
     defer { Scratch.cleanUp(scratch) }
     let sharded = try Self.editedFolder("gptneox", in: scratch, shards: 3)
     let output = "\(scratch)/sharded.gguf"
-    _ = try ConversionPlan(folder: sharded, options: .init(type: .f16)).write(to: output)
+    _ = try ConversionPlan(folder: sharded, options: .init(type: .f16, preTokenizer: "gpt-2"))
+      .write(to: output)
     let reference = try ConversionFixtures.convert("gptneox", .f16)
     defer { Scratch.cleanUp(URL(fileURLWithPath: reference).deletingLastPathComponent().path) }
     #expect(try Scratch.bytes(output) == Scratch.bytes(reference))
@@ -185,9 +187,11 @@ struct ConversionPlanTests {
     defer { Scratch.cleanUp(scratch) }
     let folder = "\(scratch)/phi3-longrope"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      atPath: "\(ConversionFixtures.folder("phi3-longrope"))/config.json",
-      toPath: "\(folder)/config.json")
+    for file in ["config.json", "tokenizer.model", "tokenizer_config.json"] {
+      try FileManager.default.copyItem(
+        atPath: "\(ConversionFixtures.folder("phi3-longrope"))/\(file)", toPath: "\(folder)/\(file)"
+      )
+    }
     let writer = try AtomicFileWriter(destination: "\(folder)/model.safetensors.zst")
     try Zstd.compress(
       try MappedFile(path: "\(ConversionFixtures.folder("phi3-longrope"))/model.safetensors"),

@@ -36,6 +36,13 @@ extension Spindle {
     @Flag(help: "Drop tensors the architecture does not know (listed) instead of failing.")
     var skipUnknown = false
 
+    @Option(
+      name: .customLong("pre"),
+      help: ArgumentHelp(
+        "tokenizer.ggml.pre to write when llama.cpp's hash of the tokenizer is not a known one.",
+        valueName: "name"))
+    var preTokenizer: String?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -51,7 +58,8 @@ extension Spindle {
 
     func run() throws {
       let plan = try ConversionPlan(
-        folder: folder, options: .init(type: dtype, skipUnknown: skipUnknown))
+        folder: folder,
+        options: .init(type: dtype, skipUnknown: skipUnknown, preTokenizer: preTokenizer))
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
       if destination.dryRun {
         if destination.json {
