@@ -14,6 +14,8 @@ public struct QuantizationError: Error, Equatable, Sendable, CustomStringConvert
     case rowsOutOfRange
     /// The target buffer is not the size the rows take in the target type.
     case targetSizeMismatch
+    /// A mixture-of-experts tensor's name does not say which layer (`blk.N.`) it belongs to.
+    case tensorLayerUnknown
   }
 
   public var kind: Kind
