@@ -1,6 +1,7 @@
 import Tensors
 
-/// Why rows cannot be quantized: the type, the row shape or the buffers do not fit.
+/// Why rows cannot be quantized (the type, the row shape or the buffers do not fit), or why a
+/// recipe cannot place a tensor.
 ///
 /// `kind` is the stable identifier tests match; `message` says expected vs found.
 public struct QuantizationError: Error, Equatable, Sendable, CustomStringConvertible {

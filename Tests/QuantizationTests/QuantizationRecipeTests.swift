@@ -10,7 +10,7 @@ struct QuantizationRecipeTests {
 
   @Test(arguments: QuantizationRecipe.allCases)
   func smolLM2TypesMatchLlamaQuantize(_ recipe: QuantizationRecipe) throws {
-    let model = try #require(try RecordedRecipes.smolLM2.get()["smollm2"])
+    let model = try #require(try RecordedRecipes.smolLM2.get()["smollm2-f32"])
     #expect(model.tensors.count == 272)
     #expect(try model.mismatches(recipe) == [])
     #expect(model.recipes[recipe.name]?.fileType == recipe.fileType)
@@ -23,12 +23,23 @@ struct QuantizationRecipeTests {
     #expect(model.recipes[recipe.name]?.fileType == recipe.fileType)
   }
 
+  /// Rows of 256/512, rows no block fits, untied output, 8 GQA layers, 8 experts, falcon.
+  @Test(arguments: ["falcon", "llama-8-experts", "llama-gqa-untied"], QuantizationRecipe.allCases)
+  func syntheticTypesMatchLlamaQuantize(_ name: String, _ recipe: QuantizationRecipe) throws {
+    let model = try #require(try RecordedRecipes.synthetic.get()[name])
+    #expect(try model.mismatches(recipe) == [])
+    #expect(model.recipes[recipe.name]?.fileType == recipe.fileType)
+  }
+
   @Test func fixturesCoverEveryArchitectureAndRecipe() throws {
     let models = try RecordedRecipes.architectures.get()
     #expect(models.keys.sorted() == Self.architectureFixtures)
     #expect(
       Set(models.values.map(\.architecture)) == ["gptneox", "llama", "phi3", "qwen2", "qwen3"])
-    for model in try Array(models.values) + [#require(RecordedRecipes.smolLM2.get()["smollm2"])] {
+    let synthetic = try RecordedRecipes.synthetic.get()
+    #expect(synthetic.keys.sorted() == ["falcon", "llama-8-experts", "llama-gqa-untied"])
+    let smolLM2 = try #require(RecordedRecipes.smolLM2.get()["smollm2-f32"])
+    for model in Array(models.values) + Array(synthetic.values) + [smolLM2] {
       #expect(model.recipes.keys.sorted() == QuantizationRecipe.allCases.map(\.name).sorted())
     }
   }

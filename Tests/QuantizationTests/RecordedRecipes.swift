@@ -26,19 +26,22 @@ struct RecordedRecipes: Decodable {
     var tensors: [Tensor]
     var recipes: [String: Outcome]
 
-    var recipeModel: RecipeModel {
+    func recipeModel() throws -> RecipeModel {
       RecipeModel(
         architecture: architecture, blockCount: blockCount, headCount: headCount,
         headCountKV: headCountKV, expertCount: expertCount,
-        tensors: tensors.map {
-          RecipeModel.Tensor(name: $0.name, shape: $0.shape, sourceType: DType(name: $0.type)!)
+        tensors: try tensors.map {
+          guard let type = DType(name: $0.type) else {
+            throw RecordedRecipesError(message: "unknown type \($0.type) of \($0.name)")
+          }
+          return RecipeModel.Tensor(name: $0.name, shape: $0.shape, sourceType: type)
         })
     }
 
     /// `tensor: ours != recorded` for every tensor whose type differs from llama-quantize's.
     func mismatches(_ recipe: QuantizationRecipe) throws -> [String] {
       guard let outcome = recipes[recipe.name] else { return ["no recorded \(recipe.name)"] }
-      let ours = try recipe.tensorTypes(for: recipeModel)
+      let ours = try recipe.tensorTypes(for: recipeModel())
       var found: [String] = []
       for (tensor, type) in zip(tensors, ours) where outcome.types[tensor.name] != type.name {
         found.append("\(tensor.name): \(type.name) != \(outcome.types[tensor.name] ?? "missing")")
@@ -48,6 +51,10 @@ struct RecordedRecipes: Decodable {
     }
   }
 
+  struct RecordedRecipesError: Error {
+    var message: String
+  }
+
   static func load(_ relative: String) throws -> [String: Model] {
     let data = try Data(contentsOf: URL(fileURLWithPath: Repository.fixture(relative)))
     return try JSONDecoder().decode([String: Model].self, from: data)
@@ -55,4 +62,5 @@ struct RecordedRecipes: Decodable {
 
   static let smolLM2 = Result { try load("quantization/recipes-smollm2.json") }
   static let architectures = Result { try load("quantization/recipes-architectures.json") }
+  static let synthetic = Result { try load("quantization/recipes-synthetic.json") }
 }
