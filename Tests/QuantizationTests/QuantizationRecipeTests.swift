@@ -23,8 +23,10 @@ struct QuantizationRecipeTests {
     #expect(model.recipes[recipe.name]?.fileType == recipe.fileType)
   }
 
-  /// Rows of 256/512, rows no block fits, untied output, 8 GQA layers, 8 experts, falcon.
-  @Test(arguments: ["falcon", "llama-8-experts", "llama-gqa-untied"], QuantizationRecipe.allCases)
+  /// Rows of 256/512, rows no block fits, untied output, 8 GQA layers, 8 experts, falcon, 70B.
+  @Test(
+    arguments: ["falcon", "llama-8-experts", "llama-80-layers", "llama-gqa-untied"],
+    QuantizationRecipe.allCases)
   func syntheticTypesMatchLlamaQuantize(_ name: String, _ recipe: QuantizationRecipe) throws {
     let model = try #require(try RecordedRecipes.synthetic.get()[name])
     #expect(try model.mismatches(recipe) == [])
@@ -37,7 +39,10 @@ struct QuantizationRecipeTests {
     #expect(
       Set(models.values.map(\.architecture)) == ["gptneox", "llama", "phi3", "qwen2", "qwen3"])
     let synthetic = try RecordedRecipes.synthetic.get()
-    #expect(synthetic.keys.sorted() == ["falcon", "llama-8-experts", "llama-gqa-untied"])
+    #expect(
+      synthetic.keys.sorted() == [
+        "falcon", "llama-8-experts", "llama-80-layers", "llama-gqa-untied",
+      ])
     let smolLM2 = try #require(RecordedRecipes.smolLM2.get()["smollm2-f32"])
     for model in Array(models.values) + Array(synthetic.values) + [smolLM2] {
       #expect(model.recipes.keys.sorted() == QuantizationRecipe.allCases.map(\.name).sorted())
