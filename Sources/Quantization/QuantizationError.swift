@@ -1,6 +1,7 @@
 import Tensors
 
-/// Why rows cannot be quantized: the type, the row shape or the buffers do not fit.
+/// Why rows cannot be quantized (the type, the row shape or the buffers do not fit), or why a
+/// recipe cannot place a tensor.
 ///
 /// `kind` is the stable identifier tests match; `message` says expected vs found.
 public struct QuantizationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -14,6 +15,8 @@ public struct QuantizationError: Error, Equatable, Sendable, CustomStringConvert
     case rowsOutOfRange
     /// The target buffer is not the size the rows take in the target type.
     case targetSizeMismatch
+    /// A mixture-of-experts tensor's name does not say which layer (`blk.N.`) it belongs to.
+    case tensorLayerUnknown
   }
 
   public var kind: Kind
