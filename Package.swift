@@ -44,7 +44,7 @@ let package = Package(
       name: "spindle",
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion",
+        "Tokenization", "Verification", "Conversion", "Quantization",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: repository paths and recorded references, scratch folders,

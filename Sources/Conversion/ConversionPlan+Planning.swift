@@ -1,6 +1,7 @@
 import Formats
 import Inference
 import Models
+import Quantization
 import Tensors
 
 extension ConversionPlan {
@@ -81,7 +82,8 @@ extension ConversionPlan {
     try Self.checkPresence(header, found: Set(planned.map(\.name)), path: folder)
 
     type = Self.resolve(options.type, planned.map(\.view))
-    fileType = Self.fileType(type)
+    recipe = options.recipe
+    fileType = options.recipe?.fileType ?? Self.fileType(type)
 
     tensors = try Self.generatedTables(header, warnings: &warnings)
     for entry in planned {
@@ -94,6 +96,7 @@ extension ConversionPlan {
         "no tokenizer.json or tokenizer.model in \(self.folder): the GGUF carries no vocabulary,"
           + " and llama.cpp will not load it for inference")
     }
+    if let recipe = options.recipe { try applyRecipe(recipe, header) }
     metadata = try Self.metadata(header, plan: self, tokenizer: tokenizer)
   }
 
@@ -153,18 +156,49 @@ extension ConversionPlan {
     if shape.count <= 1 || name.hasSuffix("_norm.weight") || !name.hasSuffix(".weight") {
       return .f32
     }
+    let quantized: DType
     switch type {
     case .f32: return .f32
     case .f16, .auto: return .f16
     case .bf16: return .bf16
-    case .q8_0:
-      guard (shape.last ?? 0) % DType.q8_0.blockSize == 0 else {
-        warnings.append(
-          "\(name): rows of \(shape.last ?? 0) are not whole Q8_0 blocks of 32; written as F16")
-        return .f16
-      }
-      return .q8_0
+    case .q8_0: quantized = .q8_0
+    case .q4_0: quantized = .q4_0
+    case .q4_1: quantized = .q4_1
+    case .q5_0: quantized = .q5_0
+    case .q5_1: quantized = .q5_1
+    case .q4_k: quantized = .q4_K
+    case .q5_k: quantized = .q5_K
+    case .q6_k: quantized = .q6_K
     }
+    guard (shape.last ?? 0) % quantized.blockSize == 0 else {
+      warnings.append(
+        "\(name): rows of \(shape.last ?? 0) are not whole \(quantized.name) blocks of"
+          + " \(quantized.blockSize); written as F16")
+      return .f16
+    }
+    return quantized
+  }
+
+  /// Gives every tensor the type `recipe` gives it in `llama-quantize` (shapes in GGUF order,
+  /// row length first; tensors it leaves alone keep the type planned for F32/F16 output).
+  mutating func applyRecipe(_ recipe: QuantizationRecipe, _ header: ModelHeader)
+    throws(ConversionError)
+  {
+    let c = header.configuration
+    let model = RecipeModel(
+      architecture: architecture.ggufName, blockCount: c.layerCount, headCount: c.headCount,
+      headCountKV: c.keyValueHeadCount,
+      tensors: tensors.map { tensor in
+        RecipeModel.Tensor(
+          name: tensor.name, shape: Array(tensor.shape.reversed()),
+          sourceType: tensor.shape.count <= 1 || !tensor.name.hasSuffix(".weight")
+            || tensor.name.hasSuffix("_norm.weight") ? .f32 : tensor.sourceType)
+      })
+    let types: [DType]
+    do { types = try recipe.tensorTypes(for: model) } catch {
+      throw ConversionError(.unsupportedType, path: path, "--quant \(recipe.name): \(error)")
+    }
+    for index in tensors.indices { tensors[index].dtype = types[index] }
   }
 
   /// Missing required tensors, every one named: required tensors, one complete set of
@@ -227,7 +261,14 @@ extension ConversionPlan {
     switch type {
     case .f32: 0
     case .f16, .auto: 1
+    case .q4_0: 2
+    case .q4_1: 3
     case .q8_0: 7
+    case .q5_0: 8
+    case .q5_1: 9
+    case .q4_k: 15
+    case .q5_k: 17
+    case .q6_k: 18
     case .bf16: 32
     }
   }

@@ -102,11 +102,16 @@ extension ConversionPlan {
         } else {
           output.removeAll(keepingCapacity: true)
           gathered.withUnsafeBytes { ElementConversion.decode($0, source.dtype, into: &values) }
-          var offset = 0
-          while offset < values.count {
-            let next = offset + rowElements
-            ElementConversion.encode(values[offset..<next], as: tensor.dtype, into: &output)
-            offset = next
+          if ElementConversion.isQuantizedByQuantizer(tensor.dtype) {
+            try ElementConversion.quantize(
+              values, rowLength: rowElements, as: tensor.dtype, into: &output, tensor: tensor.name)
+          } else {
+            var offset = 0
+            while offset < values.count {
+              let next = offset + rowElements
+              ElementConversion.encode(values[offset..<next], as: tensor.dtype, into: &output)
+              offset = next
+            }
           }
           try sink.write(output)
         }

@@ -1,5 +1,6 @@
 public import Formats
 public import Models
+public import Quantization
 public import Tensors
 
 /// What `spindle convert` writes, before anything is written: every output tensor (GGUF name,
@@ -12,6 +13,10 @@ public struct ConversionPlan: Sendable {
   public enum TargetType: String, Sendable, CaseIterable {
     case f32, f16, bf16
     case q8_0
+    /// Every matrix whose rows are whole blocks in this type (else F16, as for Q8_0); the
+    /// quantizers are ggml's reference ones, bit for bit.
+    case q4_0, q4_1, q5_0, q5_1
+    case q4_k, q5_k, q6_k
     /// The 16-bit type of the first matrix (BF16 stays BF16), else F16: the converter's
     /// `--outtype auto`.
     case auto
@@ -24,11 +29,18 @@ public struct ConversionPlan: Sendable {
     public var skipUnknown: Bool
     /// `tokenizer.ggml.pre` to write instead of the one found by llama.cpp's hash (`--pre`).
     public var preTokenizer: String?
+    /// `llama-quantize`'s recipe (`--quant q4_k_m`): its type for every tensor, decided as
+    /// llama.cpp's `llama_tensor_get_type` does without an importance matrix; replaces `type`.
+    public var recipe: QuantizationRecipe?
 
-    public init(type: TargetType = .f16, skipUnknown: Bool = false, preTokenizer: String? = nil) {
+    public init(
+      type: TargetType = .f16, skipUnknown: Bool = false, preTokenizer: String? = nil,
+      recipe: QuantizationRecipe? = nil
+    ) {
       self.type = type
       self.skipUnknown = skipUnknown
       self.preTokenizer = preTokenizer
+      self.recipe = recipe
     }
   }
 
@@ -104,6 +116,8 @@ public struct ConversionPlan: Sendable {
   public let architecture: Architecture
   /// The type asked for, `auto` resolved.
   public let type: TargetType
+  /// The `--quant` recipe, when one decided the types.
+  public let recipe: QuantizationRecipe?
   /// GGUF `general.file_type` (llama.cpp's `LLAMA_FTYPE_*`).
   public let fileType: UInt32
   /// The output tensors, in the order they are written.

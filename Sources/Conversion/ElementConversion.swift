@@ -1,3 +1,5 @@
+import Formats
+import Quantization
 import Tensors
 
 /// Element type conversion of the converter, in one place so the quantization module's
@@ -69,6 +71,32 @@ enum ElementConversion {
     for value in block {
       let q = (value * id).rounded(.toNearestOrAwayFromZero)
       output.append(UInt8(bitPattern: Int8(q)))
+    }
+  }
+
+  /// Whether `type` is written by the `Quantization` module's reference quantizers (the
+  /// 4/5-bit and k-quant types; Q8_0 keeps the converter's own row form above, the same bytes).
+  static func isQuantizedByQuantizer(_ type: DType) -> Bool {
+    [.q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K].contains(type)
+  }
+
+  /// Whole rows of `values` (`rowLength` each) quantized to `type` into `output`, as ggml's
+  /// `quantize_row_*_ref`; a row that is not whole blocks is an error naming the tensor.
+  static func quantize(
+    _ values: [Float], rowLength: Int, as type: DType, into output: inout [UInt8], tensor: String
+  ) throws(FormatError) {
+    do {
+      let rows = values.count / max(1, rowLength)
+      let count = try Quantizer.byteCount(rows: rows, rowLength: rowLength, type: type)
+      if output.count != count { output = [UInt8](repeating: 0, count: count) }
+      try values.withUnsafeBufferPointer { source in
+        try output.withUnsafeMutableBytes { target in
+          try Quantizer.quantize(source, rowLength: rowLength, to: type, into: target)
+        }
+      }
+    } catch {
+      throw FormatError(
+        .invalidArgument, path: "", name: tensor, "cannot quantize \(tensor) to \(type): \(error)")
     }
   }
 

@@ -94,8 +94,16 @@ struct ConvertCommandTests {
     let inPlace = try SpindleProcess.run("convert", Self.llama, "--in-place")
     #expect(inPlace.status == 64)
     #expect(inPlace.stderr.contains("convert writes a new file: give -o OUT.gguf, not --in-place"))
-    let badType = try SpindleProcess.run("convert", Self.llama, "-o", "x.gguf", "--dtype", "q4_0")
+    let badType = try SpindleProcess.run("convert", Self.llama, "-o", "x.gguf", "--dtype", "q3_k")
     #expect(badType.status == 64)
+    let both = try SpindleProcess.run(
+      "convert", Self.llama, "-o", "x.gguf", "--dtype", "q4_0", "--quant", "q4_k_m")
+    #expect(both.status == 64)
+    #expect(both.stderr.contains("give --dtype or --quant, not both"))
+    let badRecipe = try SpindleProcess.run("convert", Self.llama, "-o", "x.gguf", "--quant", "q9")
+    #expect(badRecipe.status == 64)
+    #expect(badRecipe.stderr.contains("unknown recipe 'q9'; valid: q4_0, q4_1"))
+    #expect(!FileManager.default.fileExists(atPath: Repository.root + "/x.gguf"))
     let gguf = try SpindleProcess.run(
       "convert", "fixtures/architectures/gguf/llama.gguf", "-o", "/tmp/never.gguf", "--json")
     #expect(gguf.status == 1)

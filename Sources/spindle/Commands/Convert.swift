@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conversion
+import Quantization
 
 #if canImport(Glibc)
 import Glibc
@@ -30,8 +31,25 @@ extension Spindle {
     @Argument(help: ArgumentHelp("A Hugging Face model folder.", valueName: "folder"))
     var folder: String
 
-    @Option(help: "Element type of the matrices: f32, f16, bf16, q8_0 or auto.")
-    var dtype: ConversionPlan.TargetType = .f16
+    @Option(
+      help: ArgumentHelp(
+        "Element type of the matrices (rows that are not whole blocks stay F16).",
+        valueName: "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k|auto"))
+    var dtype: ConversionPlan.TargetType?
+
+    @Option(
+      help: ArgumentHelp(
+        "llama-quantize's recipe: each tensor's type as llama-quantize chooses it (no imatrix).",
+        valueName: "q4_k_m|q5_k_m|q6_k|q8_0|…"),
+      transform: { text in
+        guard let recipe = QuantizationRecipe(name: text) else {
+          throw ValidationError(
+            "unknown recipe '\(text)'; valid: "
+              + QuantizationRecipe.allCases.map { $0.name.lowercased() }.joined(separator: ", "))
+        }
+        return recipe
+      })
+    var quant: QuantizationRecipe?
 
     @Flag(help: "Drop tensors the architecture does not know (listed) instead of failing.")
     var skipUnknown = false
@@ -50,6 +68,9 @@ extension Spindle {
 
     func validate() throws {
       if folder.isEmpty { throw ValidationError("the folder path is empty") }
+      if dtype != nil, quant != nil {
+        throw ValidationError("give --dtype or --quant, not both")
+      }
       if destination.inPlace {
         throw ValidationError("convert writes a new file: give -o OUT.gguf, not --in-place")
       }
@@ -59,7 +80,9 @@ extension Spindle {
     func run() throws {
       let plan = try ConversionPlan(
         folder: folder,
-        options: .init(type: dtype, skipUnknown: skipUnknown, preTokenizer: preTokenizer))
+        options: .init(
+          type: dtype ?? .f16, skipUnknown: skipUnknown, preTokenizer: preTokenizer,
+          recipe: quant))
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
       if destination.dryRun {
         if destination.json {
