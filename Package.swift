@@ -9,7 +9,7 @@ let package = Package(
       name: "SpindleKit",
       targets: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion",
+        "Tokenization", "Verification", "Conversion", "Quantization",
       ]),
   ],
   dependencies: [
@@ -33,6 +33,7 @@ let package = Package(
       dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
     .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
+    .target(name: "Quantization", dependencies: ["Tensors"]),
     .target(
       name: "Verification",
       dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
@@ -87,6 +88,8 @@ let package = Package(
     .testTarget(
       name: "TokenizationTests",
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),
+    .testTarget(
+      name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "TestSupport"]),
     .testTarget(
       name: "RoPETests",
       dependencies: [

@@ -42,7 +42,7 @@ extension Spindle {
         document.inPlace = false
         document.changes = names.map { "removed \($0)" }
       }
-      if json { try JSONOutput.print(document) } else { print(line) }
+      if json { try JSONOutput.print(document) } else { Terminal.printFitted(line) }
     }
   }
 }

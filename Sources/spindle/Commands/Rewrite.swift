@@ -56,7 +56,7 @@ extension Spindle {
           try JSONOutput.print(document)
           return
         }
-        print(
+        Terminal.printFitted(
           "\(destination.output ?? (destination.inPlace ? input.path + " (in place)" : "OUT"))"
             + ": would be written from"
             + " \(input.path): \(checkpoint.layout.rawValue), \(grouped(checkpoint.tensors.count))"
@@ -81,7 +81,7 @@ extension Spindle {
               ? ["every F16, BF16 and quantized tensor dequantized to F32"] : []))
         return
       }
-      print(
+      Terminal.printFitted(
         "\(result.path): \(grouped(result.byteCount)) bytes, \(grouped(checkpoint.tensors.count)) tensors, \(grouped(result.headerRoom)) bytes of header room"
       )
     }

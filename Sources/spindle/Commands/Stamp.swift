@@ -87,7 +87,7 @@ extension Spindle {
               command: command, path: path, action: .dryRun, changes: changes,
               warnings: plan.warnings))
         } else {
-          print(plan.diff, terminator: "")
+          print(fittedDiff(plan.diff, width: Terminal.outputColumns), terminator: "")
         }
         return
       }
@@ -100,12 +100,12 @@ extension Spindle {
         return
       }
       let tensors = plan.allTensorChanges.count
-      print(
+      Terminal.printFitted(
         "\(result.path): \(plan.before.summary) → \(plan.after.summary)"
           + "\(plan.baked == nil ? "" : " (baked as tables)"), \(plan.changes.count)"
           + " key\(plan.changes.count == 1 ? "" : "s")"
           + (tensors == 0 ? "" : " and \(tensors) tensor\(tensors == 1 ? "" : "s")") + " changed")
-      if result.inPlace { print(result.text) }
+      if result.inPlace { Terminal.printFitted(result.text) }
     }
 
     /// Says `sentence`; nothing to change, and, with `-o OUT`, writes an identical copy of the
@@ -121,7 +121,7 @@ extension Spindle {
               command: command, path: path, action: destination.dryRun ? .dryRun : .unchanged,
               changes: [], warnings: warnings))
         } else {
-          print("\(sentence); nothing to change")
+          Terminal.printFitted("\(sentence); nothing to change")
         }
         return
       }
@@ -131,7 +131,29 @@ extension Spindle {
           EditDocument(
             command: command, path: path, result: result, changes: [], warnings: warnings))
       } else {
-        print("\(sentence); \(result.text)")
+        Terminal.printFitted("\(sentence); \(result.text)")
+      }
+    }
+
+    /// A `--dry-run` diff fitted to `width` (`nil`: unchanged): the paths of `---`/`+++`
+    /// headers lose their start (`--- …/tiny-llama.gguf (stamped)`); other long lines continue
+    /// under their value (after `key: `).
+    static func fittedDiff(_ diff: String, width: Int?) -> String {
+      guard let width else { return diff }
+      let suffixes = [" __metadata__ (stamped)", " (stamped)", " __metadata__", ""]
+      let lines = diff.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        guard line.count > width, line.hasPrefix("--- ") || line.hasPrefix("+++ ") else {
+          return String(line)
+        }
+        let rest = line.dropFirst(4)
+        let suffix = suffixes.first { rest.hasSuffix($0) } ?? ""
+        let path = String(rest.dropLast(suffix.count))
+        let room = max(12, width - 4 - suffix.count)
+        return line.prefix(4) + elided(path, to: room, in: .start) + suffix
+      }
+      return wrapped(lines.joined(separator: "\n"), width: width) { line in
+        guard let colon = line.firstRange(of: ": ") else { return 2 }
+        return line.distance(from: line.startIndex, to: colon.upperBound)
       }
     }
 

@@ -30,7 +30,11 @@ struct MetaOptions: ParsableArguments {
           EditDocument(
             command: "meta", path: path, action: .dryRun, changes: Self.changeLines(plan)))
       } else {
-        print(plan.description)
+        // The change lines continue under their change, the others under their start.
+        print(
+          wrapped(plan.description, width: Terminal.outputColumns) {
+            $0.hasPrefix("  ") ? 4 : 2
+          })
       }
       return
     }
@@ -53,11 +57,11 @@ struct MetaOptions: ParsableArguments {
           command: "meta", path: path, result: result, changes: Self.changeLines(plan)))
       return
     }
-    for change in plan.changes { print("  " + change) }
+    for change in plan.changes { Terminal.printFitted("  " + change, hangingIndent: 4) }
     if result.inPlace {
-      print(result.text)
+      Terminal.printFitted(result.text)
     } else {
-      print(
+      Terminal.printFitted(
         "\(result.path): edited copy of \(path), \(grouped(result.bytesAfter ?? 0)) bytes,"
           + " \(grouped(plan.roomAfter)) bytes of header room; \(path) untouched")
     }

@@ -32,6 +32,12 @@ enum Terminal {
     guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
     return Int(size.ws_col)
   }()
+
+  /// Prints `text` fitted to ``outputColumns`` (``wrapped(_:width:hangingIndent:)``), each
+  /// line longer than the terminal continuing `hangingIndent` spaces in; whole when piped.
+  static func printFitted(_ text: String, hangingIndent: Int = 2) {
+    print(wrapped(text, width: outputColumns) { _ in hangingIndent })
+  }
 }
 
 /// Thousands separators: 1234567 → "1,234,567".
