@@ -30,13 +30,17 @@ let package = Package(
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
     .target(
       name: "Conversion",
-      dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
+      dependencies: [
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
+      ]),
     .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
     .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
     .target(name: "Quantization", dependencies: ["Tensors"]),
     .target(
       name: "Verification",
-      dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
+      dependencies: [
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
+      ]),
     .executableTarget(
       name: "spindle",
       dependencies: [

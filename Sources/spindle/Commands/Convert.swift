@@ -8,8 +8,11 @@ import Glibc
 extension Spindle {
   struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Convert a Hugging Face folder to GGUF (F32, F16, BF16 or Q8_0).",
-      usage: "spindle convert <folder> -o OUT.gguf [--dtype f32|f16|bf16|q8_0|auto]",
+      abstract: "Convert a Hugging Face folder to GGUF (F32, F16, BF16 or Q8_0), or a GGUF back.",
+      usage: """
+        spindle convert <folder> -o OUT.gguf [--dtype f32|f16|bf16|q8_0|auto]
+          spindle convert MODEL.gguf --to hf -o DIR [--dtype f32|f16|bf16] [--shard-size 5GB]
+        """,
       discussion: """
         Reads config.json and the safetensors weights (one file or a sharded set, plain or \
         .zst) of a llama, mistral, qwen2, qwen3, phi3 or gpt_neox model and writes the GGUF \
@@ -24,6 +27,13 @@ extension Spindle {
         does not know are an error listing them; --skip-unknown drops them and says which. \
         Tokenizer keys are not written yet.
 
+        With --to hf, reads a GGUF (one file, a split set, or .zst) and writes a Hugging Face \
+        folder: every tensor dequantized and written as --dtype f32, f16 or bf16 (default \
+        f16) under its transformers name, llama's Q/K permutation undone, safetensors shards \
+        of at most --shard-size (default 5GB) with their index, config.json, \
+        generation_config.json, and tokenizer.json + tokenizer_config.json for byte-level BPE \
+        vocabularies. The folder appears only when complete.
+
         Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
 
@@ -32,6 +42,12 @@ extension Spindle {
 
     @Option(help: "Element type of the matrices: f32, f16, bf16, q8_0 or auto.")
     var dtype: ConversionPlan.TargetType = .f16
+
+    @Option(help: "What to write: gguf (from a Hugging Face folder) or hf (from a GGUF file).")
+    var to: Target = .gguf
+
+    @Option(help: "With --to hf: the largest safetensors shard (5GB, 500MB, 2GiB).")
+    var shardSize: String?
 
     @Flag(help: "Drop tensors the architecture does not know (listed) instead of failing.")
     var skipUnknown = false
@@ -47,9 +63,19 @@ extension Spindle {
         throw ValidationError("convert writes a new file: give -o OUT.gguf, not --in-place")
       }
       try destination.validate(input: folder)
+      if to == .hf, exportType == nil {
+        throw ValidationError("--to hf writes f32, f16 or bf16, not \(dtype.rawValue)")
+      }
+      if let shardSize, to != .hf || Self.byteCount(shardSize) == nil {
+        throw ValidationError(
+          to != .hf
+            ? "--shard-size applies to --to hf"
+            : "--shard-size \(shardSize) is not a size (5GB, 500MB, 2GiB, bytes)")
+      }
     }
 
     func run() throws {
+      if to == .hf { return try runHuggingFace() }
       let plan = try ConversionPlan(
         folder: folder, options: .init(type: dtype, skipUnknown: skipUnknown))
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
