@@ -76,7 +76,7 @@ struct HuggingFaceExportTests {
   @Test("a small shard size writes numbered shards and an index the loader reads")
   func shards() throws {
     let (export, folder) = try Self.export("llama", .init(type: .f32, shardSize: 40_000))
-    // 21 tensors, 191,360 bytes: the 20,480-byte embedding and output, 2 layers of 9.
+    // 21 tensors, 189,696 bytes: the 20,480-byte embedding and output, 2 layers of 9.
     #expect(export.shards.count == 7)
     #expect(export.shardNames.first == "model-00001-of-00007.safetensors")
     #expect(export.shardNames.last == "model-00007-of-00007.safetensors")
