@@ -73,6 +73,51 @@ struct HuggingFaceExportTests {
     #expect(export.config["torch_dtype"] == .string("float32"))
   }
 
+  @Test(
+    "an F16 GGUF exports its matrices as the F16-rounded originals",
+    arguments: [
+      "llama", "gptneox",
+    ])
+  func halfPrecisionInput(model: String) throws {
+    let scratch = try Scratch.folder("f16-input-\(model)")
+    let export = try HuggingFaceExport(
+      gguf: ConversionFixtures.reference(model, .f16), options: .init(type: .f32))
+    _ = try export.write(to: "\(scratch)/hf")
+    let original = try Self.tensors("\(ConversionFixtures.folder(model))/model.safetensors")
+    let exported = try Self.tensors("\(scratch)/hf/model.safetensors")
+    #expect(exported.keys.sorted() == original.keys.sorted())
+    for (name, (_, shape, bytes)) in original {
+      let other = try #require(exported[name])
+      // llama.cpp's converter keeps 1-D tensors F32 and writes matrices F16.
+      let expected: [UInt8] = stride(from: 0, to: bytes.count, by: 4).flatMap { offset in
+        var value = Float(
+          bitPattern: bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+        if shape.count > 1 { value = HalfFloat.float(fromHalf: HalfFloat.half(from: value)) }
+        let bits = value.bitPattern
+        return (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) }
+      }
+      #expect(other.2 == expected, "\(name)")
+    }
+  }
+
+  @Test("a zstd-compressed GGUF exports the same folder as the plain file")
+  func compressedInput() throws {
+    let scratch = try Scratch.folder(#function)
+    let compressed = "\(scratch)/qwen3.gguf.zst"
+    let writer = try AtomicFileWriter(destination: compressed)
+    try Zstd.compress(
+      try MappedFile(path: ConversionFixtures.reference("qwen3", .f32)), into: writer, level: 3)
+    try writer.commit()
+    let export = try HuggingFaceExport(gguf: compressed, options: .init(type: .f32))
+    _ = try export.write(to: "\(scratch)/from-zst")
+    let (_, plain) = try Self.export("qwen3", .init(type: .f32))
+    for name in ["model.safetensors", "config.json", "generation_config.json"] {
+      #expect(
+        FileManager.default.contents(atPath: "\(scratch)/from-zst/\(name)")
+          == FileManager.default.contents(atPath: "\(plain)/\(name)"), "\(name)")
+    }
+  }
+
   @Test("a small shard size writes numbered shards and an index the loader reads")
   func shards() throws {
     let (export, folder) = try Self.export("llama", .init(type: .f32, shardSize: 40_000))
