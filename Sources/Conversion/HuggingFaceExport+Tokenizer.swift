@@ -15,18 +15,20 @@ extension HuggingFaceExport {
   /// (with a warning) when the vocabulary is not byte-level BPE (`tokenizer.ggml.model`
   /// `gpt2`) or has no tokens.
   ///
-  /// Control tokens (type 3) become special added tokens, user-defined ones (type 4) plain
+  /// Unknown and control tokens (types 2, 3) become special added tokens, user-defined ones (type 4) plain
   /// added tokens; merges are written as pairs (tokenizers ≥ 0.20's form).
   static func tokenizer(
     _ metadata: [String: GGUFValue], contextLength: Int?, warnings: inout [String]
   ) -> (json: JSONObject, config: JSONObject)? {
     let model = metadata["tokenizer.ggml.model"]?.string
-    guard model == "gpt2" else {
+    guard model == "gpt2" || model == "llama" else {
       warnings.append(
         "tokenizer not written: tokenizer.ggml.model is \(model.map { "\"\($0)\"" } ?? "absent");"
-          + " convert --to hf rebuilds byte-level BPE (\"gpt2\") vocabularies only")
+          + " convert --to hf rebuilds byte-level BPE (\"gpt2\") and SentencePiece (\"llama\")"
+          + " vocabularies only")
       return nil
     }
+    let sentencePiece = model == "llama"
     guard case .array(let tokenArray)? = metadata["tokenizer.ggml.tokens"] else {
       warnings.append("tokenizer not written: the GGUF has no tokenizer.ggml.tokens")
       return nil
@@ -39,7 +41,18 @@ extension HuggingFaceExport {
       }
     }
     var merges: [JSONValue] = []
-    if case .array(let mergeArray)? = metadata["tokenizer.ggml.merges"] {
+    if sentencePiece {
+      var scores: [Float]? = nil
+      if case .array(let scoreArray)? = metadata["tokenizer.ggml.scores"] {
+        scores = scoreArray.map { value in
+          if case .float32(let score) = value { return score }
+          return 0
+        }
+      }
+      merges = sentencePieceMerges(tokens, scores: scores).map {
+        .array([.string($0), .string($1)])
+      }
+    } else if case .array(let mergeArray)? = metadata["tokenizer.ggml.merges"] {
       for merge in mergeArray {
         let text = merge.string ?? ""
         guard let space = text.firstIndex(of: " ") else { continue }
@@ -50,7 +63,7 @@ extension HuggingFaceExport {
       }
     }
     let pre = metadata["tokenizer.ggml.pre"]?.string ?? "gpt2"
-    if !supportedPreTokenizers.contains(pre) {
+    if !sentencePiece && !supportedPreTokenizers.contains(pre) {
       warnings.append(
         "tokenizer.ggml.pre \"\(pre)\" has no known pre-tokenizer here; wrote GPT-2's ByteLevel"
           + " regex (supported: " + supportedPreTokenizers.joined(separator: ", ") + ")")
@@ -61,13 +74,13 @@ extension HuggingFaceExport {
     var seen = Set<String>()
     for (id, token) in tokens.enumerated() {
       if seen.insert(token).inserted { entries.append((token, .integer(id))) }
-      guard types[id] == 3 || types[id] == 4 else { continue }
+      guard (2...4).contains(types[id]) else { continue }
       added.append(
         .object(
           JSONObject([
             ("id", .integer(id)), ("content", .string(token)), ("single_word", .bool(false)),
             ("lstrip", .bool(false)), ("rstrip", .bool(false)),
-            ("normalized", .bool(types[id] == 4)), ("special", .bool(types[id] == 3)),
+            ("normalized", .bool(types[id] == 4)), ("special", .bool(types[id] != 4)),
           ])))
     }
     func special(_ key: String) -> String? {
@@ -79,6 +92,8 @@ extension HuggingFaceExport {
     let addBOS = flag(metadata["tokenizer.ggml.add_bos_token"])
     let bos = special("bos")
     let bosID = metadata["tokenizer.ggml.bos_token_id"]?.integer
+    // The unknown token: the id the GGUF names, else the token typed unknown (2).
+    let unknown = special("unknown") ?? types.firstIndex(of: 2).map { tokens[$0] }
 
     var json = JSONObject()
     json["version"] = .string("1.0")
@@ -86,14 +101,16 @@ extension HuggingFaceExport {
     json["padding"] = .null
     json["added_tokens"] = .array(added)
     json["normalizer"] = .null
-    json["pre_tokenizer"] = .object(preTokenizer(pre))
+    json["pre_tokenizer"] = .object(sentencePiece ? metaspace : preTokenizer(pre))
     json["post_processor"] = .object(postProcessor(addBOS ? bos : nil, id: bosID))
-    json["decoder"] = .object(byteLevel(addPrefixSpace: true, useRegex: true))
+    json["decoder"] = .object(
+      sentencePiece ? sentencePieceDecoder : byteLevel(addPrefixSpace: true, useRegex: true))
     json["model"] = .object(
       JSONObject([
-        ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null),
+        ("type", .string("BPE")), ("dropout", .null),
+        ("unk_token", sentencePiece ? unknown.map(JSONValue.string) ?? .null : .null),
         ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null),
-        ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)),
+        ("fuse_unk", .bool(sentencePiece)), ("byte_fallback", .bool(sentencePiece)),
         ("ignore_merges", .bool(pre == "llama-bpe")), ("vocab", .object(JSONObject(entries))),
         ("merges", .array(merges)),
       ]))
@@ -107,6 +124,7 @@ extension HuggingFaceExport {
     ] {
       if let token = special(key) { config[name] = .string(token) }
     }
+    if config["unk_token"] == nil, let unknown { config["unk_token"] = .string(unknown) }
     if let template = metadata["tokenizer.chat_template"]?.string {
       config["chat_template"] = .string(template)
     }
@@ -114,6 +132,72 @@ extension HuggingFaceExport {
     config["clean_up_tokenization_spaces"] = .bool(false)
     config["tokenizer_class"] = .string("PreTrainedTokenizerFast")
     return (json, config)
+  }
+
+  /// SentencePiece's word boundary: `▁` for spaces, one prepended to the first word (what
+  /// transformers 5 writes for Llama's tokenizer, as pre-tokenizer and decoder).
+  private static let metaspace = JSONObject([
+    ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
+    ("prepend_scheme", .string("first")), ("split", .bool(false)),
+  ])
+
+  /// transformers' Llama decoder: `▁` back to spaces, `<0xNN>` pieces back to bytes, the
+  /// leading space of the first word dropped.
+  private static let sentencePieceDecoder = JSONObject([
+    ("type", .string("Sequence")),
+    (
+      "decoders",
+      .array([
+        .object(
+          JSONObject([
+            ("type", .string("Replace")),
+            ("pattern", .object(JSONObject([("String", .string("\u{2581}"))]))),
+            ("content", .string(" ")),
+          ])),
+        .object(JSONObject([("type", .string("ByteFallback"))])),
+        .object(JSONObject([("type", .string("Fuse"))])),
+        .object(
+          JSONObject([
+            ("type", .string("Strip")), ("content", .string(" ")), ("start", .integer(1)),
+            ("stop", .integer(0)),
+          ])),
+      ])
+    ),
+  ])
+
+  /// The merges transformers' `SentencePieceExtractor` derives from a SentencePiece vocabulary:
+  /// every split of every piece into two pieces of the vocabulary, ordered by the piece's
+  /// score (highest first; by id when there are no scores), then by the lengths of the two
+  /// halves, ties kept in vocabulary order.
+  static func sentencePieceMerges(_ tokens: [String], scores: [Float]?) -> [(String, String)] {
+    var ids: [String: Int] = [:]
+    for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+    var merges: [(left: String, right: String, score: Float, order: Int)] = []
+    for (id, token) in tokens.enumerated() where ids[token] == id {
+      let scalars = Array(token.unicodeScalars)
+      var local: [(left: String, right: String)] = []
+      for index in 1..<max(1, scalars.count) {
+        var left = String.UnicodeScalarView()
+        left.append(contentsOf: scalars[..<index])
+        var right = String.UnicodeScalarView()
+        right.append(contentsOf: scalars[index...])
+        let (l, r) = (String(left), String(right))
+        if ids[l] != nil && ids[r] != nil { local.append((l, r)) }
+      }
+      local.sort {
+        (ids[$0.left] ?? 0, ids[$0.right] ?? 0) < (ids[$1.left] ?? 0, ids[$1.right] ?? 0)
+      }
+      let score = scores.map { $0[id] } ?? Float(id)
+      for pair in local { merges.append((pair.left, pair.right, score, merges.count)) }
+    }
+    let reverse = scores != nil
+    merges.sort { a, b in
+      let ka = (a.score, a.left.unicodeScalars.count, a.right.unicodeScalars.count)
+      let kb = (b.score, b.left.unicodeScalars.count, b.right.unicodeScalars.count)
+      if ka != kb { return reverse ? ka > kb : ka < kb }
+      return a.order < b.order
+    }
+    return merges.map { ($0.left, $0.right) }
   }
 
   /// A GGUF boolean; absent or another type is `false`.

@@ -92,7 +92,7 @@ public struct HuggingFaceExport: Sendable {
   /// `generation_config.json`, when the GGUF names special tokens.
   public let generationConfig: JSONObject?
   /// `tokenizer.json` and `tokenizer_config.json`, when the vocabulary's model is one Spindle
-  /// rebuilds (byte-level BPE).
+  /// rebuilds (byte-level BPE, SentencePiece).
   public let tokenizer: (json: JSONObject, config: JSONObject)?
   /// GGUF tensors not written: llama.cpp's rope tables (transformers computes them from
   /// config.json) and, with `skipUnknown`, tensors the description does not know.

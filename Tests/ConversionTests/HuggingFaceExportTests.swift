@@ -129,7 +129,8 @@ struct HuggingFaceExportTests {
     #expect(
       files
         == (export.shardNames + [
-          "config.json", "generation_config.json", "model.safetensors.index.json",
+          "config.json", "generation_config.json", "model.safetensors.index.json", "tokenizer.json",
+          "tokenizer_config.json",
         ]).sorted())
     for (shard, name) in zip(export.shards, export.shardNames) {
       let size = try Self.tensors("\(folder)/\(name)").values.reduce(0) { $0 + $1.2.count }
@@ -190,15 +191,32 @@ struct HuggingFaceExportTests {
     #expect(export.warnings.isEmpty)
   }
 
-  @Test("a SentencePiece vocabulary is left out with a warning")
-  func sentencePieceSkipped() throws {
+  /// The merges transformers' `SentencePieceExtractor(...).extract(BPE)` derives from the
+  /// llama fixture's tokenizer.model (recorded with the peers' transformers 5.24).
+  static let llamaMerges = [
+    ("▁", "t"), ("h", "e"), ("▁", "a"), ("▁t", "he"), ("a", "r"), ("o", "n"), ("e", "r"),
+    ("▁", "f"), ("▁a", "n"), ("a", "t"), ("▁", "p"), ("▁", "s"), ("e", "l"), ("e", "n"),
+    ("e", "s"), ("r", "o"), ("▁t", "o"), ("e", "d"), ("i", "n"), ("▁", "o"), ("i", "on"),
+  ]
+
+  @Test("a SentencePiece vocabulary becomes a byte-fallback BPE with transformers' merges")
+  func sentencePiece() throws {
     let (export, folder) = try Self.export("llama", .init(type: .f32))
+    #expect(export.warnings.isEmpty)
+    let written = try JSONValue.parse(
+      String(contentsOfFile: "\(folder)/tokenizer.json", encoding: .utf8))
+    let model = try #require(written["model"]?.object)
     #expect(
-      export.warnings == [
-        "tokenizer not written: tokenizer.ggml.model is \"llama\"; convert --to hf rebuilds"
-          + " byte-level BPE (\"gpt2\") vocabularies only"
-      ])
-    #expect(!FileManager.default.fileExists(atPath: "\(folder)/tokenizer.json"))
+      model["merges"]
+        == .array(Self.llamaMerges.map { JSONValue.array([.string($0.0), .string($0.1)]) }))
+    #expect(model["byte_fallback"] == .bool(true))
+    #expect(model["unk_token"] == .string("<unk>"))
+    #expect(model["vocab"]?.object?.count == 80)
+    #expect(written["pre_tokenizer"]?["type"] == .string("Metaspace"))
+    let config = try JSONValue.parse(
+      String(contentsOfFile: "\(folder)/tokenizer_config.json", encoding: .utf8))
+    #expect(config["bos_token"] == .string("<s>"))
+    #expect(config["eos_token"] == .string("</s>"))
   }
 
   @Test("an existing destination is refused and nothing is left beside it")

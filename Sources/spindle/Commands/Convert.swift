@@ -31,8 +31,8 @@ extension Spindle {
         folder: every tensor dequantized and written as --dtype f32, f16 or bf16 (default \
         f16) under its transformers name, llama's Q/K permutation undone, safetensors shards \
         of at most --shard-size (default 5GB) with their index, config.json, \
-        generation_config.json, and tokenizer.json + tokenizer_config.json for byte-level BPE \
-        vocabularies. The folder appears only when complete.
+        generation_config.json, and tokenizer.json + tokenizer_config.json rebuilt from a \
+        byte-level BPE or SentencePiece vocabulary. The folder appears only when complete.
 
         Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
