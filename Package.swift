@@ -39,7 +39,9 @@ let package = Package(
     .target(name: "Quantization", dependencies: ["Tensors"]),
     .target(
       name: "Verification",
-      dependencies: ["Tensors", "Formats", "RoPE", "Models", "Patching", "Inference"]),
+      dependencies: [
+        "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
+      ]),
     .executableTarget(
       name: "spindle",
       dependencies: [

@@ -28,6 +28,9 @@ public struct ModelHeader: Sendable {
   public let tensorOrder: [String]
   private let reader: HyperparameterReader
 
+  /// The GGUF metadata by key (empty for a Hugging Face folder).
+  public var ggufMetadata: [String: GGUFValue] { reader.gguf }
+
   /// Opens `path` as ``ModelCheckpoint/init(path:)`` does and reads its hyperparameters.
   ///
   /// - Throws: the loader's errors (`format`, `unsupportedArchitecture`, `missingKey`,

@@ -9,8 +9,11 @@ import Glibc
 extension Spindle {
   struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Convert a Hugging Face folder to GGUF (F32, F16, BF16 or Q8_0).",
-      usage: "spindle convert <folder> -o OUT.gguf [--dtype f32|f16|bf16|q8_0|auto]",
+      abstract: "Convert a Hugging Face folder to GGUF (any common type or quant recipe), or back.",
+      usage: """
+        spindle convert <folder> -o OUT.gguf [--dtype TYPE | --quant RECIPE] [--pre NAME]
+          spindle convert MODEL.gguf --to hf -o DIR [--dtype f32|f16|bf16] [--shard-size 5GB]
+        """,
       discussion: """
         Reads config.json and the safetensors weights (one file or a sharded set, plain or \
         .zst) of a llama, mistral, qwen2, qwen3, phi3 or gpt_neox model and writes the GGUF \
@@ -23,7 +26,17 @@ extension Spindle {
         copy_file_range); the output is checked for free space first, validated as \
         `spindle validate` does, and appears only when complete. Tensors the architecture \
         does not know are an error listing them; --skip-unknown drops them and says which. \
-        Tokenizer keys are not written yet.
+        The tokenizer keys are llama.cpp's converter's; tokenizer.ggml.pre is found by its \
+        hash of the check text (--pre NAME names an unknown one). --dtype q4_0 … q6_k \
+        quantizes every matrix of whole blocks with ggml's reference quantizers; --quant \
+        RECIPE gives each tensor llama-quantize's type for that recipe (no importance matrix).
+
+        With --to hf, reads a GGUF (one file, a split set, or .zst) and writes a Hugging Face \
+        folder: every tensor dequantized and written as --dtype f32, f16 or bf16 (default \
+        f16) under its transformers name, llama's Q/K permutation undone, safetensors shards \
+        of at most --shard-size (default 5GB) with their index, config.json, \
+        generation_config.json, and tokenizer.json + tokenizer_config.json rebuilt from a \
+        byte-level BPE or SentencePiece vocabulary. The folder appears only when complete.
 
         Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
@@ -51,6 +64,12 @@ extension Spindle {
       })
     var quant: QuantizationRecipe?
 
+    @Option(help: "What to write: gguf (from a Hugging Face folder) or hf (from a GGUF file).")
+    var to: Target = .gguf
+
+    @Option(help: "With --to hf: the largest safetensors shard (5GB, 500MB, 2GiB).")
+    var shardSize: String?
+
     @Flag(help: "Drop tensors the architecture does not know (listed) instead of failing.")
     var skipUnknown = false
 
@@ -71,13 +90,28 @@ extension Spindle {
       if dtype != nil, quant != nil {
         throw ValidationError("give --dtype or --quant, not both")
       }
+      if to == .hf, quant != nil {
+        throw ValidationError("--quant applies to GGUF output, not --to hf")
+      }
       if destination.inPlace {
         throw ValidationError("convert writes a new file: give -o OUT.gguf, not --in-place")
       }
       try destination.validate(input: folder)
+      if to == .hf, exportType == nil {
+        throw ValidationError(
+          "--to hf writes f32, f16 or bf16, not \(dtype?.rawValue ?? quant?.name.lowercased() ?? "")"
+        )
+      }
+      if let shardSize, to != .hf || Self.byteCount(shardSize) == nil {
+        throw ValidationError(
+          to != .hf
+            ? "--shard-size applies to --to hf"
+            : "--shard-size \(shardSize) is not a size (5GB, 500MB, 2GiB, bytes)")
+      }
     }
 
     func run() throws {
+      if to == .hf { return try runHuggingFace() }
       let plan = try ConversionPlan(
         folder: folder,
         options: .init(
