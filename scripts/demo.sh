@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
-#   inspect → validate → stamp YaRN → bake tables → check them → verify with the forward pass.
+#   convert → inspect → validate → stamp YaRN → bake tables → check them → verify with the forward pass.
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -8,6 +8,14 @@ WORK=${DEMO_DIR:-.build/demo}
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 rm -rf "$WORK" && mkdir -p "$WORK"
 
+HF=fixtures/architectures/models/llama
+step "0. convert: a folder transformers wrote → the GGUF llama.cpp's converter writes (tokenizer too)" \
+  "$BIN" convert "$HF" -o "$WORK/converted-f16.gguf" --dtype f16 --quiet
+step "   llama-quantize's Q4_K_M types in the same single pass" \
+  "$BIN" convert "$HF" -o "$WORK/converted-q4_k_m.gguf" --quant q4_k_m --quiet
+step "   ..." "$BIN" validate "$WORK/converted-q4_k_m.gguf"
+step "   and back: a Hugging Face folder again (F32, Q/K permutation undone)" \
+  "$BIN" convert "$WORK/converted-f16.gguf" --to hf -o "$WORK/converted-hf" --dtype f32
 step "1. inspect: what is inside (headers only)" "$BIN" inspect "$MODEL"
 step "   one key, in full" "$BIN" inspect "$MODEL" --metadata llama.context_length --metadata llama.rope.freq_base
 step "2. validate: the checks llama.cpp's gguf.cpp makes" "$BIN" validate "$MODEL"

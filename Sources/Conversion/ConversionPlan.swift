@@ -118,6 +118,8 @@ public struct ConversionPlan: Sendable {
   public let type: TargetType
   /// The `--quant` recipe, when one decided the types.
   public let recipe: QuantizationRecipe?
+  /// The recipe (`q4_k_m`) or the type asked for (`f16`), as the user spells it.
+  public var typeName: String { recipe.map { $0.name.lowercased() } ?? type.rawValue }
   /// GGUF `general.file_type` (llama.cpp's `LLAMA_FTYPE_*`).
   public let fileType: UInt32
   /// The output tensors, in the order they are written.

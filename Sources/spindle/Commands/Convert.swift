@@ -126,7 +126,7 @@ extension Spindle {
         }
         print(
           "\(destination.output ?? "OUT"): would be written from \(folder): \(plan.architecture.ggufName),"
-            + " \(plan.type.rawValue), \(grouped(plan.tensors.count)) tensors"
+            + " \(plan.typeName), \(grouped(plan.tensors.count)) tensors"
             + " (\(grouped(plan.tensorByteCount)) bytes), \(grouped(plan.metadata.count)) metadata"
             + " entries")
         for tensor in plan.tensors { print("  " + tensor.planLine) }
@@ -148,7 +148,7 @@ extension Spindle {
       print(
         "\(output): \(grouped(written.byteCount)) bytes, \(grouped(plan.tensors.count)) tensors"
           + " (\(grouped(copied)) copied, \(grouped(plan.tensors.count - copied)) converted or"
-          + " rearranged), \(plan.architecture.ggufName) \(plan.type.rawValue)"
+          + " rearranged), \(plan.architecture.ggufName) \(plan.typeName)"
           + (plan.skipped.isEmpty ? "" : "; skipped: " + plan.skipped.joined(separator: ", ")))
     }
 

@@ -38,7 +38,7 @@ struct ConvertDocument: Encodable {
     self.output = output
     action = written == nil ? "dry-run" : "converted"
     architecture = plan.architecture.ggufName
-    dtype = plan.recipe.map { $0.name.lowercased() } ?? plan.type.rawValue
+    dtype = plan.typeName
     fileType = plan.fileType
     tensors = plan.tensors.map { tensor in
       Tensor(
