@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check bench format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean
 
 all: build
 
@@ -55,6 +55,19 @@ peer-check: build $(PEERS_VENV)/.ok
 ## `spindle rewrite --dtype f32`, cached in $$SPINDLE_MODELS or ~/.cache/spindle/models.
 smollm2: build $(PEERS_VENV)/.ok
 	bash scripts/smollm2.sh $(BIN) $(PEERS_VENV)/bin/python
+
+## check-convert: `spindle convert` against llama.cpp's convert_hf_to_gguf.py on SmolLM2-135M's HF
+## folder (written by transformers' save_pretrained, ../shared/tools/peers.sh --torch) at F32, F16,
+## BF16 and Q8_0: tensors, metadata, llama.cpp's logits and tokens, and Spindle's tokenization vs
+## transformers' (scripts/check-convert.py; docs/convert.md). Skipped when the folder is absent.
+SPINDLE_PEERS ?= $${XDG_CACHE_HOME:-$$HOME/.cache}/spindle-peers
+check-convert: build
+	@P=$(SPINDLE_PEERS); H=$$P/models/smollm2-hf-f32; \
+	if [ ! -f "$$H/config.json" ] || [ ! -x "$$P/venv/bin/python" ] || [ ! -f "$$P/llama.cpp/build/src/libllama.a" ]; then \
+	  echo "check-convert: skipped, no $$H or peers (run ../shared/tools/peers.sh --llama --torch)"; \
+	else \
+	  $$P/venv/bin/python scripts/check-convert.py $(BIN) $$P/llama.cpp $$H; \
+	fi
 
 ## release-tests: the numeric suites that need SmolLM2 (too slow in a debug build).
 release-tests: smollm2
