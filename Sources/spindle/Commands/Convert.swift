@@ -10,7 +10,8 @@ extension Spindle {
   struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Convert a Hugging Face folder to GGUF (F32, F16, BF16 or Q8_0).",
-      usage: "spindle convert <folder> -o OUT.gguf [--dtype f32|f16|bf16|q8_0|auto]",
+      usage:
+        "spindle convert <folder> -o OUT.gguf [--dtype f32|f16|bf16|q8_0|auto] [--split-max-size N[K|M|G]] [--split-max-tensors N]",
       discussion: """
         Reads config.json and the safetensors weights (one file or a sharded set, plain or \
         .zst) of a llama, mistral, qwen2, qwen3, phi3 or gpt_neox model and writes the GGUF \
@@ -23,7 +24,9 @@ extension Spindle {
         copy_file_range); the output is checked for free space first, validated as \
         `spindle validate` does, and appears only when complete. Tensors the architecture \
         does not know are an error listing them; --skip-unknown drops them and says which. \
-        Tokenizer keys are not written yet.
+        --split-max-size / --split-max-tensors write llama.cpp's split set \
+        (OUT-00001-of-0000N.gguf …, split.* keys, metadata in the first shard) as \
+        convert_hf_to_gguf.py does; no shard appears until all are written and validated.
 
         Exit status: 0 done, 1 refused or failed (nothing written), 64 bad options.
         """)
@@ -61,6 +64,25 @@ extension Spindle {
         valueName: "name"))
     var preTokenizer: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "Split the output into llama.cpp's OUT-00001-of-0000N.gguf shards of at most this many"
+          + " tensor bytes (K, M, G: powers of 1000).", valueName: "size"),
+      transform: { text in
+        guard let bytes = ConversionPlan.SplitLimits.byteCount(text) else {
+          throw ValidationError(
+            "invalid split size '\(text)': a number, optionally followed by K, M or G")
+        }
+        return bytes
+      })
+    var splitMaxSize: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Split the output into llama.cpp's shards of at most this many tensors.",
+        valueName: "count"))
+    var splitMaxTensors: Int?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -75,6 +97,14 @@ extension Spindle {
         throw ValidationError("convert writes a new file: give -o OUT.gguf, not --in-place")
       }
       try destination.validate(input: folder)
+      if let splitMaxTensors, splitMaxTensors < 1 {
+        throw ValidationError("--split-max-tensors must be at least 1, not \(splitMaxTensors)")
+      }
+      if splitMaxSize == 0 { throw ValidationError("--split-max-size must be at least 1 byte") }
+    }
+
+    var splitLimits: ConversionPlan.SplitLimits {
+      .init(maxTensors: splitMaxTensors ?? 0, maxBytes: splitMaxSize ?? 0)
     }
 
     func run() throws {
@@ -85,9 +115,12 @@ extension Spindle {
           recipe: quant))
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
       if destination.dryRun {
+        let shards = plan.shards(of: destination.output ?? "OUT.gguf", limits: splitLimits)
         if destination.json {
           try JSONOutput.print(
-            ConvertDocument(plan: plan, output: destination.output, written: nil, seconds: nil))
+            ConvertDocument(
+              plan: plan, output: destination.output, written: nil, seconds: nil,
+              shards: splitLimits.isSplitting ? shards : nil))
           return
         }
         print(
@@ -95,24 +128,39 @@ extension Spindle {
             + " \(plan.type.rawValue), \(grouped(plan.tensors.count)) tensors"
             + " (\(grouped(plan.tensorByteCount)) bytes), \(grouped(plan.metadata.count)) metadata"
             + " entries")
-        for tensor in plan.tensors { print("  " + tensor.planLine) }
+        if shards.count > 1 {
+          for shard in shards {
+            let bytes = plan.tensors[shard.tensors].reduce(0) { $0 + $1.byteCount }
+            print("\(shard.path): \(shard.tensors.count) tensors (\(grouped(bytes)) bytes)")
+            for tensor in plan.tensors[shard.tensors] { print("  " + tensor.planLine) }
+          }
+        } else {
+          for tensor in plan.tensors { print("  " + tensor.planLine) }
+        }
         if !plan.skipped.isEmpty { print("skipped: " + plan.skipped.joined(separator: ", ")) }
         return
       }
       guard let output = destination.output else { return }
       let progress = Progress(label: "converting", quiet: quiet || destination.json)
       let started = Self.now()
-      let written = try plan.write(to: output) { done, total in progress.update(done, of: total) }
+      let written = try plan.write(to: output, split: splitLimits) { done, total in
+        progress.update(done, of: total)
+      }
       progress.finish()
       let seconds = Self.now() - started
       if destination.json {
         try JSONOutput.print(
-          ConvertDocument(plan: plan, output: output, written: written, seconds: seconds))
+          ConvertDocument(
+            plan: plan, output: output, written: written, seconds: seconds,
+            shards: splitLimits.isSplitting ? plan.shards(of: output, limits: splitLimits) : nil))
         return
+      }
+      if written.shards.count > 1 {
+        print("\(written.shards.count) shards: " + written.shards.joined(separator: ", "))
       }
       let copied = plan.tensors.filter(\.isCopy).count
       print(
-        "\(output): \(grouped(written.byteCount)) bytes, \(grouped(plan.tensors.count)) tensors"
+        "\(written.path): \(grouped(written.byteCount)) bytes, \(grouped(plan.tensors.count)) tensors"
           + " (\(grouped(copied)) copied, \(grouped(plan.tensors.count - copied)) converted or"
           + " rearranged), \(plan.architecture.ggufName) \(plan.type.rawValue)"
           + (plan.skipped.isEmpty ? "" : "; skipped: " + plan.skipped.joined(separator: ", ")))
