@@ -9,6 +9,15 @@ extension ConversionPlan {
     public var byteCount: Int
     /// Bytes copied inside the kernel (`copy_file_range`), never through user space.
     public var bytesCopiedInKernel: Int
+    /// Every file of a split set in order (just ``path`` for one file).
+    public var shards: [String]
+
+    init(path: String, byteCount: Int, bytesCopiedInKernel: Int, shards: [String]? = nil) {
+      self.path = path
+      self.byteCount = byteCount
+      self.bytesCopiedInKernel = bytesCopiedInKernel
+      self.shards = shards ?? [path]
+    }
   }
 
   /// Writes the plan to `destination` as one GGUF file, one tensor at a time.

@@ -64,6 +64,19 @@ extension GGUFWriter {
     progress: ((_ written: Int, _ total: Int) -> Void)?,
     check: ((_ temporaryPath: String) throws(FormatError) -> Void)?
   ) throws(FormatError) -> Int {
+    let output = try writeUncommitted(progress: progress, check: check)
+    let copied = output.bytesCopiedInKernel
+    try output.commit()
+    return copied
+  }
+
+  /// Writes the file as ``write(progress:check:)`` does but stops before the rename: the
+  /// returned writer holds the complete, fsync'd temporary file; the caller commits or aborts
+  /// it (a split set renames its shards only once every one is written and checked).
+  public func writeUncommitted(
+    progress: ((_ written: Int, _ total: Int) -> Void)?,
+    check: ((_ temporaryPath: String) throws(FormatError) -> Void)?
+  ) throws(FormatError) -> AtomicFileWriter {
     let header = try headerBytes()
     let total = try fileByteCount()
     let output = try AtomicFileWriter(destination: path)
@@ -80,9 +93,8 @@ extension GGUFWriter {
         try output.flush()
         try check(output.temporaryPath)
       }
-      let copied = output.bytesCopiedInKernel
-      try output.commit()
-      return copied
+      try output.sync()
+      return output
     } catch {
       output.abort()
       throw error

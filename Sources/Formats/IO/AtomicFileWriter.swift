@@ -61,6 +61,11 @@ public final class AtomicFileWriter {
   /// Fails early, before anything is written, when the destination's file system has fewer
   /// than `bytes` bytes free.
   public func requireSpace(_ bytes: Int) throws(FormatError) {
+    try AtomicFileWriter.requireSpace(bytes, in: destination)
+  }
+
+  /// Fails when the file system of `destination`'s folder has fewer than `bytes` bytes free.
+  public static func requireSpace(_ bytes: Int, in destination: String) throws(FormatError) {
     let (folder, _) = AtomicFileWriter.split(destination)
     let available: Int
     do { available = try Syscalls.availableBytes(at: folder) } catch { throw FormatError(error) }
@@ -173,6 +178,12 @@ public final class AtomicFileWriter {
     do { try result.get() } catch { throw FormatError(error) }
     bufferStart += buffer.count
     buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes and fsyncs the temporary file, leaving it open and unrenamed.
+  public func sync() throws(FormatError) {
+    try flush()
+    do { try Syscalls.fsync(fd, path: temporaryPath) } catch { throw FormatError(error) }
   }
 
   /// Flushes, fsyncs, renames over the destination and fsyncs the folder.

@@ -11,8 +11,10 @@ extension Spindle {
     static let configuration = CommandConfiguration(
       abstract: "Convert a Hugging Face folder to GGUF (any common type or quant recipe), or back.",
       usage: """
-        spindle convert <folder> -o OUT.gguf [--dtype TYPE | --quant RECIPE] [--pre NAME]
-          spindle convert MODEL.gguf --to hf -o DIR [--dtype f32|f16|bf16] [--shard-size 5GB]
+        spindle convert <folder> -o OUT.gguf [--dtype TYPE | --quant RECIPE]
+            [--pre NAME] [--split-max-size N[K|M|G]] [--split-max-tensors N]
+          spindle convert MODEL.gguf --to hf -o DIR [--dtype f32|f16|bf16]
+            [--shard-size 5GB]
         """,
       discussion: """
         Reads config.json and the safetensors weights (one file or a sharded set, plain or \
@@ -29,7 +31,10 @@ extension Spindle {
         The tokenizer keys are llama.cpp's converter's; tokenizer.ggml.pre is found by its \
         hash of the check text (--pre NAME names an unknown one). --dtype q4_0 … q6_k \
         quantizes every matrix of whole blocks with ggml's reference quantizers; --quant \
-        RECIPE gives each tensor llama-quantize's type for that recipe (no importance matrix).
+        RECIPE gives each tensor llama-quantize's type for that recipe (no importance matrix). \
+        --split-max-size / --split-max-tensors write llama.cpp's split set \
+        (OUT-00001-of-0000N.gguf …, split.* keys, metadata in the first shard) as \
+        convert_hf_to_gguf.py does; no shard appears until all are written and validated.
 
         With --to hf, reads a GGUF (one file, a split set, or .zst) and writes a Hugging Face \
         folder: every tensor dequantized and written as --dtype f32, f16 or bf16 (default \
@@ -80,6 +85,25 @@ extension Spindle {
         valueName: "name"))
     var preTokenizer: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "Split the output into llama.cpp's OUT-00001-of-0000N.gguf shards of at most this many"
+          + " tensor bytes (K, M, G: powers of 1000).", valueName: "size"),
+      transform: { text in
+        guard let bytes = ConversionPlan.SplitLimits.byteCount(text) else {
+          throw ValidationError(
+            "invalid split size '\(text)': a number, optionally followed by K, M or G")
+        }
+        return bytes
+      })
+    var splitMaxSize: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Split the output into llama.cpp's shards of at most this many tensors.",
+        valueName: "count"))
+    var splitMaxTensors: Int?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -108,6 +132,17 @@ extension Spindle {
             ? "--shard-size applies to --to hf"
             : "--shard-size \(shardSize) is not a size (5GB, 500MB, 2GiB, bytes)")
       }
+      if let splitMaxTensors, splitMaxTensors < 1 {
+        throw ValidationError("--split-max-tensors must be at least 1, not \(splitMaxTensors)")
+      }
+      if splitMaxSize == 0 { throw ValidationError("--split-max-size must be at least 1 byte") }
+      if to == .hf, splitMaxSize != nil || splitMaxTensors != nil {
+        throw ValidationError("--split-max-size and --split-max-tensors apply to GGUF output")
+      }
+    }
+
+    var splitLimits: ConversionPlan.SplitLimits {
+      .init(maxTensors: splitMaxTensors ?? 0, maxBytes: splitMaxSize ?? 0)
     }
 
     func run() throws {
@@ -119,9 +154,12 @@ extension Spindle {
           recipe: quant))
       for warning in plan.warnings { Terminal.printError("warning: \(warning)") }
       if destination.dryRun {
+        let shards = plan.shards(of: destination.output ?? "OUT.gguf", limits: splitLimits)
         if destination.json {
           try JSONOutput.print(
-            ConvertDocument(plan: plan, output: destination.output, written: nil, seconds: nil))
+            ConvertDocument(
+              plan: plan, output: destination.output, written: nil, seconds: nil,
+              shards: splitLimits.isSplitting ? shards : nil))
           return
         }
         print(
@@ -129,24 +167,39 @@ extension Spindle {
             + " \(plan.typeName), \(grouped(plan.tensors.count)) tensors"
             + " (\(grouped(plan.tensorByteCount)) bytes), \(grouped(plan.metadata.count)) metadata"
             + " entries")
-        for tensor in plan.tensors { print("  " + tensor.planLine) }
+        if shards.count > 1 {
+          for shard in shards {
+            let bytes = plan.tensors[shard.tensors].reduce(0) { $0 + $1.byteCount }
+            print("\(shard.path): \(shard.tensors.count) tensors (\(grouped(bytes)) bytes)")
+            for tensor in plan.tensors[shard.tensors] { print("  " + tensor.planLine) }
+          }
+        } else {
+          for tensor in plan.tensors { print("  " + tensor.planLine) }
+        }
         if !plan.skipped.isEmpty { print("skipped: " + plan.skipped.joined(separator: ", ")) }
         return
       }
       guard let output = destination.output else { return }
       let progress = Progress(label: "converting", quiet: quiet || destination.json)
       let started = Self.now()
-      let written = try plan.write(to: output) { done, total in progress.update(done, of: total) }
+      let written = try plan.write(to: output, split: splitLimits) { done, total in
+        progress.update(done, of: total)
+      }
       progress.finish()
       let seconds = Self.now() - started
       if destination.json {
         try JSONOutput.print(
-          ConvertDocument(plan: plan, output: output, written: written, seconds: seconds))
+          ConvertDocument(
+            plan: plan, output: output, written: written, seconds: seconds,
+            shards: splitLimits.isSplitting ? plan.shards(of: output, limits: splitLimits) : nil))
         return
+      }
+      if written.shards.count > 1 {
+        print("\(written.shards.count) shards: " + written.shards.joined(separator: ", "))
       }
       let copied = plan.tensors.filter(\.isCopy).count
       print(
-        "\(output): \(grouped(written.byteCount)) bytes, \(grouped(plan.tensors.count)) tensors"
+        "\(written.path): \(grouped(written.byteCount)) bytes, \(grouped(plan.tensors.count)) tensors"
           + " (\(grouped(copied)) copied, \(grouped(plan.tensors.count - copied)) converted or"
           + " rearranged), \(plan.architecture.ggufName) \(plan.typeName)"
           + (plan.skipped.isEmpty ? "" : "; skipped: " + plan.skipped.joined(separator: ", ")))

@@ -32,8 +32,21 @@ struct ConvertDocument: Encodable {
   /// Bytes copied by `copy_file_range` (`null` for a dry run).
   var bytesCopiedInKernel: Int?
   var seconds: Double?
+  /// The split set's files and their tensors (`null` without `--split-max-*`).
+  var shards: [Shard]?
 
-  init(plan: ConversionPlan, output: String?, written: ConversionPlan.Written?, seconds: Double?) {
+  /// One file of a split set.
+  struct Shard: Encodable {
+    var path: String
+    var tensors: [String]
+    /// Tensor bytes (unpadded), what `--split-max-size` limits.
+    var tensorByteCount: Int
+  }
+
+  init(
+    plan: ConversionPlan, output: String?, written: ConversionPlan.Written?, seconds: Double?,
+    shards: [ConversionPlan.Shard]? = nil
+  ) {
     path = plan.path
     self.output = output
     action = written == nil ? "dry-run" : "converted"
@@ -52,5 +65,11 @@ struct ConvertDocument: Encodable {
     byteCount = written?.byteCount
     bytesCopiedInKernel = written?.bytesCopiedInKernel
     self.seconds = seconds
+    self.shards = shards?.map { shard in
+      let tensors = plan.tensors[shard.tensors]
+      return Shard(
+        path: shard.path, tensors: tensors.map(\.name),
+        tensorByteCount: tensors.reduce(0) { $0 + $1.byteCount })
+    }
   }
 }

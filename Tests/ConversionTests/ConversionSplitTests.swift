@@ -1,0 +1,31 @@
+import Conversion
+import Testing
+
+/// The split limits of `convert --split-max-*` (the written set: CLITests' ConvertSplitCommandTests).
+@Suite("conversion split limits")
+struct ConversionSplitTests {
+  /// Sizes parse as llama.cpp's `split_str_to_n_bytes`: powers of 1000, upper-case suffixes.
+  @Test(
+    arguments: [
+      ("2G", 2_000_000_000), ("20K", 20_000), ("5M", 5_000_000), ("123", 123), ("2g", nil),
+      ("K", nil), ("-5", nil), ("", nil), ("1.5G", nil), ("2GB", nil),
+    ] as [(String, Int?)])
+  func sizeSuffixes(_ text: String, _ bytes: Int?) {
+    #expect(ConversionPlan.SplitLimits.byteCount(text) == bytes)
+  }
+
+  /// Shard names follow gguf-py's `{stem}-{:05d}-of-{:05d}.gguf`, the stem the output name
+  /// without `.gguf`; a tensor bigger than the limit gets its own shard.
+  @Test func shardNamesAndBoundaries() throws {
+    let plan = try ConversionPlan(
+      folder: ConversionFixtures.folder("llama"), options: .init(type: .f32))
+    let bySize = plan.shards(of: "out/m.gguf", limits: .init(maxBytes: 20_000))
+    #expect(bySize.count == 12)
+    #expect(bySize.first?.path == "out/m-00001-of-00012.gguf")
+    #expect(bySize.map(\.tensors.count) == [1, 1, 3, 3, 1, 1, 3, 3, 1, 1, 1, 2])
+    let byCount = plan.shards(of: "m", limits: .init(maxTensors: 5))
+    #expect(byCount.map(\.path).last == "m-00005-of-00005.gguf")
+    #expect(byCount.map(\.tensors) == [0..<5, 5..<10, 10..<15, 15..<20, 20..<21])
+    #expect(plan.shards(of: "m.gguf", limits: .init()).map(\.path) == ["m.gguf"])
+  }
+}
