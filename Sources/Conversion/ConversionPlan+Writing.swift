@@ -106,11 +106,12 @@ extension ConversionPlan {
     }
     let threads = max(1, min(Parallelism.processorCount, (rows + share - 1) / share))
     let batch = share * threads
-    let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: batch * rowElements)
+    let firstValue = UnsafeMutablePointer<Float>.allocate(capacity: max(1, batch * rowElements))
+    let values = UnsafeMutableBufferPointer(start: firstValue, count: batch * rowElements)
     let output = UnsafeMutableRawBufferPointer.allocate(
       byteCount: batch * outputRowBytes, alignment: 16)
     defer {
-      values.deallocate()
+      firstValue.deallocate()
       output.deallocate()
     }
     try source.file.withUnsafeBytes(in: source.range) { (raw) throws(FormatError) in
@@ -126,7 +127,7 @@ extension ConversionPlan {
             let from = (tensor.sourceRows?[row] ?? row) * rowBytes
             ElementConversion.decode(
               UnsafeRawBufferPointer(rebasing: raw[from..<(from + rowBytes)]), source.dtype,
-              into: values.baseAddress! + (row - batchStart) * rowElements, count: rowElements)
+              into: firstValue + (row - batchStart) * rowElements, count: rowElements)
           }
           ElementConversion.encode(
             UnsafeBufferPointer(
