@@ -12,7 +12,7 @@ LAYERS=${LAYERS:-12}
 DIR=${BENCH_DIR:-.build/bench-sparse}
 here=$(dirname "$0")
 mkdir -p "$DIR"
-trap 'rm -rf "$DIR/hf" "$DIR/out.gguf"' EXIT
+trap 'rm -rf "$DIR/hf" "$DIR/out.gguf" "$DIR/time"' EXIT
 free_gb=$(df -BG --output=avail "$DIR" | tail -1 | tr -dc 0-9)
 if [ "$free_gb" -lt 25 ]; then
   LAYERS=$(( LAYERS < 4 ? LAYERS : 4 ))
