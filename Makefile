@@ -85,7 +85,9 @@ $(PEERS_VENV)/.ok:
 ## cp, side by side with the peers (PyPI gguf / safetensors, gguf_new_metadata.py); then the
 ## forward pass's prompt-processing and generation tokens/s on SmolLM2 (F32 and Q4_1, from
 ## `make smollm2`) against llama-bench with the same thread count (BENCH_THREADS; llama.cpp is
-## built by peers.sh --llama when missing). Numbers go to docs/performance.md.
+## built by peers.sh --llama when missing); then `spindle convert` (F16, Q4_K_M) vs cp and
+## llama.cpp's converter + llama-quantize on SmolLM2's HF folder (peers.sh --torch; skipped
+## without it), and a ~10 GB sparse HF folder's peak RSS. Numbers go to docs/performance.md.
 PEERS_SH ?= ../shared/tools/peers.sh
 SMOLLM2_DIR ?= $${SPINDLE_MODELS:-$${XDG_CACHE_HOME:-$$HOME/.cache}/spindle/models}
 BENCH_THREADS ?= 2
@@ -96,6 +98,8 @@ bench: build smollm2
 	@L=$$(bash $(PEERS_SH) --llama) && M=$(SMOLLM2_DIR) && T=$(BENCH_THREADS) \
 	  bash Benchmarks/inference.sh $(BIN) $$L/llama.cpp/build/bin/llama-bench \
 	  $$M/smollm2-f32.gguf $$M/SmolLM2-135M-Instruct.Q4_1.gguf
+	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/convert.sh $(BIN) $$P && \
+	  bash Benchmarks/sparse-folder.sh $(BIN)
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

@@ -1,4 +1,7 @@
+import Dispatch
 import Formats
+import Inference
+import Quantization
 import Tensors
 
 extension ConversionPlan {
@@ -83,19 +86,95 @@ extension ConversionPlan {
     }
   }
 
-  /// Reads `source` rows in the tensor's row order, about 1 MiB at a time, converts them to
-  /// the output type and hands them to `sink`; the source pages read are released as it goes,
-  /// so resident memory is about one batch (one tensor when its rows are reordered).
+  /// Reads `source` rows in the tensor's row order, converts them to the output type on every
+  /// core and hands them to `sink` in order; the source pages read are released as it goes.
+  ///
+  /// A batch is about 1 MiB of source rows per thread; its rows are split into one share per
+  /// thread, each decoded and encoded into its own place of one output buffer (rows are
+  /// independent, so the bytes equal a one-thread run). Resident memory is about one batch per
+  /// thread as floats and output, plus the source tensor when its rows are reordered (its pages
+  /// are released only at its end).
   static func stream(_ tensor: Tensor, _ source: SourceTensor, to sink: TensorDataSink)
     throws(FormatError)
   {
     let rows = max(1, source.shape.first ?? 1)
     let rowBytes = source.range.count / rows
     let rowElements = source.shape.dropFirst().reduce(1, *)
-    let batch = max(1, (1 << 20) / max(1, rowBytes))
+    let share = max(1, (1 << 20) / max(1, rowBytes))
+    if tensor.dtype == source.dtype {
+      try copyRows(tensor, source, rowBytes: rowBytes, batch: share, to: sink)
+      return
+    }
+    let outputRowBytes: Int
+    do {
+      outputRowBytes = try Quantizer.rowByteCount(rowLength: rowElements, type: tensor.dtype)
+    } catch {
+      throw FormatError(
+        .invalidArgument, path: "", name: tensor.name,
+        "cannot quantize \(tensor.name) to \(tensor.dtype): \(error)")
+    }
+    let threads = max(1, min(Parallelism.processorCount, (rows + share - 1) / share))
+    let batch = share * threads
+    let firstValue = UnsafeMutablePointer<Float>.allocate(capacity: max(1, batch * rowElements))
+    let values = UnsafeMutableBufferPointer(start: firstValue, count: batch * rowElements)
+    let output = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: batch * outputRowBytes, alignment: 16)
+    defer {
+      firstValue.deallocate()
+      output.deallocate()
+    }
     try source.file.withUnsafeBytes(in: source.range) { (raw) throws(FormatError) in
-      var values: [Float] = []
-      var output: [UInt8] = []
+      var start = 0
+      while start < rows {
+        let end = min(rows, start + batch)
+        let shares = (end - start + share - 1) / share
+        let batchStart = start
+        nonisolated(unsafe) let work = { (index: Int) in
+          let first = batchStart + index * share
+          let last = min(end, first + share)
+          for row in first..<last {
+            let from = (tensor.sourceRows?[row] ?? row) * rowBytes
+            ElementConversion.decode(
+              UnsafeRawBufferPointer(rebasing: raw[from..<(from + rowBytes)]), source.dtype,
+              into: firstValue + (row - batchStart) * rowElements, count: rowElements)
+          }
+          ElementConversion.encode(
+            UnsafeBufferPointer(
+              rebasing: values[
+                ((first - batchStart) * rowElements)..<((last - batchStart) * rowElements)]),
+            rowLength: rowElements, as: tensor.dtype,
+            into: UnsafeMutableRawBufferPointer(
+              rebasing: output[
+                ((first - batchStart) * outputRowBytes)..<((last - batchStart)
+                  * outputRowBytes)]))
+        }
+        if shares == 1 {
+          work(0)
+        } else {
+          // The shares write disjoint rows of `output`, and read `raw` and `values` only.
+          DispatchQueue.concurrentPerform(iterations: shares) { work($0) }
+        }
+        try sink.write(
+          UnsafeRawBufferPointer(rebasing: output[0..<((end - start) * outputRowBytes)]))
+        // Done with these rows: drop their pages so memory stays flat (rows in source order).
+        if tensor.sourceRows == nil {
+          source.file.release(
+            (source.range.lowerBound + start * rowBytes)..<(source.range.lowerBound + end * rowBytes)
+          )
+        }
+        start = end
+      }
+    }
+    source.file.release(source.range)
+  }
+
+  /// Streams `source`'s rows unchanged in the tensor's row order (a reordered tensor of the
+  /// source's own type), `batch` rows at a time.
+  static func copyRows(
+    _ tensor: Tensor, _ source: SourceTensor, rowBytes: Int, batch: Int, to sink: TensorDataSink
+  ) throws(FormatError) {
+    let rows = max(1, source.shape.first ?? 1)
+    try source.file.withUnsafeBytes(in: source.range) { (raw) throws(FormatError) in
       var gathered: [UInt8] = []
       var start = 0
       while start < rows {
@@ -106,25 +185,7 @@ extension ConversionPlan {
           gathered.append(
             contentsOf: UnsafeRawBufferPointer(rebasing: raw[from..<(from + rowBytes)]))
         }
-        if tensor.dtype == source.dtype {
-          try sink.write(gathered)
-        } else {
-          output.removeAll(keepingCapacity: true)
-          gathered.withUnsafeBytes { ElementConversion.decode($0, source.dtype, into: &values) }
-          if ElementConversion.isQuantizedByQuantizer(tensor.dtype) {
-            try ElementConversion.quantize(
-              values, rowLength: rowElements, as: tensor.dtype, into: &output, tensor: tensor.name)
-          } else {
-            var offset = 0
-            while offset < values.count {
-              let next = offset + rowElements
-              ElementConversion.encode(values[offset..<next], as: tensor.dtype, into: &output)
-              offset = next
-            }
-          }
-          try sink.write(output)
-        }
-        // Done with these rows: drop their pages so memory stays flat (rows in source order).
+        try sink.write(gathered)
         if tensor.sourceRows == nil {
           source.file.release(
             (source.range.lowerBound + start * rowBytes)..<(source.range.lowerBound + end * rowBytes)

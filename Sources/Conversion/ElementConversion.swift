@@ -7,30 +7,60 @@ import Tensors
 /// round-to-nearest-even (NaN and infinities kept, as numpy and gguf-py write them); Q8_0 as
 /// ggml's `quantize_row_q8_0_ref`.
 enum ElementConversion {
-  /// The elements of `bytes`, stored as `type` (F32, F16 or BF16, little-endian).
-  static func decode(_ bytes: UnsafeRawBufferPointer, _ type: DType, into values: inout [Float]) {
-    values.removeAll(keepingCapacity: true)
+  /// Decodes `count` elements of `bytes`, stored as `type`, into `values`.
+  static func decode(
+    _ bytes: UnsafeRawBufferPointer, _ type: DType, into values: UnsafeMutablePointer<Float>,
+    count: Int
+  ) {
     switch type {
     case .f16:
-      for i in 0..<(bytes.count / 2) {
-        values.append(
-          HalfFloat.float(
-            fromHalf: UInt16(
-              littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+      for i in 0..<count {
+        values[i] = HalfFloat.float(
+          fromHalf: UInt16(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
       }
     case .bf16:
-      for i in 0..<(bytes.count / 2) {
-        values.append(
-          HalfFloat.float(
-            fromBFloat16: UInt16(
-              littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+      for i in 0..<count {
+        values[i] = HalfFloat.float(
+          fromBFloat16: UInt16(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
       }
     default:
-      for i in 0..<(bytes.count / 4) {
-        values.append(
-          Float(
-            bitPattern: UInt32(
-              littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+      for i in 0..<count {
+        values[i] = Float(
+          bitPattern: UInt32(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+      }
+    }
+  }
+
+  /// Encodes whole rows of `values` (`rowLength` each) as `type` into `output`, which holds
+  /// exactly their bytes; `rowLength` must already be checked with
+  /// `Quantizer.rowByteCount(rowLength:type:)`, so nothing can fail here.
+  static func encode(
+    _ values: UnsafeBufferPointer<Float>, rowLength: Int, as type: DType,
+    into output: UnsafeMutableRawBufferPointer
+  ) {
+    switch type {
+    case .f16:
+      for (i, value) in values.enumerated() {
+        output.storeBytes(
+          of: HalfFloat.half(from: value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+      }
+    case .bf16:
+      for (i, value) in values.enumerated() {
+        output.storeBytes(
+          of: HalfFloat.bfloat16(from: value).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+      }
+    case .f32:
+      for (i, value) in values.enumerated() {
+        output.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+      }
+    default:
+      do {
+        try Quantizer.quantize(values, rowLength: rowLength, to: type, into: output)
+      } catch {
+        preconditionFailure("rows checked by Quantizer.rowByteCount: \(error)")
       }
     }
   }
@@ -71,32 +101,6 @@ enum ElementConversion {
     for value in block {
       let q = (value * id).rounded(.toNearestOrAwayFromZero)
       output.append(UInt8(bitPattern: Int8(q)))
-    }
-  }
-
-  /// Whether `type` is written by the `Quantization` module's reference quantizers (the
-  /// 4/5-bit and k-quant types; Q8_0 keeps the converter's own row form above, the same bytes).
-  static func isQuantizedByQuantizer(_ type: DType) -> Bool {
-    [.q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K].contains(type)
-  }
-
-  /// Whole rows of `values` (`rowLength` each) quantized to `type` into `output`, as ggml's
-  /// `quantize_row_*_ref`; a row that is not whole blocks is an error naming the tensor.
-  static func quantize(
-    _ values: [Float], rowLength: Int, as type: DType, into output: inout [UInt8], tensor: String
-  ) throws(FormatError) {
-    do {
-      let rows = values.count / max(1, rowLength)
-      let count = try Quantizer.byteCount(rows: rows, rowLength: rowLength, type: type)
-      if output.count != count { output = [UInt8](repeating: 0, count: count) }
-      try values.withUnsafeBufferPointer { source in
-        try output.withUnsafeMutableBytes { target in
-          try Quantizer.quantize(source, rowLength: rowLength, to: type, into: target)
-        }
-      }
-    } catch {
-      throw FormatError(
-        .invalidArgument, path: "", name: tensor, "cannot quantize \(tensor) to \(type): \(error)")
     }
   }
 
