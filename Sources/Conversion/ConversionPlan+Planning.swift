@@ -45,14 +45,7 @@ extension ConversionPlan {
     metadata = []
 
     // The walk: every stored tensor of the description, in every layer, by transformers name.
-    var known: [String: (stored: StoredTensor, layer: Int)] = [:]
-    for stored in definition.tensors {
-      for layer in stored.isPerLayer ? 0..<max(0, c.layerCount) : 0..<1 {
-        if let name = stored.name(.huggingFace, layer: layer, in: definition) {
-          known[name] = (stored, layer)
-        }
-      }
-    }
+    let known = definition.storedTensorsByName(.huggingFace, layerCount: c.layerCount)
     var unknown: [String] = []
     var planned: [(name: String, stored: StoredTensor, layer: Int, view: TensorView)] = []
     for name in header.tensorOrder {
@@ -66,18 +59,11 @@ extension ConversionPlan {
         unknown.append(name)
       }
     }
-    if !unknown.isEmpty {
-      guard options.skipUnknown else {
-        throw ConversionError(
-          .unknownTensors, path: folder, name: unknown.first,
-          "\(unknown.count) tensor\(unknown.count == 1 ? "" : "s") the \(definition.ggufName)"
-            + " description does not know: " + unknown.joined(separator: ", ")
-            + " (--skip-unknown drops them)")
-      }
+    if let warning = try ConversionError.unknownTensors(
+      unknown, skipUnknown: options.skipUnknown, architecture: definition, path: folder)
+    {
       skipped += unknown
-      warnings.append(
-        "dropped \(unknown.count) unknown tensor\(unknown.count == 1 ? "" : "s") (--skip-unknown): "
-          + unknown.joined(separator: ", "))
+      warnings.append(warning)
     }
     try Self.checkPresence(header, found: Set(planned.map(\.name)), path: folder)
 

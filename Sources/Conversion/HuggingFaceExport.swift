@@ -132,14 +132,7 @@ public struct HuggingFaceExport: Sendable {
     architecture = definition
     type = options.type
 
-    var known: [String: (stored: StoredTensor, layer: Int)] = [:]
-    for stored in definition.tensors {
-      for layer in stored.isPerLayer ? 0..<max(0, c.layerCount) : 0..<1 {
-        if let name = stored.name(.gguf, layer: layer, in: definition) {
-          known[name] = (stored, layer)
-        }
-      }
-    }
+    let known = definition.storedTensorsByName(.gguf, layerCount: c.layerCount)
     var skipped: [String] = []
     var warnings: [String] = []
     var unknown: [String] = []
@@ -157,25 +150,19 @@ public struct HuggingFaceExport: Sendable {
       tensors.append(
         try Self.tensor(huggingFaceName, stored, view, header, type: options.type.dtype))
     }
-    if !unknown.isEmpty {
-      guard options.skipUnknown else {
-        throw ConversionError(
-          .unknownTensors, path: path, name: unknown.first,
-          "\(unknown.count) tensor\(unknown.count == 1 ? "" : "s") the \(definition.ggufName)"
-            + " description does not know: " + unknown.joined(separator: ", ")
-            + " (--skip-unknown drops them)")
-      }
+    if let warning = try ConversionError.unknownTensors(
+      unknown, skipUnknown: options.skipUnknown, architecture: definition, path: path)
+    {
       skipped += unknown
-      warnings.append(
-        "dropped \(unknown.count) unknown tensor\(unknown.count == 1 ? "" : "s") (--skip-unknown): "
-          + unknown.joined(separator: ", "))
+      warnings.append(warning)
     }
     try Self.checkPresence(header, found: Set(tensors.map(\.sourceName)), path: path)
     self.tensors = tensors
     shards = Self.shards(tensors, limit: options.shardSize)
     let metadata = header.ggufMetadata
     config = try Self.config(
-      header, type: options.type, tied: header.tensors["output.weight"] == nil)
+      header, type: options.type,
+      tied: definition.outputTensorName.map { header.tensors[$0] == nil } ?? true)
     generationConfig = Self.generationConfig(metadata)
     tokenizer = Self.tokenizer(
       metadata, contextLength: header.ropeSettings.contextLength, warnings: &warnings)
