@@ -135,13 +135,17 @@ extension ConversionPlan {
       rowOrder: order, sourceRows: sourceRows)
   }
 
+  /// Whether llama.cpp's converter keeps the tensor in F32 whatever the type asked for:
+  /// 1-D tensors, norms, and whatever is not a `.weight`.
+  static func staysFloat32(_ name: String, shape: [Int]) -> Bool {
+    shape.count <= 1 || name.hasSuffix("_norm.weight") || !name.hasSuffix(".weight")
+  }
+
   /// The type of an output tensor: llama.cpp's converter keeps 1-D tensors, norms and
   /// whatever is not a `.weight` in F32; Q8_0 needs rows of whole 32-element blocks (else F16,
   /// as the converter falls back).
   mutating func outputType(_ name: String, shape: [Int]) -> DType {
-    if shape.count <= 1 || name.hasSuffix("_norm.weight") || !name.hasSuffix(".weight") {
-      return .f32
-    }
+    if Self.staysFloat32(name, shape: shape) { return .f32 }
     let quantized: DType
     switch type {
     case .f32: return .f32
@@ -177,8 +181,8 @@ extension ConversionPlan {
       tensors: tensors.map { tensor in
         RecipeModel.Tensor(
           name: tensor.name, shape: Array(tensor.shape.reversed()),
-          sourceType: tensor.shape.count <= 1 || !tensor.name.hasSuffix(".weight")
-            || tensor.name.hasSuffix("_norm.weight") ? .f32 : tensor.sourceType)
+          sourceType: Self.staysFloat32(tensor.name, shape: tensor.shape)
+            ? .f32 : tensor.sourceType)
       })
     let types: [DType]
     do { types = try recipe.tensorTypes(for: model) } catch {

@@ -1,6 +1,7 @@
 import Dispatch
 import Formats
 import Inference
+import Models
 import Quantization
 import Tensors
 
@@ -75,9 +76,7 @@ extension ConversionPlan {
   func data(_ tensor: Tensor, _ destination: String) -> TensorData {
     switch tensor.source {
     case .generated(_, let values):
-      var bytes: [UInt8] = []
-      ElementConversion.encode(values[...], as: .f32, into: &bytes)
-      return .bytes(bytes)
+      return .bytes(GGUFLongRoPETables.float32Bytes(values, endianness: .little))
     case .stored(_, let source):
       if tensor.isCopy { return .file(source.file, range: source.range) }
       return .stream(byteCount: tensor.byteCount) { (sink) throws(FormatError) in

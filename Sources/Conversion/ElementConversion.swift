@@ -64,48 +64,4 @@ enum ElementConversion {
       }
     }
   }
-
-  /// Appends one row of `values` encoded as `type` to `output`; a Q8_0 row holds whole blocks.
-  static func encode(_ values: ArraySlice<Float>, as type: DType, into output: inout [UInt8]) {
-    switch type {
-    case .f16:
-      for value in values { append(HalfFloat.half(from: value), to: &output) }
-    case .bf16:
-      for value in values { append(HalfFloat.bfloat16(from: value), to: &output) }
-    case .q8_0:
-      var start = values.startIndex
-      while start < values.endIndex {
-        let block = values[start..<min(start + 32, values.endIndex)]
-        appendQ8Zero(block, to: &output)
-        start += 32
-      }
-    default:
-      for value in values {
-        let bits = value.bitPattern.littleEndian
-        output.append(UInt8(truncatingIfNeeded: bits))
-        output.append(UInt8(truncatingIfNeeded: bits >> 8))
-        output.append(UInt8(truncatingIfNeeded: bits >> 16))
-        output.append(UInt8(truncatingIfNeeded: bits >> 24))
-      }
-    }
-  }
-
-  /// `block_q8_0`: `d = max|x| / 127` stored as F16, `q = roundf(x / d)` (ties away from zero)
-  /// computed as `x · (1/d)` in Float, as `quantize_row_q8_0_ref` does.
-  private static func appendQ8Zero(_ block: ArraySlice<Float>, to output: inout [UInt8]) {
-    var amax: Float = 0
-    for value in block { amax = max(amax, abs(value)) }
-    let d = amax / 127
-    let id: Float = d != 0 ? 1 / d : 0
-    append(HalfFloat.half(from: d), to: &output)
-    for value in block {
-      let q = (value * id).rounded(.toNearestOrAwayFromZero)
-      output.append(UInt8(bitPattern: Int8(q)))
-    }
-  }
-
-  private static func append(_ bits: UInt16, to output: inout [UInt8]) {
-    output.append(UInt8(truncatingIfNeeded: bits))
-    output.append(UInt8(truncatingIfNeeded: bits >> 8))
-  }
 }

@@ -80,12 +80,15 @@ public final class MappedFile: Sendable {
     }
   }
 
+  /// The system's page size, read once.
+  private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
   /// Drops the resident pages wholly inside `range` (`madvise(MADV_DONTNEED)`): a streaming
   /// reader that is done with them keeps its memory flat; reading them again faults them back
   /// in from the file. Nothing happens for a copy held in memory.
   public func release(_ range: Range<Int>) {
     guard !isCopy, let base, range.lowerBound >= 0, range.upperBound <= count else { return }
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let page = Self.pageSize
     let start = (range.lowerBound + page - 1) / page * page
     let end = range.upperBound == count ? count : range.upperBound / page * page
     guard end > start else { return }

@@ -8,6 +8,13 @@ internal import Glibc
 #endif
 
 extension Verifier {
+  /// Tensors a RoPE edit may add or change: the baked tables, and LongRoPE's two factor
+  /// tables (llama.cpp's form of that scaling).
+  static let ropeTableNames: Set<String> = [
+    StampPlan.ggufTableName, StampPlan.huggingFaceTableName, GGUFLongRoPETables.longName,
+    GGUFLongRoPETables.shortName,
+  ]
+
   /// `changes`: against the original, only RoPE keys and tables changed: every other tensor
   /// is byte-identical (portable mode: the Q/K tensors may carry the attention factor), and
   /// metadata outside the RoPE keys is listed.
@@ -26,11 +33,7 @@ extension Verifier {
     }
     var problems: [String] = []
     var notes: [String] = []
-    // Baked tables, and LongRoPE's two factor tables (llama.cpp's form of that scaling).
-    let tableNames: Set<String> = [
-      StampPlan.ggufTableName, StampPlan.huggingFaceTableName, GGUFLongRoPETables.longName,
-      GGUFLongRoPETables.shortName,
-    ]
+    let tableNames = Self.ropeTableNames
     let folded: Set<String> =
       patched.record?.attention == .weights
       ? Set((try? AttentionFolding.targets(in: mine.tensors.map(\.name), path: path)) ?? []) : []

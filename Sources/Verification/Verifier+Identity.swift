@@ -14,10 +14,7 @@ extension Verifier {
     if let a = architecture(mine), let b = architecture(theirs), a != b {
       differences.append("architecture \(a) here, \(b) in the original")
     }
-    let tables: Set<String> = [
-      StampPlan.ggufTableName, StampPlan.huggingFaceTableName, GGUFLongRoPETables.longName,
-      GGUFLongRoPETables.shortName,
-    ]
+    let tables = Self.ropeTableNames
     let ours = mine.tensors.filter { !tables.contains($0.name) }
     let originals = theirs.tensors.filter { !tables.contains($0.name) }
     if ours.count != originals.count {
