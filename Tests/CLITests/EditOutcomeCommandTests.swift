@@ -66,6 +66,7 @@ struct EditOutcomeCommandTests {
     #expect(folderCopy.status == 0, "\(folderCopy.stderr)")
     #expect(
       folderCopy.stdout.hasSuffix("nothing to change: wrote an identical copy to \(hfCopy)\n"))
+    #expect(try !Scratch.list(hf).isEmpty)
     #expect(try Scratch.list(hfCopy) == Scratch.list(hf))
     for name in try Scratch.list(hf) {
       #expect(try Scratch.bytes("\(hfCopy)/\(name)") == Scratch.bytes("\(hf)/\(name)"))

@@ -8,7 +8,7 @@ struct TerminalWidthTests {
   static let commands: [[String]] = [
     [], ["inspect"], ["validate"], ["verify"], ["rewrite"], ["stamp"], ["tables"], ["rope"],
     ["meta"], ["meta", "set"], ["meta", "delete"], ["meta", "rename"], ["restore"], ["run"],
-    ["bench"],
+    ["bench"], ["convert"],
   ]
 
   static func overlong(_ text: String, width: Int = 80) -> [String] {
@@ -31,8 +31,10 @@ struct TerminalWidthTests {
   func helpIsNotPreWrapped(_ command: [String]) throws {
     let result = try SpindleProcess.run(
       command + ["--help"], environment: ["COLUMNS": "100000", "LINES": "25"])
+    #expect(result.status == 0)
     let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     let discussion = lines.prefix { !$0.hasPrefix("USAGE:") }
+    #expect(discussion.count > 1, "no help text before USAGE:")
     for (line, next) in zip(discussion, discussion.dropFirst())
     where !line.isEmpty && !next.isEmpty {
       #expect(next.hasPrefix("- "), "'\(line)' is followed by '\(next)'")

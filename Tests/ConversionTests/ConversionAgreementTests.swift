@@ -11,8 +11,7 @@ import Testing
 /// fixtures with `--pre gpt-2`, as `convert.py` answered the converter's hash look-up), but for
 /// the differences listed, each with its reason.
 @Suite(
-  "Conversion agreement",
-  .enabled(if: ConversionFixtures.exists("architectures/gguf-types"), "fixtures absent"))
+  "Conversion agreement")
 struct ConversionAgreementTests {
   /// Keys whose presence or value differs from the converter's, per model, with the reason.
   static let expectedDifferences: [String: [String: String]] = {

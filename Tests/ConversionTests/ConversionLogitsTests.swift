@@ -9,8 +9,7 @@ import Testing
 /// `ArchitectureAgreementTests` holds bit for bit to llama.cpp): the same logits as the file
 /// llama.cpp's converter wrote, and, at F32, llama.cpp's recorded logits.
 @Suite(
-  "Conversion logits",
-  .enabled(if: ConversionFixtures.exists("architectures/gguf-types"), "fixtures absent"))
+  "Conversion logits")
 struct ConversionLogitsTests {
   static func logits(_ path: String, _ recorded: RecordedLogits) throws -> [[Float]] {
     let model = try ModelCheckpoint(path: path).model(

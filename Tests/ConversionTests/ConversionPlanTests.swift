@@ -8,8 +8,7 @@ import Testing
 
 /// The plan's walk over the descriptions, its errors, and what writing guarantees.
 @Suite(
-  "Conversion plan",
-  .enabled(if: ConversionFixtures.exists("architectures/models"), "fixtures absent"))
+  "Conversion plan")
 struct ConversionPlanTests {
   /// A copy of fixture `name`'s folder in `scratch` whose weights are rewritten by `edit`
   /// (tensor name → kept or not), plus `extra` F32 tensors.

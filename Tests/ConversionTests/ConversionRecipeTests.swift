@@ -19,11 +19,13 @@ struct ConversionRecipeTests {
     var recipes: [String: Outcome]
   }
 
-  static let recorded: [String: Recorded] = {
-    let path = Repository.fixture("quantization/recipes-architectures.json")
-    guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-    return (try? JSONDecoder().decode([String: Recorded].self, from: data)) ?? [:]
-  }()
+  static let recorded = Result {
+    try JSONDecoder().decode(
+      [String: Recorded].self,
+      from: Data(
+        contentsOf: URL(
+          fileURLWithPath: Repository.fixture("quantization/recipes-architectures.json"))))
+  }
 
   static let cases: [(String, QuantizationRecipe)] = ConversionFixtures.models.flatMap { name in
     QuantizationRecipe.allCases.map { (name, $0) }
@@ -31,7 +33,8 @@ struct ConversionRecipeTests {
 
   @Test("every tensor gets llama-quantize's type", arguments: cases)
   func typesAreLlamaQuantizes(_ name: String, _ recipe: QuantizationRecipe) throws {
-    let outcome = try #require(Self.recorded[name]?.recipes[recipe.name], "\(name) \(recipe.name)")
+    let outcome = try #require(
+      try Self.recorded.get()[name]?.recipes[recipe.name], "\(name) \(recipe.name)")
     let plan = try ConversionPlan(
       folder: ConversionFixtures.folder(name),
       options: .init(preTokenizer: ConversionFixtures.preTokenizer(name), recipe: recipe))

@@ -9,8 +9,7 @@ import Testing
 /// replaced): the same `llama.rope.*` and context keys with the same types and values, and the
 /// same generated tables (llama3's `rope_freqs.weight`).
 @Suite(
-  "Conversion scalings",
-  .enabled(if: ConversionFixtures.exists("architectures/scalings.json"), "fixtures absent"))
+  "Conversion scalings")
 struct ConversionScalingTests {
   @Test(arguments: ["linear", "yarn", "llama3"])
   func sameKeysAndTables(_ variant: String) throws {

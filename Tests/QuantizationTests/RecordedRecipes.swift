@@ -47,6 +47,9 @@ struct RecordedRecipes: Decodable {
         found.append("\(tensor.name): \(type.name) != \(outcome.types[tensor.name] ?? "missing")")
       }
       if outcome.types.count != tensors.count { found.append("recorded tensor count differs") }
+      if ours.count != tensors.count {
+        found.append("\(ours.count) types for \(tensors.count) tensors")
+      }
       return found
     }
   }
