@@ -53,7 +53,8 @@ struct ConvertToHuggingFaceCommandTests {
       "convert", Self.llama, "--to", "hf", "--shard-size", "5XB", "-o", "x")
     #expect(size.status == 64)
     #expect(
-      size.stderr.hasPrefix("Error: --shard-size 5XB is not a size (5GB, 500MB, 2GiB, bytes)\n"))
+      size.stderr.hasPrefix(
+        "Error: The value '5XB' is invalid for '--shard-size <size>': not a size: bytes, or a"))
   }
 
   @Test func refusesAnExistingFolder() throws {
