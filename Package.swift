@@ -89,7 +89,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "ConversionTests",
-      dependencies: ["Conversion", "Models", "Inference", "Formats", "Tensors", "TestSupport"]),
+      dependencies: [
+        "Conversion", "Models", "Inference", "Formats", "Tensors", "Tokenization", "TestSupport",
+      ]),
     .testTarget(
       name: "TokenizationTests",
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),

@@ -16,7 +16,7 @@ struct ConvertToHuggingFaceCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdout
-        == "\(output): 197,198 bytes, 21 tensors in 1 shard, LlamaForCausalLM f32; files:"
+        == "\(output): 197,236 bytes, 21 tensors in 1 shard, LlamaForCausalLM f32; files:"
         + " model.safetensors, config.json, generation_config.json, tokenizer.json,"
         + " tokenizer_config.json\n")
     #expect(result.stderr == "")

@@ -27,18 +27,21 @@ public struct SafetensorsIndex: Sendable {
 
   private let shardByTensor: [String: String]
 
-  /// Reads the index at `path`, or `path/model.safetensors.index.json` when `path` is a folder.
+  /// Reads the index at `path`, or `path/model.safetensors.index.json` when `path` is a folder
+  /// (or that name plus `.zst`, decompressed, when only the compressed index is there).
   ///
   /// - Throws: `notFound`, `invalidJSON`, `duplicateKey` (from the parser), `invalidIndex`
   ///   when `weight_map` is missing or not an object of strings, `metadata` is not an object,
   ///   `total_size` is not a non-negative integer, or a shard name is absolute or has `..`.
   public init(path: String) throws(FormatError) {
     var indexPath = path
-    if let info = try? Syscalls.pathStatus(path), (info.st_mode & S_IFMT) == S_IFDIR {
-      indexPath = path.hasSuffix("/") ? path + Self.fileName : "\(path)/\(Self.fileName)"
-    }
     let file: MappedFile
-    do { file = try MappedFile(path: indexPath) } catch { throw FormatError(error) }
+    if let info = try? Syscalls.pathStatus(path), (info.st_mode & S_IFMT) == S_IFDIR {
+      (file, indexPath) = try Zstd.mapPlainOrCompressed(
+        path.hasSuffix("/") ? path + Self.fileName : "\(path)/\(Self.fileName)")
+    } else {
+      do { file = try MappedFile(path: indexPath) } catch { throw FormatError(error) }
+    }
     let root = try file.withUnsafeBytes { bytes throws(FormatError) in
       try JSONValue.parse(bytes, path: indexPath)
     }
