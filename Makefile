@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos format lint clean
 
 all: build
 
@@ -100,6 +100,15 @@ bench: build smollm2
 	  $$M/smollm2-f32.gguf $$M/SmolLM2-135M-Instruct.Q4_1.gguf
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/convert.sh $(BIN) $$P && \
 	  bash Benchmarks/sparse-folder.sh $(BIN)
+
+## protos: regenerate the committed Swift code of Sources/*/Protos/*.proto (protoc from Debian's
+## protobuf-compiler; protoc-gen-swift built from the resolved swift-protobuf checkout).
+## check-protos: fail when the committed code is not what the .proto files generate.
+protos:
+	bash scripts/generate-protos.sh
+
+check-protos:
+	bash scripts/generate-protos.sh --check
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

@@ -230,7 +230,7 @@ struct TokenizerMetadataTests {
       SHA256.hex(message) == "4e4c294b331f7a2099a379bec34b9f9fc03dc46ab465d998f4d683da53487e6d")
   }
 
-  @Test("A truncated SentencePiece model is an error at its byte offset")
+  @Test("A truncated SentencePiece model is an error naming the file")
   func truncatedSentencePiece() throws {
     let bytes = try Scratch.bytes("\(Self.models)/llama/tokenizer.model")
     let model = try SentencePieceModel(bytes: bytes)
@@ -242,7 +242,7 @@ struct TokenizerMetadataTests {
     #expect(error?.kind == .invalidValue)
     #expect(
       error?.description
-        == "t.model: malformed SentencePiece model at byte 2: a length of 14 runs past the end"
+        == "t.model: malformed SentencePiece model: a length or value runs past the end of the file"
         + " [invalidValue]")
   }
 }
