@@ -6,6 +6,7 @@ import Testing
 
 @Suite("SentencePiece model")
 struct SentencePieceModelTests {
+  typealias Piece = SentencePieceModel.Piece
   static let model = Repository.fixture("architectures/models/llama/tokenizer.model")
 
   /// Values from sentencepiece's own schema:
@@ -27,6 +28,26 @@ struct SentencePieceModelTests {
     // Absent from the file: the schema's defaults.
     #expect(!normalizer.hasAddDummyPrefix && normalizer.addDummyPrefix)
     #expect(normalizer.removeExtraWhitespaces && normalizer.escapeWhitespaces)
+  }
+
+  /// Trained by `fixtures/hf-export/generate.py`; values from `sentencepiece_model_pb2` as above.
+  @Test(
+    "Trained models: byte pieces, byte fallback and a normalizer option set in the file",
+    arguments: [
+      ("spm-bytes", true, [1: 741, 2: 1, 3: 2, 6: 256], Piece(text: "<0x00>", score: 0, type: 6)),
+      ("spm-nobytes", false, [1: 997, 2: 1, 3: 2], Piece(text: "▁▁", score: 0, type: 1)),
+    ] as [(String, Bool, [Int32: Int], Piece)])
+  func trained(name: String, byteFallback: Bool, types: [Int32: Int], fourth: Piece) throws {
+    let path = Repository.fixture("hf-export/\(name).tokenizer.model")
+    let model = try SentencePieceModel(path: path)
+    #expect(model.pieces.count == 1000)
+    #expect(Dictionary(grouping: model.pieces, by: \.type).mapValues(\.count) == types)
+    #expect(model.pieces[3] == fourth)
+    #expect(model.pieces[999].text == "텍")
+    #expect(model.proto.trainerSpec.modelType == .bpe)
+    #expect(model.proto.trainerSpec.byteFallback == byteFallback)
+    #expect(model.proto.normalizerSpec.hasRemoveExtraWhitespaces)
+    #expect(!model.proto.normalizerSpec.removeExtraWhitespaces)
   }
 
   @Test("Fields the schema does not declare are kept: the message encodes to the file's size")
