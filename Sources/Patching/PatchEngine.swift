@@ -15,7 +15,10 @@ import Glibc
 /// Rewrite: free space is checked first, the new header and the old data section (in the
 /// kernel where it allows) go to a temporary file beside the original, which is fsync'd and
 /// renamed over it with the original's mode; a previous undo record is removed, since it no
-/// longer matches. A file without any write permission bit is refused, even for root.
+/// longer matches. A file without any write permission bit is refused, even for root. Both
+/// hold an ``EditLock`` on the file while they write. A symlinked path edits the file the link
+/// points to (a rewrite is renamed over the target, the link stays); the journal and undo
+/// record lie beside the path given.
 public enum PatchEngine {
   /// What an execution did.
   public struct Outcome: Equatable, Sendable {
@@ -109,6 +112,8 @@ public enum PatchEngine {
     _ plan: HeaderPlan, progress: ((Int, Int) -> Void)?
   ) throws(FormatError) -> Outcome {
     let path = plan.path
+    let editLock = try EditLock(path: path)
+    defer { editLock.release() }
     func requireUnchanged() throws(FormatError) {
       let current: FileIdentity?
       do { current = try FileIdentity.current(at: path) } catch { throw FormatError(error) }
@@ -116,7 +121,7 @@ public enum PatchEngine {
     }
     try requireUnchanged()
     let output: AtomicFileWriter
-    do { output = try AtomicFileWriter(destination: path) } catch {
+    do { output = try AtomicFileWriter(destination: Syscalls.resolvedPath(path)) } catch {
       throw error.kind == .readOnly
         ? FormatError(
           .readOnly, path: path,
@@ -162,15 +167,9 @@ public enum PatchEngine {
       bytesCopiedInKernel: output.bytesCopiedInKernel)
   }
 
-  /// Locks the open file against other Spindle processes (advisory `flock`).
+  /// Locks the open file against other Spindle processes (see ``EditLock``).
   static func lock(_ fd: Int32, path: String) throws(FormatError) {
-    let locked: Bool
-    do { locked = try Syscalls.lockExclusively(fd, path: path) } catch { throw FormatError(error) }
-    if !locked {
-      throw FormatError(
-        .fileChanged, path: path,
-        "another process is editing the file (it holds a lock on it); nothing was changed")
-    }
+    try EditLock.acquire(fd, path: path)
   }
 
   static func readOnlyOrWrapped(_ error: SystemError) -> FormatError {

@@ -11,7 +11,22 @@ extension Checkpoint {
   ///
   /// Problems that do not stop reading (nested GGUF arrays, stale `split.*` keys, index and
   /// shard disagreements) are collected in ``problems`` rather than thrown.
+  ///
+  /// A file is read again when an in-place edit by another Spindle process ran while its
+  /// header was parsed (``EditWatch``), and an edit in progress is waited for.
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
+    for _ in 0..<3 {
+      let before = EditWatch.settled(path)
+      let checkpoint = try openOnce(path)
+      if before.file == nil || EditWatch.current(path) == before { return checkpoint }
+    }
+    throw FormatError(
+      .fileChanged, path: path,
+      "the file changed three times while its header was read (another process keeps"
+        + " editing it); try again when it has finished")
+  }
+
+  private static func openOnce(_ path: String) throws(FormatError) -> Checkpoint {
     switch try CheckpointPath.resolve(path) {
     case .folder(let folder):
       return try openFolder(folder)
