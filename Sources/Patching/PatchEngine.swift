@@ -74,6 +74,7 @@ public enum PatchEngine {
       throw readOnlyOrWrapped(error)
     }
     defer { _ = close(fd) }
+    var journaled = false
     do {
       try lock(fd, path: path)
       let identity = FileIdentity(try Syscalls.fileStatus(fd, path: path))
@@ -85,7 +86,12 @@ public enum PatchEngine {
         device: identity.device, inode: identity.inode, fileSize: identity.size, offset: 0,
         oldBytes: plan.oldHeader, newBytes: plan.newHeader)
       let journalPath = UndoJournal.journalPath(for: path)
-      try journal.write(to: journalPath)
+      do { try journal.write(to: journalPath) } catch {
+        throw FormatError(
+          error.kind, path: path,
+          "cannot write the undo journal (\(error.message)); nothing was changed")
+      }
+      journaled = true
       CrashPoint.reach(.afterJournalWrite)
       try write(plan.newHeader, to: fd, path: path, crashingHalfwayAt: .midHeaderWrite)
       try Syscalls.fsync(fd, path: path)
@@ -100,7 +106,8 @@ public enum PatchEngine {
     } catch let error as FormatError {
       throw error
     } catch let error as SystemError {
-      throw FormatError(error)
+      guard journaled else { throw FormatError(error) }
+      throw rolledBack(plan, fd: fd, after: error)
     } catch {
       throw FormatError(.io, path: path, "\(error)")
     }
@@ -170,6 +177,32 @@ public enum PatchEngine {
   /// Locks the open file against other Spindle processes (see ``EditLock``).
   static func lock(_ fd: Int32, path: String) throws(FormatError) {
     try EditLock.acquire(fd, path: path)
+  }
+
+  /// After a failure while the new header was being written (journal present): puts the old
+  /// header back and removes the journal, or, when that fails too, says to run `restore`.
+  static func rolledBack(_ plan: HeaderPlan, fd: Int32, after error: SystemError) -> FormatError
+  {
+    let path = plan.path
+    let journalPath = UndoJournal.journalPath(for: path)
+    let what = "\(error.operation) failed: \(error.reason) (errno \(error.code)) while writing the new header"
+    do throws(SystemError) {
+      try write(plan.oldHeader, to: fd, path: path, crashingHalfwayAt: .midRestore)
+      try Syscalls.fsync(fd, path: path)
+      guard try readBytes(fd, count: plan.oldHeader.count, path: path) == plan.oldHeader else {
+        throw SystemError(operation: "pread", path: path, code: EIO)
+      }
+      try Syscalls.unlink(journalPath)
+      try Syscalls.fsyncDirectory(AtomicFileWriter.split(path).folder)
+    } catch {
+      return FormatError(
+        FormatError(error).kind, path: path,
+        "\(what); putting the old header back failed as well (\(error.reason)): the header may"
+          + " be half written. Run `spindle restore \(path)` (the old bytes are in"
+          + " \(journalPath))")
+    }
+    return FormatError(
+      FormatError(error).kind, path: path, "\(what); the old header was put back, nothing was changed")
   }
 
   static func readOnlyOrWrapped(_ error: SystemError) -> FormatError {
