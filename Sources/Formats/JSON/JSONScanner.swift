@@ -52,10 +52,19 @@ enum JSONScanner {
         // Pop the set before inserting so it is uniquely referenced and grows in place;
         // copying it out of the stack made every insertion copy it (quadratic in keys).
         if case .object(_, true) = stack.last, case .object(var keys, _) = stack.removeLast() {
+          if text.utf8.contains(0) {
+            throw FormatError(
+              .invalidJSON, path: path, offset: baseOffset + start,
+              name: GGUFValue.quoted(text, limit: 80),
+              "invalid JSON for a checkpoint: the key \(GGUFValue.quoted(text, limit: 80)) holds"
+                + " a NUL character (\\u0000); keys are names, and a C reader would cut this"
+                + " one short")
+          }
           if !keys.insert(text).inserted {
             throw FormatError(
               .duplicateKey, path: path, offset: baseOffset + start, name: text,
-              "duplicate key \"\(text)\" in a JSON object (readers disagree on which one wins)")
+              "duplicate key \(GGUFValue.quoted(text, limit: 80)) in a JSON object (readers"
+                + " disagree on which one wins)")
           }
           stack.append(.object(keys: keys, expectingKey: false))
         }
