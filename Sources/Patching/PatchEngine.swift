@@ -181,11 +181,11 @@ public enum PatchEngine {
 
   /// After a failure while the new header was being written (journal present): puts the old
   /// header back and removes the journal, or, when that fails too, says to run `restore`.
-  static func rolledBack(_ plan: HeaderPlan, fd: Int32, after error: SystemError) -> FormatError
-  {
+  static func rolledBack(_ plan: HeaderPlan, fd: Int32, after error: SystemError) -> FormatError {
     let path = plan.path
     let journalPath = UndoJournal.journalPath(for: path)
-    let what = "\(error.operation) failed: \(error.reason) (errno \(error.code)) while writing the new header"
+    let what =
+      "\(error.operation) failed: \(error.reason) (errno \(error.code)) while writing the new header"
     do throws(SystemError) {
       try write(plan.oldHeader, to: fd, path: path, crashingHalfwayAt: .midRestore)
       try Syscalls.fsync(fd, path: path)
@@ -202,7 +202,8 @@ public enum PatchEngine {
           + " \(journalPath))")
     }
     return FormatError(
-      FormatError(error).kind, path: path, "\(what); the old header was put back, nothing was changed")
+      FormatError(error).kind, path: path,
+      "\(what); the old header was put back, nothing was changed")
   }
 
   static func readOnlyOrWrapped(_ error: SystemError) -> FormatError {

@@ -1,7 +1,7 @@
 import Formats
 import Foundation
-import TestSupport
 import Tensors
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -65,7 +65,10 @@ struct ConcurrentEditTests {
     let path = try Self.reserved(in: folder)
     let holder = open(path, O_RDONLY)
     #expect(try Syscalls.lockExclusively(holder, path: path))
-    let release = Thread { usleep(500_000); close(holder) }
+    let release = Thread {
+      usleep(500_000)
+      close(holder)
+    }
     release.start()
     let result = try SpindleProcess.run("meta", "set", path, "general.name=after", "--in-place")
     #expect(result.status == 0, "\(result.stderr)")
@@ -102,7 +105,8 @@ struct ConcurrentEditTests {
     for order in [[0], [1], [0, 1], [1, 0]] {
       try Scratch.write(old, to: path)
       for index in order {
-        #expect(try SpindleProcess.run(["meta", "set", path] + edits[index] + ["--in-place"]).status == 0)
+        #expect(
+          try SpindleProcess.run(["meta", "set", path] + edits[index] + ["--in-place"]).status == 0)
       }
       outcomes.insert(try Scratch.bytes(path))
       try? FileManager.default.removeItem(atPath: path + ".spindle-undo")

@@ -37,7 +37,8 @@ struct FaultInjectionTests {
       if writer.name == "tables" {
         // tables bakes the scaling a stamped model declares.
         let stamped = "\(folder)/stamped.gguf"
-        try #require(try SpindleProcess.run("stamp", input, "--yarn", "4", "-o", stamped).status == 0)
+        try #require(
+          try SpindleProcess.run("stamp", input, "--yarn", "4", "-o", stamped).status == 0)
         try FileManager.default.removeItem(atPath: input)
         input = stamped
       }
@@ -71,7 +72,9 @@ struct FaultInjectionTests {
       #expect(result.status == 1)
       let operation = fault.hasPrefix("rename") ? "rename" : "fsync"
       let reason = fault.hasPrefix("rename") ? "Invalid cross-device link" : "Input/output error"
-      #expect(result.stderr.hasPrefix("Error: \(output): \(operation) failed: \(reason)"), "\(result.stderr)")
+      #expect(
+        result.stderr.hasPrefix("Error: \(output): \(operation) failed: \(reason)"),
+        "\(result.stderr)")
       #expect(try Scratch.list(folder) == ["tiny-llama.gguf"])
     }
   }
@@ -79,7 +82,8 @@ struct FaultInjectionTests {
   /// A reserved copy of the tiny llama (16 KiB of header room, so `meta` edits in place).
   static func reserved(in folder: String) throws -> String {
     let path = "\(folder)/m.gguf"
-    #expect(try SpindleProcess.run("rewrite", "fixtures/gguf/tiny-llama.gguf", "-o", path).status == 0)
+    #expect(
+      try SpindleProcess.run("rewrite", "fixtures/gguf/tiny-llama.gguf", "-o", path).status == 0)
     return path
   }
 
@@ -114,8 +118,12 @@ struct FaultInjectionTests {
     // kept, and `restore` (with room again) gives the old bytes back.
     let torn = try SpindleProcess.run(edit, environment: ["SPINDLE_FAULT": "write:ENOSPC@50000"])
     #expect(torn.status == 1)
-    #expect(torn.stderr.contains("while writing the new header; putting the old header back failed as well"))
-    #expect(torn.stderr.contains("Run `spindle restore \(path)` (the old bytes are in \(path).spindle-journal)"))
+    #expect(
+      torn.stderr.contains(
+        "while writing the new header; putting the old header back failed as well"))
+    #expect(
+      torn.stderr.contains(
+        "Run `spindle restore \(path)` (the old bytes are in \(path).spindle-journal)"))
     #expect(try Scratch.bytes(path) != old)
     #expect(try Scratch.list(folder) == ["m.gguf", "m.gguf.spindle-journal"])
     #expect(try SpindleProcess.run("restore", path).status == 0)
@@ -157,7 +165,8 @@ struct FaultInjectionTests {
     let old = try Scratch.bytes(path)
     try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
     for value in ["x", String(repeating: "y", count: 20_000)] {
-      let result = try SpindleProcess.run("meta", "set", path, "general.name=\(value)", "--in-place")
+      let result = try SpindleProcess.run(
+        "meta", "set", path, "general.name=\(value)", "--in-place")
       #expect(result.status == 1)
       #expect(
         result.stderr
@@ -168,7 +177,8 @@ struct FaultInjectionTests {
     #expect(try Scratch.list(folder) == ["m.gguf"])
   }
 
-  @Test(.enabled(if: getuid() != 0, "root ignores folder permissions (the open:EACCES hook covers it)"))
+  @Test(
+    .enabled(if: getuid() != 0, "root ignores folder permissions (the open:EACCES hook covers it)"))
   func readOnlyFolderIsRefused() throws {
     let folder = try Scratch.folder()
     defer {
@@ -201,7 +211,8 @@ struct FaultInjectionTests {
     #expect(try SpindleProcess.run("restore", link).status == 0)
     #expect(try Scratch.bytes(target) == old)
     // A whole-file rewrite replaces the target; the link stays a link.
-    let rewrite = try SpindleProcess.run("meta", "set", link, "general.name=\(String(repeating: "z", count: 20_000))", "--in-place")
+    let rewrite = try SpindleProcess.run(
+      "meta", "set", link, "general.name=\(String(repeating: "z", count: 20_000))", "--in-place")
     #expect(rewrite.status == 0, "\(rewrite.stderr)")
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "m.gguf")
     #expect(try Scratch.bytes(target).count > old.count)
@@ -234,12 +245,24 @@ struct FaultInjectionTests {
     try FileManager.default.linkItem(atPath: input, toPath: hard)
     let cases: [(output: String, message: String)] = [
       (input, "Error: -o names the input; use --in-place to replace it"),
-      ("\(folder)/./tiny-llama.gguf", "Error: -o \(folder)/./tiny-llama.gguf is the input \(input) under another name (same device and inode); use --in-place to replace it"),
-      (link, "Error: -o \(link) is the input \(input) under another name (same device and inode); use --in-place to replace it"),
-      (hard, "Error: -o \(hard) is the input \(input) under another name (same device and inode); use --in-place to replace it"),
+      (
+        "\(folder)/./tiny-llama.gguf",
+        "Error: -o \(folder)/./tiny-llama.gguf is the input \(input) under another name (same device and inode); use --in-place to replace it"
+      ),
+      (
+        link,
+        "Error: -o \(link) is the input \(input) under another name (same device and inode); use --in-place to replace it"
+      ),
+      (
+        hard,
+        "Error: -o \(hard) is the input \(input) under another name (same device and inode); use --in-place to replace it"
+      ),
     ]
     for (output, message) in cases {
-      for command in [["rewrite", input, "-o", output], ["stamp", input, "--yarn", "4", "-o", output], ["meta", "set", input, "general.name=x", "-o", output]] {
+      for command in [
+        ["rewrite", input, "-o", output], ["stamp", input, "--yarn", "4", "-o", output],
+        ["meta", "set", input, "general.name=x", "-o", output],
+      ] {
         let result = try SpindleProcess.run(command)
         #expect(result.status == 64, "\(command)")
         #expect(result.stderr.hasPrefix(message + "\n"), "\(command): \(result.stderr)")

@@ -58,7 +58,9 @@ struct HostileNameTests {
             "weight_map entry for \"w\" names \(shown) (\(reason)), expected a file name inside"
               + " the index's folder [invalidIndex]"),
         "\(command): \(result.stdout)\(result.stderr)")
-      #expect(!(result.stdout + result.stderr).unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\u{0}" })
+      #expect(
+        !(result.stdout + result.stderr).unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\u{0}" }
+      )
       #expect(result.stdout.count + result.stderr.count < 1000)
     }
     #expect(try Scratch.list(root) == ["model", "outside.safetensors"])

@@ -24,7 +24,8 @@ struct EditWatch: Equatable {
 
   /// The state of `path` now.
   static func current(_ path: String) -> EditWatch {
-    let journalPresent = ((try? Syscalls.pathStatus(UndoJournal.journalPath(for: path))) ?? nil) != nil
+    let journalPresent =
+      ((try? Syscalls.pathStatus(UndoJournal.journalPath(for: path))) ?? nil) != nil
     return EditWatch(
       file: (try? FileIdentity.current(at: path)) ?? nil,
       undoInode: ((try? Syscalls.pathStatus(UndoJournal.undoPath(for: path))) ?? nil).map {

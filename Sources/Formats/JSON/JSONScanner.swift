@@ -46,7 +46,8 @@ enum JSONScanner {
         guard let (text, next) = readString(bytes, from: index) else {
           throw FormatError(
             .invalidJSON, path: path, offset: baseOffset + start,
-            "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)")
+            "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)"
+          )
         }
         index = next
         // Pop the set before inserting so it is uniquely referenced and grows in place;
@@ -100,7 +101,9 @@ enum JSONScanner {
       case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
         index += 1
       default:
-        let shown = byte < 0x20 || byte >= 0x7F ? "byte 0x\(String(byte, radix: 16))" : "'\(Character(Unicode.Scalar(byte)))'"
+        let shown =
+          byte < 0x20 || byte >= 0x7F
+          ? "byte 0x\(String(byte, radix: 16))" : "'\(Character(Unicode.Scalar(byte)))'"
         throw FormatError(
           .invalidJSON, path: path, offset: baseOffset + index,
           "invalid JSON: unexpected \(shown)")
@@ -152,7 +155,8 @@ enum JSONScanner {
 
   /// Decodes the string literal starting at the quote at `start`; returns it and the index
   /// after the closing quote, or `nil` if it is malformed.
-  private static func readString(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (String, Int)? {
+  private static func readString(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (String, Int)?
+  {
     var index = start + 1
     var scalars: [UInt8] = []
     var plainStart = index

@@ -114,7 +114,9 @@ struct InspectReport {
 
   private func fullText(_ value: JSONValue) -> String {
     // Whole text (chat templates keep their lines), but no terminal control sequences.
-    if case .string(let text) = value { return printable(text, limit: .max, keeping: ["\n", "\t"]) }
+    if case .string(let text) = value {
+      return printable(text, limit: .max, keeping: ["\n", "\t"])
+    }
     return value.serialized(.compact)
   }
 
