@@ -17,8 +17,12 @@ extension Checkpoint {
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
     for _ in 0..<3 {
       let before = EditWatch.settled(path)
-      let checkpoint = try openOnce(path)
-      if before.file == nil || EditWatch.current(path) == before { return checkpoint }
+      let opened = Result { () throws(FormatError) in try openOnce(path) }
+      // An edit that began meanwhile (its journal, a torn header) is waited out and read
+      // again; a failure on an unchanged file is the file's own.
+      if before.file == nil || EditWatch.current(path) == before {
+        return try opened.get()
+      }
     }
     throw FormatError(
       .fileChanged, path: path,
