@@ -162,18 +162,19 @@ public enum Syscalls {
   /// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `fd`; `false` when
   /// another open file holds one. The lock goes with the descriptor's close.
   public static func lockExclusively(_ fd: Int32, path: String) throws(SystemError) -> Bool {
-    while spindle_flock(fd, LOCK_EX | LOCK_NB) == -1 {
-      if errno == EINTR { continue }
-      if errno == EWOULDBLOCK { return false }
-      throw SystemError(operation: "flock", path: path, code: errno)
-    }
-    return true
+    try flock(fd, LOCK_EX, path: path)
   }
 
   /// Takes a shared advisory lock (`flock(LOCK_SH | LOCK_NB)`) on `fd`; `false` when another
   /// open file holds an exclusive one.
   public static func lockShared(_ fd: Int32, path: String) throws(SystemError) -> Bool {
-    while spindle_flock(fd, LOCK_SH | LOCK_NB) == -1 {
+    try flock(fd, LOCK_SH, path: path)
+  }
+
+  private static func flock(_ fd: Int32, _ operation: Int32, path: String) throws(SystemError)
+    -> Bool
+  {
+    while spindle_flock(fd, operation | LOCK_NB) == -1 {
       if errno == EINTR { continue }
       if errno == EWOULDBLOCK { return false }
       throw SystemError(operation: "flock", path: path, code: errno)

@@ -13,10 +13,7 @@ import Glibc
 @Suite("Concurrent edits", .serialized)
 struct ConcurrentEditTests {
   static func reserved(in folder: String) throws -> String {
-    let path = "\(folder)/m.gguf"
-    let result = try SpindleProcess.run("rewrite", "fixtures/gguf/tiny-llama.gguf", "-o", path)
-    #expect(result.status == 0)
-    return path
+    try FaultInjectionTests.reserved(in: folder)
   }
 
   /// This process's command line as `/proc` shows it (program base name, spaces).
