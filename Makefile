@@ -49,7 +49,7 @@ unit-tests: deps
 ## SIGKILLs of every writing command, the crash points, SPINDLE_FAULT's full disk and refused
 ## writes, symlinks, concurrent edits and hostile names, in a debug build. They also run in
 ## `make test`. More kills: SPINDLE_KILL_ITERATIONS=N; replay one: SPINDLE_KILL_SEED=S.
-FAULT_SUITES = RandomKillTests|CrashSafetyTests|FaultInjectionTests|ConcurrentEditTests|HostileNameTests
+FAULT_SUITES = RandomKillTests|CrashSafetyTests|FaultInjectionTests|ConcurrentEditTests|HostileNameTests|FaultInjectionParsingTests|TemporaryNameTests
 test-faults: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
 	$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'

@@ -19,6 +19,8 @@ struct RandomKillTests {
     /// Commands preparing the input in the scratch folder from the fixture copy `in`.
     var preparation: [[String]] = []
     var inPlace: Bool
+    /// The output is a folder (`out`), not a file.
+    var folderOutput = false
     var arguments: @Sendable (_ input: String, _ output: String) -> [String]
 
     var testDescription: String { name }
@@ -54,6 +56,14 @@ struct RandomKillTests {
     Scenario(name: "convert HF → GGUF", fixture: "architectures/models/llama", inPlace: false) {
       input, output in ["convert", input, "-o", output, "--dtype", "f32"]
     },
+    Scenario(
+      name: "convert GGUF → HF folder", fixture: "gguf/tiny-llama.gguf", inPlace: false,
+      folderOutput: true
+    ) { input, output in ["convert", input, "--to", "hf", "-o", output] },
+    Scenario(
+      name: "stamp -o (HF folder)", fixture: "architectures/models/llama", inPlace: false,
+      folderOutput: true
+    ) { input, output in ["stamp", input, "--yarn", "4", "-o", output] },
   ]
 
   static let slow = ["SPINDLE_FAULT": "slow:1500"]
@@ -94,7 +104,8 @@ struct RandomKillTests {
     let input = try Self.prepare(scenario, in: folder)
     let name = URL(fileURLWithPath: input).lastPathComponent
     let ext = name.hasSuffix(".safetensors") ? "safetensors" : "gguf"
-    let output = scenario.inPlace ? input : "\(folder)/out.\(ext)"
+    let output =
+      scenario.inPlace ? input : scenario.folderOutput ? "\(folder)/out" : "\(folder)/out.\(ext)"
     let original = try #require(try Self.contents(input))
 
     // The reference: the same command run to the end on a copy, and how long it takes.
@@ -102,7 +113,10 @@ struct RandomKillTests {
     defer { Scratch.cleanUp(referenceFolder) }
     let referenceInput = "\(referenceFolder)/\(name)"
     try FileManager.default.copyItem(atPath: input, toPath: referenceInput)
-    let referenceOutput = scenario.inPlace ? referenceInput : "\(referenceFolder)/out.\(ext)"
+    let referenceOutput =
+      scenario.inPlace
+      ? referenceInput
+      : "\(referenceFolder)/" + URL(fileURLWithPath: output).lastPathComponent
     let seconds = try #require(
       try RandomKill.timed(
         scenario.arguments(referenceInput, referenceOutput), environment: Self.slow))
