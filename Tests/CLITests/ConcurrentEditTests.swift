@@ -158,4 +158,25 @@ struct ConcurrentEditTests {
     }
     #expect(names.isSubset(of: whole), "\(names)")
   }
+
+  @Test func aReaderWaitsForAnEditThenNamesTheEditor() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let path = try Self.reserved(in: folder)
+    // An edit in progress, as another process shows it: the journal present, the lock held.
+    try Scratch.write(Array("journal".utf8), to: path + ".spindle-journal")
+    let holder = open(path, O_RDONLY)
+    defer { close(holder) }
+    #expect(try Syscalls.lockExclusively(holder, path: path))
+    let start = Date()
+    let result = try SpindleProcess.run("inspect", path)
+    let waited = Date().timeIntervalSince(start)
+    #expect(result.status == 1)
+    #expect(
+      result.stderr
+        == "Error: \(path): another process is editing the file: pid \(getpid())"
+        + " (\(Self.ownCommand)) holds its lock (waited 10 s); try again when it has finished"
+        + " [fileChanged]\n")
+    #expect(waited >= 10 && waited < 20, "waited \(waited) s")
+  }
 }
