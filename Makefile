@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests test-faults release-tests smollm2 peer-check check-convert bench format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean
 
 all: build
 
@@ -50,6 +50,7 @@ unit-tests: deps
 ## writes, symlinks, concurrent edits and hostile names, in a debug build. They also run in
 ## `make test`. More kills: SPINDLE_KILL_ITERATIONS=N; replay one: SPINDLE_KILL_SEED=S.
 FAULT_SUITES = RandomKillTests|CrashSafetyTests|FaultInjectionTests|ConcurrentEditTests|HostileNameTests|FaultInjectionParsingTests|TemporaryNameTests
+.PHONY: test-faults
 test-faults: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
 	$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
