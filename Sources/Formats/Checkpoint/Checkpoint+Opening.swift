@@ -16,15 +16,8 @@ extension Checkpoint {
   /// header was parsed (``EditWatch``), and an edit in progress is waited for.
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
     for _ in 0..<3 {
-      let before = EditWatch.settled(path)
-      if before.journal, EditWatch.isLocked(path) {
-        let holder = before.file.flatMap { LockHolder.of($0) }
-        throw FormatError(
-          .fileChanged, path: path,
-          "another process is editing the file"
-            + (holder.map { ": \($0) holds its lock" } ?? "")
-            + " (waited \(Int(EditWatch.patience)) s); try again when it has finished")
-      }
+      try UndoJournal.requireNoJournal(for: path)
+      let before = EditWatch.current(path)
       let opened = Result { () throws(FormatError) in try openOnce(path) }
       // An edit that began meanwhile (its journal, a torn header) is waited out and read
       // again; a failure on an unchanged file is the file's own.

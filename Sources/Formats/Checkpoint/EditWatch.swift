@@ -10,10 +10,10 @@ import Glibc
 /// An in-place edit holds an exclusive `flock` on the file from before its journal is
 /// written until the journal has become the undo record, and writes the header only while
 /// `FILE.spindle-journal` exists. A reader that finds a journal and the lock held waits (up
-/// to ``patience`` seconds) for the edit to finish; after parsing, a journal present, a
-/// changed file identity (size, modification time) or an undo record with a new inode (an
-/// edit ran whole in between) sends it back to read again. Edits by programs that neither
-/// lock nor journal are not seen.
+/// to ``patience`` seconds, ``UndoJournal/requireNoJournal(for:)``) for the edit to finish;
+/// after parsing, a journal present, a changed file identity (size, modification time) or an
+/// undo record with a new inode (an edit ran whole in between) sends it back to read again.
+/// Edits by programs that neither lock nor journal are not seen.
 struct EditWatch: Equatable {
   /// How long a reader waits for an edit in progress.
   static let patience = 10.0
@@ -32,19 +32,6 @@ struct EditWatch: Equatable {
         UInt64($0.st_ino)
       },
       journal: journalPresent)
-  }
-
-  /// The state of `path` once no edit is running: while a journal lies beside it and another
-  /// process holds the file's lock, waits. A journal without a lock is an interrupted edit,
-  /// returned as is for the opener to report.
-  static func settled(_ path: String) -> EditWatch {
-    let attempts = Int(patience * 20)
-    for attempt in 0...attempts {
-      let state = current(path)
-      guard state.journal, attempt < attempts, isLocked(path) else { return state }
-      usleep(50_000)
-    }
-    return current(path)
   }
 
   /// Whether another open file holds an exclusive `flock` on `path`.
