@@ -13,26 +13,17 @@ extension Checkpoint {
   /// shard disagreements) are collected in ``problems`` rather than thrown.
   ///
   /// A file is read again when an in-place edit by another Spindle process ran while its
-  /// header was parsed (``EditWatch``), and an edit in progress is waited for.
+  /// header was parsed, and an edit in progress is waited for (``CheckpointPath/reading(_:_:)``).
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
-    for _ in 0..<3 {
-      try UndoJournal.requireNoJournal(for: path)
-      let before = EditWatch.current(path)
-      let opened = Result { () throws(FormatError) in try openOnce(path) }
-      // An edit that began meanwhile (its journal, a torn header) is waited out and read
-      // again; a failure on an unchanged file is the file's own.
-      if before.file == nil || EditWatch.current(path) == before {
-        return try opened.get()
-      }
+    try CheckpointPath.reading(path) { resolved throws(FormatError) in
+      try open(resolved, path: path)
     }
-    throw FormatError(
-      .fileChanged, path: path,
-      "the file changed three times while its header was read (another process keeps"
-        + " editing it); try again when it has finished")
   }
 
-  private static func openOnce(_ path: String) throws(FormatError) -> Checkpoint {
-    switch try CheckpointPath.resolve(path) {
+  private static func open(_ resolved: CheckpointPath, path: String) throws(FormatError)
+    -> Checkpoint
+  {
+    switch resolved {
     case .folder(let folder):
       return try openFolder(folder)
     case .file(let file, .zstd):
