@@ -111,8 +111,7 @@ struct HostileNameTests {
     #expect(result.status == 1)
     #expect(
       result.stdout
-        == "\(path) @62: invalid JSON for a checkpoint: the key \"w\\u{0}../../x\" holds a NUL"
-        + " character (\\u0000); keys are names, and a C reader would cut this one short"
-        + " [invalidJSON]\n")
+        == "\(path) @62: the key \"w\\u{0}../../x\" holds a NUL character (\\u0000); tensor"
+        + " names and keys must not: a C reader would cut this one short [invalidHeader]\n")
   }
 }
