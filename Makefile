@@ -45,6 +45,16 @@ unit-tests: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 
+## test-faults: the no-data-loss suites (docs/reliability.md, "Faults injected"): random
+## SIGKILLs of every writing command, the crash points, SPINDLE_FAULT's full disk and refused
+## writes, symlinks, concurrent edits and hostile names, in a debug build. They also run in
+## `make test`. More kills: SPINDLE_KILL_ITERATIONS=N; replay one: SPINDLE_KILL_SEED=S.
+FAULT_SUITES = RandomKillTests|CrashSafetyTests|FaultInjectionTests|ConcurrentEditTests|HostileNameTests|FaultInjectionParsingTests|TemporaryNameTests
+.PHONY: test-faults
+test-faults: deps
+	$(SWIFT) build --build-tests $(CI_FLAGS)
+	$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
+
 ## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values,
 ## and files patched by spindle meta/stamp change only the keys asked for (scripts/check-patched.py;
 ## with LLAMA_BIN=P/llama.cpp/build/bin from ../shared/tools/peers.sh --llama, llama.cpp must read them too).

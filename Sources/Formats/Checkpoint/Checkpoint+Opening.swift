@@ -7,8 +7,19 @@ extension Checkpoint {
   ///
   /// Problems that do not stop reading (nested GGUF arrays, stale `split.*` keys, index and
   /// shard disagreements) are collected in ``problems`` rather than thrown.
+  ///
+  /// A file is read again when an in-place edit by another Spindle process ran while its
+  /// header was parsed, and an edit in progress is waited for (``CheckpointPath/reading(_:_:)``).
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
-    switch try CheckpointPath.resolve(path) {
+    try CheckpointPath.reading(path) { resolved throws(FormatError) in
+      try open(resolved, path: path)
+    }
+  }
+
+  private static func open(_ resolved: CheckpointPath, path: String) throws(FormatError)
+    -> Checkpoint
+  {
+    switch resolved {
     case .folder(let folder):
       return try openFolder(folder)
     case .file(let file, .zstd):
