@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `spindle convert` against `cp` and llama.cpp's tools on the SmolLM2-135M HF F32 folder that
 # transformers wrote (peers.sh --torch), in one run, page cache warm (one untimed cp first):
-#  a) `cp -r` of the folder; `spindle convert --dtype f16`; `convert_hf_to_gguf.py --outtype f16`;
+#  a) `cp -r` of the folder, and the same copy made durable (`sync` of the copied files, the
+#     guarantee spindle gives: its output is fsync'd before the rename); `spindle convert
+#     --dtype f16`; `convert_hf_to_gguf.py --outtype f16`;
 #  b) `spindle convert --quant q4_k_m` vs llama.cpp's two steps (`convert_hf_to_gguf.py` to F16
 #     or F32, then `llama-quantize … Q4_K_M`);
 #  c) checks: Spindle's F16 tensors byte-identical to the converter's, Spindle's Q4_K_M tensors
@@ -33,7 +35,7 @@ measure() {
   local name=$1; shift
   local best="" peak=0 secs kib
   for _ in $(seq "$RUNS"); do
-    rm -f "$DIR"/*.gguf.new "$OUT"
+    rm -rf "$DIR"/*.gguf.new "$OUT"   # outside the timing, for every command alike
     /usr/bin/time -f '%e %M' -o "$DIR/time" "$@" >"$DIR/log" 2>&1 || { cat "$DIR/log" >&2; exit 1; }
     read -r secs kib <"$DIR/time"
     if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
@@ -45,7 +47,8 @@ convert_py=(env PYTHONPATH="$LLAMA/gguf-py" "$PY" "$LLAMA/convert_hf_to_gguf.py"
 
 bytes=$(du -bc "$HF"/* | tail -1 | cut -f1)
 cp -r "$HF" "$DIR/warm" && rm -rf "$DIR/warm"   # page cache warm for every command alike
-OUT=$DIR/none measure cp bash -c "rm -rf '$DIR/copy' && cp -r '$HF' '$DIR/copy'"
+OUT=$DIR/copy measure cp cp -r "$HF" "$DIR/copy"
+OUT=$DIR/copy measure cp_sync bash -c "cp -r '$HF' '$DIR/copy' && sync '$DIR/copy'/*"
 rm -rf "$DIR/copy"
 OUT=$DIR/spindle-f16.gguf measure spindle_f16 "$BIN" convert "$HF" -o "$DIR/spindle-f16.gguf" --dtype f16 --quiet
 OUT=$DIR/llama-f16.gguf measure llama_f16 "${convert_py[@]}" --outtype f16 --outfile "$DIR/llama-f16.gguf"
@@ -61,11 +64,12 @@ peak2_f32=$(( M_llama_f32 > M_quant_f32 ? M_llama_f32 : M_quant_f32 ))
 
 echo "### HF F32 → GGUF F16 ($(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }') MB folder, $(nproc) cores, best of $RUNS, page cache warm)"
 echo
-echo "| command | wall s | peak RSS MiB | time ÷ cp |"
-echo "|---|---:|---:|---:|"
-echo "| \`cp -r\` | $T_cp | $(mib "$M_cp") | 1.00 |"
-echo "| \`spindle convert --dtype f16\` | $T_spindle_f16 | $(mib "$M_spindle_f16") | $(ratio "$T_spindle_f16" "$T_cp") |"
-echo "| \`convert_hf_to_gguf.py --outtype f16\` | $T_llama_f16 | $(mib "$M_llama_f16") | $(ratio "$T_llama_f16" "$T_cp") |"
+echo "| command | wall s | peak RSS MiB | time ÷ cp | time ÷ durable cp |"
+echo "|---|---:|---:|---:|---:|"
+echo "| \`cp -r\` | $T_cp | $(mib "$M_cp") | 1.00 | $(ratio "$T_cp" "$T_cp_sync") |"
+echo "| \`cp -r\` + \`sync\` of the copies (durable) | $T_cp_sync | $(mib "$M_cp_sync") | $(ratio "$T_cp_sync" "$T_cp") | 1.00 |"
+echo "| \`spindle convert --dtype f16\` (fsync'd) | $T_spindle_f16 | $(mib "$M_spindle_f16") | $(ratio "$T_spindle_f16" "$T_cp") | $(ratio "$T_spindle_f16" "$T_cp_sync") |"
+echo "| \`convert_hf_to_gguf.py --outtype f16\` | $T_llama_f16 | $(mib "$M_llama_f16") | $(ratio "$T_llama_f16" "$T_cp") | $(ratio "$T_llama_f16" "$T_cp_sync") |"
 echo
 echo "convert_hf_to_gguf.py ÷ spindle: $(ratio "$T_llama_f16" "$T_spindle_f16")× (target ≥ 8×; spindle ÷ cp target ≤ 1.5, peak RSS < 200 MiB)"
 echo
