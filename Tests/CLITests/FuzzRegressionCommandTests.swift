@@ -28,4 +28,25 @@ struct FuzzRegressionCommandTests {
     #expect(validate.status == 0)
     #expect(validate.stdout == "\(path): OK (GGUF, 0 tensors, 21 metadata entries)\n")
   }
+
+  /// A config.json without members: `stamp` added two keys with no comma between and then
+  /// refused its own output as invalid JSON; now it writes them.
+  @Test func stampIntoAConfigWithoutMembers() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let model = "\(folder)/model"
+    try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+    try Scratch.write(Array("{}\n".utf8), to: "\(model)/config.json")
+    let output = "\(folder)/out"
+    let stamp = try SpindleProcess.run(
+      "stamp", model, "--rope", "yarn", "--factor", "4", "--original-context", "2048", "-o", output)
+    #expect(stamp.status == 0, "\(stamp.stderr)")
+    #expect(
+      stamp.stdout
+        == "\(output): none (context ?) → yarn ×4 (original 2048 → 8192), 2 keys changed\n")
+    #expect(
+      String(decoding: try Scratch.bytes("\(output)/config.json"), as: UTF8.self)
+        == "{\"max_position_embeddings\": 8192,\"rope_scaling\": {\"rope_type\": \"yarn\",\"factor\": 4.0,"
+        + "\"original_max_position_embeddings\": 2048}}\n")
+  }
 }

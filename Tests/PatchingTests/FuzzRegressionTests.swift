@@ -5,14 +5,57 @@ import Testing
 
 /// The inputs the fuzz targets found (fixtures/malformed/fuzz/), replayed as the targets run
 /// them: a plan fails with a typed error or, applied to a copy, gives exactly the planned
-/// header plus the old data, which parses again and holds the edit.
+/// header plus the old data, which parses again and holds the edit; a patched config parses.
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
   static let metaPlanInputs =
     (try? Scratch.list(Repository.fixture("malformed/fuzz/meta-plan"))) ?? []
 
-  @Test func metaPlanCorpusIsThere() {
+  static let hfConfigInputs =
+    (try? Scratch.list(Repository.fixture("malformed/fuzz/hf-config"))) ?? []
+
+  @Test func corpusIsThere() {
     #expect(Self.metaPlanInputs == ["gguf-without-tensors-padding-cut-at-eof"])
+    #expect(Self.hfConfigInputs == ["empty-object-two-new-members"])
+  }
+
+  /// The members the hf-config target sets through ``ConfigTextPatch``.
+  static let patchMembers: [(key: String, value: JSONValue)] = [
+    ("max_position_embeddings", .integer(8192)),
+    (
+      "rope_scaling",
+      .object(
+        JSONObject([
+          ("rope_type", .string("yarn")), ("factor", .integer(4)),
+          ("original_max_position_embeddings", .integer(2048)),
+        ]))
+    ),
+  ]
+
+  /// hf-config inputs: a config.json; the patched text parses and holds the members set.
+  @Test(arguments: hfConfigInputs)
+  func configPatchParsesAgain(_ name: String) throws {
+    let text = try Scratch.bytes(Repository.fixture("malformed/fuzz/hf-config/\(name)"))
+    var patch = try ConfigTextPatch(text: text, path: "config.json")
+    for (key, value) in Self.patchMembers { patch.set(key, value) }
+    let edited = try #require(JSONValue.parse(String(decoding: patch.edited, as: UTF8.self)).object)
+    #expect(edited.keys.sorted() == ["max_position_embeddings", "rope_scaling"])
+    #expect(edited["max_position_embeddings"] == .integer(8192))
+    #expect(edited["rope_scaling"]?["rope_type"] == .string("yarn"))
+  }
+
+  /// The input that found it: two members added to an object without any were not separated
+  /// by a comma.
+  @Test func twoMembersIntoAnEmptyObject() throws {
+    let text = try Scratch.bytes(
+      Repository.fixture("malformed/fuzz/hf-config/empty-object-two-new-members"))
+    #expect(text == Array("{\t\t\t\t\n}\n".utf8))
+    var patch = try ConfigTextPatch(text: text, path: "config.json")
+    for (key, value) in Self.patchMembers { patch.set(key, value) }
+    #expect(
+      String(decoding: patch.edited, as: UTF8.self)
+        == "{\t\t\t\t\n\"max_position_embeddings\": 8192,\"rope_scaling\": {\"rope_type\": \"yarn\","
+        + "\"factor\": 4,\"original_max_position_embeddings\": 2048}}\n")
   }
 
   /// meta-plan inputs: byte 0 picks the edits (bit 0: general.name), byte 1 the reserve.

@@ -96,17 +96,8 @@ func checkGGUF(before: [UInt8], path: String, _ expected: [Expectation]) {
     violation("the input parsed for the plan but not in memory")
   }
   sameTensors(old.tensors, old.file, after.tensors, after.file)
-  for expectation in expected {
-    switch expectation {
-    case .value(let key, let text):
-      let value = after.metadata(key)
-      let found = value?.string ?? value.map { "\($0.typeName.lowercased()) \($0.summary())" }
-      if found != text { violation("\(key) reads \(found ?? "nothing") after the edit") }
-    case .absent(let key):
-      if after.metadata(key) != nil { violation("\(key) is still there") }
-    case .present(let key):
-      if after.metadata(key) == nil { violation("\(key) is missing") }
-    }
+  check(expected) { key in
+    after.metadata(key).map { $0.string ?? "\($0.typeName.lowercased()) \($0.summary())" }
   }
 }
 
@@ -119,15 +110,20 @@ func checkSafetensors(before: [UInt8], path: String, _ expected: [Expectation]) 
     violation("the input parsed for the plan but not in memory")
   }
   sameTensors(old.tensors, old.file, after.tensors, after.file)
+  check(expected) { after.metadataValue(for: $0) }
+}
+
+/// Checks the edits against the edited file's values, as text (`nil`: no such key).
+func check(_ expected: [Expectation], _ value: (String) -> String?) {
   for expectation in expected {
     switch expectation {
     case .value(let key, let text):
-      let found = after.metadataValue(for: key)
+      let found = value(key)
       if found != text { violation("\(key) reads \(found ?? "nothing") after the edit") }
     case .absent(let key):
-      if after.metadataValue(for: key) != nil { violation("\(key) is still there") }
+      if value(key) != nil { violation("\(key) is still there") }
     case .present(let key):
-      if after.metadataValue(for: key) == nil { violation("\(key) is missing") }
+      if value(key) == nil { violation("\(key) is missing") }
     }
   }
 }
