@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos fuzz format lint clean
 
 all: build
 
@@ -119,6 +119,16 @@ protos:
 
 check-protos:
 	bash scripts/generate-protos.sh --check
+
+## fuzz: libFuzzer targets (Fuzz/, built with -sanitize=fuzzer,address, outside the main build)
+## over the parsers and the meta/stamp planners, each run for FUZZ_SECONDS (default 60), or
+## only FUZZ_TARGET (safetensors-header gguf shards hf-config tokenizer dequantization meta-plan
+## stamp-plan); prints executions, coverage, corpus size and crashes per target
+## (docs/reliability.md). Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/fuzz.sh $(FUZZ_TARGET)
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift

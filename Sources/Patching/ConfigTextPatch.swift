@@ -86,8 +86,10 @@ public struct ConfigTextPatch: Sendable {
         position = last.valueRange.upperBound
         bytes = Array(",".utf8) + layout.memberGap + member
       } else {
+        // An object without members (no layout to copy): the new ones go before its closing
+        // brace, a comma between each two.
         position = layout.closingBrace
-        bytes = layout.memberGap + member + (layout.newline ?? [])
+        bytes = (byPosition[position] == nil ? [] : Array(",".utf8)) + layout.memberGap + member
       }
       if byPosition[position] == nil { order.append(position) }
       byPosition[position, default: []] += bytes

@@ -120,11 +120,11 @@ extension HeaderPlan {
     if let key = metadata.first(where: { $0.key.isEmpty || $0.key == GGUFFile.reservedKey })?.key {
       throw PatchError(.invalidArgument, path: path, key: key, "'\(key)' cannot be written")
     }
-    let oldHeader = gguf.file.bytes(in: 0..<gguf.dataOffset)
-    let dataRange = gguf.dataOffset..<gguf.file.count
+    let span = HeaderPlan.headerSpan(gguf)
+    let oldHeader = gguf.file.bytes(in: 0..<span)
+    let dataRange = span..<gguf.file.count
     do throws(FormatError) {
       let base = try gguf.encodedHeader(metadata: metadata)
-      let span = gguf.dataOffset
       guard gguf.start == 0 else {
         self = try HeaderPlan.rewrite(
           gguf, metadata: metadata, reserve: reserve, changes: changes, edits: edits,
@@ -161,6 +161,12 @@ extension HeaderPlan {
     }
   }
 
+  /// The bytes before `gguf`'s data: up to its data offset, or to the end of a file without
+  /// tensors whose padding after the header is cut off (gguf.cpp reads such a file).
+  private static func headerSpan(_ gguf: GGUFFile) -> Int {
+    min(gguf.dataOffset, gguf.file.count)
+  }
+
   private static func rewrite(
     _ gguf: GGUFFile, metadata: [(key: String, value: GGUFValue)], reserve: Int,
     changes: [String], edits: [MetadataEdit], reason: String
@@ -170,8 +176,8 @@ extension HeaderPlan {
     header += [UInt8](repeating: 0, count: room)
     return HeaderPlan(
       path: gguf.path, format: .gguf, edits: edits, changes: changes,
-      strategy: .rewrite(reason), oldHeader: gguf.file.bytes(in: 0..<gguf.dataOffset),
-      newHeader: header, dataRange: gguf.dataOffset..<gguf.file.count,
+      strategy: .rewrite(reason), oldHeader: gguf.file.bytes(in: 0..<headerSpan(gguf)),
+      newHeader: header, dataRange: headerSpan(gguf)..<gguf.file.count,
       roomAfter: reserve + room, file: gguf.file)
   }
 
