@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean test-asan test-tsan
 
 all: build
 
@@ -101,6 +101,19 @@ bench: build smollm2
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/convert.sh $(BIN) $$P && \
 	  bash Benchmarks/sparse-folder.sh $(BIN)
 
+## test-asan, test-tsan: the debug suite under AddressSanitizer or ThreadSanitizer, each in its
+## own build folder (.build-asan, .build-tsan) so the main build is untouched. SANITIZER_FILTER
+## narrows the run (a --filter regex, e.g. 'FormatsTests|TensorsTests'). Slow, so not part of
+## `make test`; the runs and their findings are in docs/reliability.md.
+SANITIZER_FILTER ?=
+SANITIZER_TEST = $(SWIFT) test --skip-build $(if $(SANITIZER_FILTER),--filter '$(SANITIZER_FILTER)')
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(CI_FLAGS)
+	$(SANITIZER_TEST) --sanitize=address --scratch-path .build-asan
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(CI_FLAGS)
+	TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" $(SANITIZER_TEST) --sanitize=thread --scratch-path .build-tsan
+
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
@@ -108,4 +121,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan

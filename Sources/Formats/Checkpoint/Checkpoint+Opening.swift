@@ -12,6 +12,7 @@ extension Checkpoint {
   /// Problems that do not stop reading (nested GGUF arrays, stale `split.*` keys, index and
   /// shard disagreements) are collected in ``problems`` rather than thrown.
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
+    defer { PausePoint.reach(.afterOpen) }
     switch try CheckpointPath.resolve(path) {
     case .folder(let folder):
       return try openFolder(folder)
