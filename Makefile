@@ -109,7 +109,8 @@ SANITIZER_FILTER ?=
 SANITIZER_TEST = $(SWIFT) test --skip-build $(if $(SANITIZER_FILTER),--filter '$(SANITIZER_FILTER)')
 test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(CI_FLAGS)
-	$(SANITIZER_TEST) --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan.supp $${LSAN_OPTIONS:-}" \
+	  $(SANITIZER_TEST) --sanitize=address --scratch-path .build-asan
 test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(CI_FLAGS)
 	TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" $(SANITIZER_TEST) --sanitize=thread --scratch-path .build-tsan

@@ -33,8 +33,10 @@ struct MappedFileChangeTests {
     }
   }
 
+  /// The previous handler takes it: the default kills with SIGBUS; under AddressSanitizer its
+  /// handler reports and exits 1. Either way the process does not read on.
   @Test func aFaultOutsideEveryMappingStillKills() async {
-    await #expect(processExitsWith: .signal(SIGBUS)) {
+    await #expect(processExitsWith: .failure) {
       let page = Int(sysconf(Int32(_SC_PAGESIZE)))
       let path = NSTemporaryDirectory() + "spindle-sigbus-raw-\(getpid()).bin"
       guard
@@ -48,9 +50,9 @@ struct MappedFileChangeTests {
       else { exit(4) }
       guard truncate(path, 0) == 0 else { exit(5) }
       unlink(path)
-      let byte = raw.load(fromByteOffset: page, as: UInt8.self)
+      _ = raw.load(fromByteOffset: page, as: UInt8.self)
       withExtendedLifetime(file) {}
-      exit(Int32(byte) + 10)
+      exit(0)
     }
   }
 }
