@@ -50,9 +50,10 @@ extension MappedFile {
     return Change(path: path, mappedBytes: count, firstMissingByte: offset)
   }
 
-  /// The change of the mapped file holding `address` when that file is now shorter than it
-  /// was mapped, its first missing byte being its size now. For a system call that was given
-  /// mapped bytes and failed with `EFAULT`: the kernel met the missing pages, no SIGBUS came.
+  /// The change of the mapped file holding `address`, if that file is now shorter than mapped.
+  ///
+  /// Its first missing byte is its size now. For a system call that was given mapped bytes
+  /// and failed with `EFAULT`: the kernel met the missing pages, so no SIGBUS came.
   public static func change(containing address: UnsafeRawPointer) -> Change? {
     var path: UnsafeMutablePointer<CChar>? = nil
     var length = 0

@@ -20,8 +20,9 @@ struct TruncatedWhileMappedTests {
 
   static let cut = 65_536
 
-  /// Runs `spindle arguments…` paused after it opened its input, calls `meanwhile`, then lets
-  /// it go on. Synchronous: the child is started, not awaited, so no concurrency thread blocks.
+  /// Runs `spindle arguments…`, calls `meanwhile` while it waits after opening its input.
+  ///
+  /// Synchronous: the child is started, not awaited, so no concurrency thread blocks.
   static func run(_ arguments: [String], pausedIn folder: String, meanwhile: () throws -> Void)
     throws -> (status: Int32, stderr: String, signaled: Bool)
   {

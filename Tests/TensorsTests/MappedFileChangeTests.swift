@@ -33,8 +33,10 @@ struct MappedFileChangeTests {
     }
   }
 
-  /// The previous handler takes it: the default kills with SIGBUS; under AddressSanitizer its
-  /// handler reports and exits 1. Either way the process does not read on.
+  /// A SIGBUS outside every guarded mapping goes to the previous handler.
+  ///
+  /// The default kills with SIGBUS; a sanitizer's handler reports and exits 1 (ASan) or 66
+  /// (TSan). Either way the process does not read on.
   @Test func aFaultOutsideEveryMappingStillKills() async {
     await #expect(processExitsWith: .failure) {
       let page = Int(sysconf(Int32(_SC_PAGESIZE)))
