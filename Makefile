@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench format lint clean test-asan test-tsan
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos format lint clean
 
 all: build
 
@@ -44,6 +44,16 @@ test: deps peer-check unit-tests release-tests
 unit-tests: deps
 	$(SWIFT) build --build-tests $(CI_FLAGS)
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+
+## test-faults: the no-data-loss suites (docs/reliability.md, "Faults injected"): random
+## SIGKILLs of every writing command, the crash points, SPINDLE_FAULT's full disk and refused
+## writes, symlinks, concurrent edits and hostile names, in a debug build. They also run in
+## `make test`. More kills: SPINDLE_KILL_ITERATIONS=N; replay one: SPINDLE_KILL_SEED=S.
+FAULT_SUITES = RandomKillTests|CrashSafetyTests|FaultInjectionTests|ConcurrentEditTests|HostileNameTests|FaultInjectionParsingTests|TemporaryNameTests
+.PHONY: test-faults
+test-faults: deps
+	$(SWIFT) build --build-tests $(CI_FLAGS)
+	$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
 
 ## peer-check: files written by Spindle load in PyPI gguf and safetensors with identical values,
 ## and files patched by spindle meta/stamp change only the keys asked for (scripts/check-patched.py;
@@ -101,10 +111,20 @@ bench: build smollm2
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/convert.sh $(BIN) $$P && \
 	  bash Benchmarks/sparse-folder.sh $(BIN)
 
+## protos: regenerate the committed Swift code of Sources/*/Protos/*.proto (protoc from Debian's
+## protobuf-compiler; protoc-gen-swift built from the resolved swift-protobuf checkout).
+## check-protos: fail when the committed code is not what the .proto files generate.
+protos:
+	bash scripts/generate-protos.sh
+
+check-protos:
+	bash scripts/generate-protos.sh --check
+
 ## test-asan, test-tsan: the debug suite under AddressSanitizer or ThreadSanitizer, each in its
 ## own build folder (.build-asan, .build-tsan) so the main build is untouched. SANITIZER_FILTER
 ## narrows the run (a --filter regex, e.g. 'FormatsTests|TensorsTests'). Slow, so not part of
 ## `make test`; the runs and their findings are in docs/reliability.md.
+.PHONY: test-asan test-tsan
 SANITIZER_FILTER ?=
 SANITIZER_TEST = $(SWIFT) test --skip-build $(if $(SANITIZER_FILTER),--filter '$(SANITIZER_FILTER)')
 test-asan: deps

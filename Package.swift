@@ -15,6 +15,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
   ],
   targets: [
     .systemLibrary(
@@ -35,7 +36,13 @@ let package = Package(
         "Tokenization",
       ]),
     .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
-    .target(name: "Tokenization", dependencies: ["Tensors", "Formats"]),
+    // Protos/*.pb.swift is generated from the .proto beside it and committed (`make protos`).
+    .target(
+      name: "Tokenization",
+      dependencies: [
+        "Tensors", "Formats", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["Protos/sentencepiece_model.proto"]),
     .target(name: "Quantization", dependencies: ["Tensors"]),
     .target(
       name: "Verification",
@@ -89,7 +96,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "ConversionTests",
-      dependencies: ["Conversion", "Models", "Inference", "Formats", "Tensors", "TestSupport"]),
+      dependencies: [
+        "Conversion", "Models", "Inference", "Formats", "Tensors", "Tokenization", "TestSupport",
+      ]),
     .testTarget(
       name: "TokenizationTests",
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),

@@ -18,23 +18,6 @@ extension ConversionPlan {
 
     /// Whether any limit is set.
     public var isSplitting: Bool { maxTensors > 0 || maxBytes > 0 }
-
-    /// A size as llama.cpp's converter parses `--split-max-size`: a whole number, optionally
-    /// followed by `K`, `M` or `G` (powers of 1000).
-    public static func byteCount(_ text: String) -> Int? {
-      let multipliers: [Character: Int] = ["K": 1000, "M": 1_000_000, "G": 1_000_000_000]
-      var digits = Substring(text)
-      var multiplier = 1
-      if let last = text.last, let factor = multipliers[last] {
-        digits = digits.dropLast()
-        multiplier = factor
-      }
-      guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-        let value = Int(digits)
-      else { return nil }
-      let (bytes, overflow) = value.multipliedReportingOverflow(by: multiplier)
-      return overflow ? nil : bytes
-    }
   }
 
   /// One file of a split set: its name and the plan's tensors it holds.

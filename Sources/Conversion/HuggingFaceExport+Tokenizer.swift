@@ -12,8 +12,8 @@ extension HuggingFaceExport {
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
   /// `tokenizer.json` and `tokenizer_config.json` rebuilt from the GGUF vocabulary; `nil`
-  /// (with a warning) when the vocabulary is not byte-level BPE (`tokenizer.ggml.model`
-  /// `gpt2`) or has no tokens.
+  /// (with a warning) when the vocabulary is neither byte-level BPE (`tokenizer.ggml.model`
+  /// `gpt2`) nor SentencePiece (`llama`), or has no tokens.
   ///
   /// Unknown and control tokens (types 2, 3) become special added tokens, user-defined ones (type 4) plain
   /// added tokens; merges are written as pairs (tokenizers ≥ 0.20's form).
@@ -42,14 +42,7 @@ extension HuggingFaceExport {
     }
     var merges: [JSONValue] = []
     if sentencePiece {
-      var scores: [Float]? = nil
-      if case .array(let scoreArray)? = metadata["tokenizer.ggml.scores"] {
-        scores = scoreArray.map { value in
-          if case .float32(let score) = value { return score }
-          return 0
-        }
-      }
-      merges = sentencePieceMerges(tokens, scores: scores).map {
+      merges = sentencePieceMerges(tokens).map {
         .array([.string($0), .string($1)])
       }
     } else if case .array(let mergeArray)? = metadata["tokenizer.ggml.merges"] {
@@ -95,16 +88,22 @@ extension HuggingFaceExport {
     // The unknown token: the id the GGUF names, else the token typed unknown (2).
     let unknown = special("unknown") ?? types.firstIndex(of: 2).map { tokens[$0] }
 
+    // SentencePiece's dummy prefix (`tokenizer.ggml.add_space_prefix`, absent means on).
+    let addPrefixSpace = metadata["tokenizer.ggml.add_space_prefix"].map { flag($0) } ?? true
+
     var json = JSONObject()
     json["version"] = .string("1.0")
     json["truncation"] = .null
     json["padding"] = .null
     json["added_tokens"] = .array(added)
     json["normalizer"] = .null
-    json["pre_tokenizer"] = .object(sentencePiece ? metaspace : preTokenizer(pre))
+    json["pre_tokenizer"] = .object(
+      sentencePiece ? metaspace(addPrefixSpace: addPrefixSpace) : preTokenizer(pre))
     json["post_processor"] = .object(postProcessor(addBOS ? bos : nil, id: bosID))
     json["decoder"] = .object(
-      sentencePiece ? sentencePieceDecoder : byteLevel(addPrefixSpace: true, useRegex: true))
+      sentencePiece
+        ? sentencePieceDecoder(addPrefixSpace: addPrefixSpace)
+        : byteLevel(addPrefixSpace: true, useRegex: true))
     json["model"] = .object(
       JSONObject([
         ("type", .string("BPE")), ("dropout", .null),
@@ -130,49 +129,61 @@ extension HuggingFaceExport {
     }
     if let contextLength { config["model_max_length"] = .integer(contextLength) }
     config["clean_up_tokenization_spaces"] = .bool(false)
-    config["tokenizer_class"] = .string("PreTrainedTokenizerFast")
+    if sentencePiece {
+      // transformers rebuilds a LlamaTokenizer from the file's vocabulary and merges, as it
+      // does for the original folder, so AutoTokenizer gives the original's ids; transformers
+      // 4 reads `add_prefix_space` only from tokenizer.model, so it is written only when off.
+      config["legacy"] = .bool(false)
+      config["add_prefix_space"] = addPrefixSpace ? .null : .bool(false)
+      config["tokenizer_class"] = .string("LlamaTokenizer")
+    } else {
+      config["tokenizer_class"] = .string("PreTrainedTokenizerFast")
+    }
     return (json, config)
   }
 
-  /// SentencePiece's word boundary: `▁` for spaces, one prepended to the first word (what
-  /// transformers 5 writes for Llama's tokenizer, as pre-tokenizer and decoder).
-  private static let metaspace = JSONObject([
-    ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
-    ("prepend_scheme", .string("first")), ("split", .bool(false)),
-  ])
+  /// SentencePiece's word boundary: `▁` for spaces, one prepended to the first word when the
+  /// model adds a dummy prefix (transformers' LlamaConverter, non-legacy).
+  private static func metaspace(addPrefixSpace: Bool) -> JSONObject {
+    JSONObject([
+      ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
+      ("prepend_scheme", .string(addPrefixSpace ? "first" : "never")), ("split", .bool(false)),
+    ])
+  }
 
-  /// transformers' Llama decoder: `▁` back to spaces, `<0xNN>` pieces back to bytes, the
-  /// leading space of the first word dropped.
-  private static let sentencePieceDecoder = JSONObject([
-    ("type", .string("Sequence")),
-    (
-      "decoders",
-      .array([
-        .object(
-          JSONObject([
-            ("type", .string("Replace")),
-            ("pattern", .object(JSONObject([("String", .string("\u{2581}"))]))),
-            ("content", .string(" ")),
-          ])),
-        .object(JSONObject([("type", .string("ByteFallback"))])),
-        .object(JSONObject([("type", .string("Fuse"))])),
+  /// transformers' Llama decoder: `▁` back to spaces, `<0xNN>` pieces back to bytes, and the
+  /// leading space of the first word dropped when the encoder prepends one.
+  private static func sentencePieceDecoder(addPrefixSpace: Bool) -> JSONObject {
+    var decoders: [JSONValue] = [
+      .object(
+        JSONObject([
+          ("type", .string("Replace")),
+          ("pattern", .object(JSONObject([("String", .string("\u{2581}"))]))),
+          ("content", .string(" ")),
+        ])),
+      .object(JSONObject([("type", .string("ByteFallback"))])),
+      .object(JSONObject([("type", .string("Fuse"))])),
+    ]
+    if addPrefixSpace {
+      decoders.append(
         .object(
           JSONObject([
             ("type", .string("Strip")), ("content", .string(" ")), ("start", .integer(1)),
             ("stop", .integer(0)),
-          ])),
-      ])
-    ),
-  ])
+          ])))
+    }
+    return JSONObject([("type", .string("Sequence")), ("decoders", .array(decoders))])
+  }
 
-  /// The merges transformers' `SentencePieceExtractor` derives from a SentencePiece vocabulary:
-  /// every split of every piece into two pieces of the vocabulary, ordered by the piece's
-  /// score (highest first; by id when there are no scores), then by the lengths of the two
-  /// halves, ties kept in vocabulary order.
-  static func sentencePieceMerges(_ tokens: [String], scores: [Float]?) -> [(String, String)] {
+  /// The merges transformers' `SentencePieceExtractor` derives from a SentencePiece vocabulary
+  /// (`generate_merges` without scores, transformers 5): every split of every piece into two
+  /// pieces of the vocabulary, ordered by the piece's id, then by the lengths of the two halves
+  /// (shorter left half first), ties kept in vocabulary order. transformers 4 ordered by score,
+  /// longer halves first; the two differ only among splits of one piece.
+  static func sentencePieceMerges(_ tokens: [String]) -> [(String, String)] {
     var ids: [String: Int] = [:]
     for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
-    var merges: [(left: String, right: String, score: Float, order: Int)] = []
+    var merges: [(left: String, right: String, id: Int, order: Int)] = []
     for (id, token) in tokens.enumerated() where ids[token] == id {
       let scalars = Array(token.unicodeScalars)
       var local: [(left: String, right: String)] = []
@@ -187,14 +198,12 @@ extension HuggingFaceExport {
       local.sort {
         (ids[$0.left] ?? 0, ids[$0.right] ?? 0) < (ids[$1.left] ?? 0, ids[$1.right] ?? 0)
       }
-      let score = scores.map { $0[id] } ?? Float(id)
-      for pair in local { merges.append((pair.left, pair.right, score, merges.count)) }
+      for pair in local { merges.append((pair.left, pair.right, id, merges.count)) }
     }
-    let reverse = scores != nil
     merges.sort { a, b in
-      let ka = (a.score, a.left.unicodeScalars.count, a.right.unicodeScalars.count)
-      let kb = (b.score, b.left.unicodeScalars.count, b.right.unicodeScalars.count)
-      if ka != kb { return reverse ? ka > kb : ka < kb }
+      let ka = (a.id, a.left.unicodeScalars.count, a.right.unicodeScalars.count)
+      let kb = (b.id, b.left.unicodeScalars.count, b.right.unicodeScalars.count)
+      if ka != kb { return ka < kb }
       return a.order < b.order
     }
     return merges.map { ($0.left, $0.right) }

@@ -40,7 +40,8 @@ extension HuggingFaceExport {
         .output, path: trimmed, "already exists; convert --to hf writes a new folder")
     }
     let (parent, name) = AtomicFileWriter.split(trimmed)
-    let temporary = "\(parent)/.\(name).spindle-\(getpid()).tmp"
+    let temporary = "\(parent)/" + TemporaryName.folder(for: name)
+    TemporaryName.removeStale(in: parent, target: name)
     guard mkdir(temporary, 0o755) == 0 else {
       throw ConversionError(
         .output, path: temporary,

@@ -33,7 +33,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     // zstd
     case compression
     // writing
-    case invalidArgument, noSpace, fileChanged, readOnly
+    case invalidArgument, noSpace, fileChanged, readOnly, staleTemporary
     // in-place edits
     case interruptedEdit, invalidJournal, nothingToRestore
   }

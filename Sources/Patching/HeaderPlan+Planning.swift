@@ -18,25 +18,21 @@ extension HeaderPlan {
     guard reserve >= 0, reserve <= 1 << 30 else {
       throw PatchError(.invalidArgument, path: path, key: "--reserve", "--reserve must be 0…2^30")
     }
-    let resolved: CheckpointPath
-    do { resolved = try CheckpointPath.resolve(path) } catch { throw PatchError(error) }
-    switch resolved {
-    case .folder(let folder):
+    let parsed: CheckpointPath.Parsed
+    do { parsed = try CheckpointPath.parsed(path) } catch { throw PatchError(error) }
+    switch parsed {
+    case .other(.folder(let folder)):
       throw HeaderPlan.folderRefusal(folder)
-    case .file(_, .json(.safetensorsIndex)):
+    case .other(.file(_, .zstd)):
+      throw PatchError(
+        .unsupported, path: path, "a zstd-compressed file cannot be edited; decompress it first")
+    case .other:
       throw PatchError(
         .unsupported, path: path,
         "a sharded index is not edited by meta; edit the shard files one by one")
-    case .file(_, .zstd):
-      throw PatchError(
-        .unsupported, path: path, "a zstd-compressed file cannot be edited; decompress it first")
-    case .file(let file, .gguf):
-      let gguf: GGUFFile
-      do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }
+    case .gguf(let gguf):
       self = try HeaderPlan.gguf(gguf, edits: edits, reserve: reserve)
-    case .file(let file, _):
-      let safetensors: SafetensorsFile
-      do { safetensors = try SafetensorsFile(file: file) } catch { throw PatchError(error) }
+    case .safetensors(let safetensors):
       self = try HeaderPlan.safetensors(safetensors, edits: edits, reserve: reserve)
     }
   }

@@ -87,21 +87,11 @@ extension PatchEngine {
       "this is a folder; restore takes the edited file: " + files.joined(separator: "; "))
   }
 
-  /// Removes `.NAME.spindle-PID-N.tmp` files beside `path` whose process is gone (a rewrite
-  /// killed before its rename); returns their names.
+  /// Removes the temporary files killed writers of `path` left beside it
+  /// (``TemporaryName``); returns their names.
   static func removeStaleTemporaries(of path: String) -> [String] {
     let (folder, name) = AtomicFileWriter.split(path)
-    let prefix = ".\(name).spindle-"
-    guard let names = try? Syscalls.directoryEntries(folder) else { return [] }
-    var removed: [String] = []
-    for entry in names.sorted() where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-      let rest = entry.dropFirst(prefix.count)
-      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]),
-        !Syscalls.processExists(pid)
-      else { continue }
-      if unlink("\(folder)/\(entry)") == 0 { removed.append(entry) }
-    }
-    return removed
+    return TemporaryName.removeStale(in: folder, target: name)
   }
 
   private static func remove(_ journalPath: String) throws(FormatError) {

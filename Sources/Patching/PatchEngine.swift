@@ -15,7 +15,10 @@ import Glibc
 /// Rewrite: free space is checked first, the new header and the old data section (in the
 /// kernel where it allows) go to a temporary file beside the original, which is fsync'd and
 /// renamed over it with the original's mode; a previous undo record is removed, since it no
-/// longer matches. A file without any write permission bit is refused, even for root.
+/// longer matches. A file without any write permission bit is refused, even for root. Both
+/// hold an ``EditLock`` on the file while they write. A symlinked path edits the file the link
+/// points to (a rewrite is renamed over the target, the link stays); the journal and undo
+/// record lie beside the path given.
 public enum PatchEngine {
   /// What an execution did.
   public struct Outcome: Equatable, Sendable {
@@ -71,6 +74,7 @@ public enum PatchEngine {
       throw readOnlyOrWrapped(error)
     }
     defer { _ = close(fd) }
+    var journaled = false
     do {
       try lock(fd, path: path)
       let identity = FileIdentity(try Syscalls.fileStatus(fd, path: path))
@@ -82,7 +86,12 @@ public enum PatchEngine {
         device: identity.device, inode: identity.inode, fileSize: identity.size, offset: 0,
         oldBytes: plan.oldHeader, newBytes: plan.newHeader)
       let journalPath = UndoJournal.journalPath(for: path)
-      try journal.write(to: journalPath)
+      do { try journal.write(to: journalPath) } catch {
+        throw FormatError(
+          error.kind, path: path,
+          "cannot write the undo journal (\(error.message)); nothing was changed")
+      }
+      journaled = true
       CrashPoint.reach(.afterJournalWrite)
       try write(plan.newHeader, to: fd, path: path, crashingHalfwayAt: .midHeaderWrite)
       try Syscalls.fsync(fd, path: path)
@@ -97,7 +106,8 @@ public enum PatchEngine {
     } catch let error as FormatError {
       throw error
     } catch let error as SystemError {
-      throw FormatError(error)
+      guard journaled else { throw FormatError(error) }
+      throw rolledBack(plan, fd: fd, after: error)
     } catch {
       throw FormatError(.io, path: path, "\(error)")
     }
@@ -109,6 +119,8 @@ public enum PatchEngine {
     _ plan: HeaderPlan, progress: ((Int, Int) -> Void)?
   ) throws(FormatError) -> Outcome {
     let path = plan.path
+    let editLock = try EditLock(path: path)
+    defer { editLock.release() }
     func requireUnchanged() throws(FormatError) {
       let current: FileIdentity?
       do { current = try FileIdentity.current(at: path) } catch { throw FormatError(error) }
@@ -116,7 +128,7 @@ public enum PatchEngine {
     }
     try requireUnchanged()
     let output: AtomicFileWriter
-    do { output = try AtomicFileWriter(destination: path) } catch {
+    do { output = try AtomicFileWriter(destination: Syscalls.resolvedPath(path)) } catch {
       throw error.kind == .readOnly
         ? FormatError(
           .readOnly, path: path,
@@ -162,15 +174,36 @@ public enum PatchEngine {
       bytesCopiedInKernel: output.bytesCopiedInKernel)
   }
 
-  /// Locks the open file against other Spindle processes (advisory `flock`).
+  /// Locks the open file against other Spindle processes (see ``EditLock``).
   static func lock(_ fd: Int32, path: String) throws(FormatError) {
-    let locked: Bool
-    do { locked = try Syscalls.lockExclusively(fd, path: path) } catch { throw FormatError(error) }
-    if !locked {
-      throw FormatError(
-        .fileChanged, path: path,
-        "another process is editing the file (it holds a lock on it); nothing was changed")
+    try EditLock.acquire(fd, path: path)
+  }
+
+  /// After a failure while the new header was being written (journal present): puts the old
+  /// header back and removes the journal, or, when that fails too, says to run `restore`.
+  static func rolledBack(_ plan: HeaderPlan, fd: Int32, after error: SystemError) -> FormatError {
+    let path = plan.path
+    let journalPath = UndoJournal.journalPath(for: path)
+    let what =
+      "\(error.operation) failed: \(error.reason) (errno \(error.code)) while writing the new header"
+    do throws(SystemError) {
+      try write(plan.oldHeader, to: fd, path: path, crashingHalfwayAt: .midRestore)
+      try Syscalls.fsync(fd, path: path)
+      guard try readBytes(fd, count: plan.oldHeader.count, path: path) == plan.oldHeader else {
+        throw SystemError(operation: "pread", path: path, code: EIO)
+      }
+      try Syscalls.unlink(journalPath)
+      try Syscalls.fsyncDirectory(AtomicFileWriter.split(path).folder)
+    } catch {
+      return FormatError(
+        FormatError(error).kind, path: path,
+        "\(what); putting the old header back failed as well (\(error.reason)): the header may"
+          + " be half written. Run `spindle restore \(path)` (the old bytes are in"
+          + " \(journalPath))")
     }
+    return FormatError(
+      FormatError(error).kind, path: path,
+      "\(what); the old header was put back, nothing was changed")
   }
 
   static func readOnlyOrWrapped(_ error: SystemError) -> FormatError {

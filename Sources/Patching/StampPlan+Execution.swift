@@ -81,7 +81,8 @@ extension StampPlan {
       try check(try Self.declared(gguf: written), path: file.path)
       return EditResult(header, outcome)
     case .safetensors(let file, let metadata):
-      let destination = try destinationFile(output, input: file.file)
+      let (destination, editLock) = try destinationFile(output, input: file.file)
+      defer { editLock?.release() }
       var writer = SafetensorsWriter(
         metadata: metadata, reserve: file.headerPadding >= 8 ? file.headerPadding : 0)
       for entry in file.tensors {
@@ -98,7 +99,8 @@ extension StampPlan {
         path: destination, action: .rewritten, inPlace: false, bytesBefore: file.file.count,
         bytesAfter: written.file.count)
     case .gguf(let file, let metadata):
-      let destination = try destinationFile(output, input: file.file)
+      let (destination, editLock) = try destinationFile(output, input: file.file)
+      defer { editLock?.release() }
       do {
         var writer = try GGUFWriter(
           path: destination, alignment: file.alignment, endianness: file.endianness)
@@ -120,7 +122,7 @@ extension StampPlan {
       } catch {
         throw PatchError(.format, path: destination, "\(error)")
       }
-      if output == .inPlace { _ = unlink(UndoJournal.undoPath(for: destination)) }
+      if output == .inPlace { _ = unlink(UndoJournal.undoPath(for: file.file.path)) }
       let written: GGUFFile
       do { written = try GGUFFile(path: destination) } catch { throw PatchError(error) }
       try check(try Self.declared(gguf: written), path: destination)
@@ -181,11 +183,16 @@ extension StampPlan {
       bytesAfter: file.count)
   }
 
-  private func destinationFile(_ output: Output, input: MappedFile) throws(PatchError) -> String {
+  /// The file to write and, in place, the ``EditLock`` held on it until written.
+  private func destinationFile(_ output: Output, input: MappedFile) throws(PatchError) -> (
+    String, EditLock?
+  ) {
     switch output {
     case .path(let destination):
-      return destination
+      return (destination, nil)
     case .inPlace:
+      let editLock: EditLock
+      do { editLock = try EditLock(path: input.path) } catch { throw PatchError(error) }
       let current: FileIdentity?
       do { current = try FileIdentity.current(at: input.path) } catch {
         throw PatchError(FormatError(error))
@@ -196,7 +203,7 @@ extension StampPlan {
             .fileChanged, path: input.path,
             "the file changed since it was read; nothing was written"))
       }
-      return input.path
+      return (Syscalls.resolvedPath(input.path), editLock)
     }
   }
 
@@ -275,6 +282,7 @@ extension StampPlan {
     let parent = slash.map { String(trimmed[..<$0]) } ?? "."
     let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
     let temporary = Self.temporarySibling(of: trimmed, parent: parent, name: name)
+    TemporaryName.removeStale(in: parent, target: name)
     guard mkdir(temporary, 0o755) == 0 else {
       throw PatchError(FormatError(SystemError(operation: "mkdir", path: temporary, code: errno)))
     }
@@ -365,7 +373,7 @@ extension StampPlan {
   {
     let split = AtomicFileWriter.split(path)
     let folder = parent ?? split.folder
-    return "\(folder.isEmpty ? "/" : folder)/.\(name ?? split.name).spindle-\(getpid()).tmp"
+    return "\(folder.isEmpty ? "/" : folder)/" + TemporaryName.folder(for: name ?? split.name)
   }
 
   /// Writes one changed safetensors file of a folder.

@@ -21,25 +21,21 @@ extension StampPlan {
   /// indexes and GGUF split sets.
   public init(path: String, request: StampRequest) throws(PatchError) {
     try request.validate(path: path)
-    let resolved: CheckpointPath
-    do { resolved = try CheckpointPath.resolve(path) } catch { throw PatchError(error) }
-    switch resolved {
-    case .folder(let folder):
+    let parsed: CheckpointPath.Parsed
+    do { parsed = try CheckpointPath.parsed(path) } catch { throw PatchError(error) }
+    switch parsed {
+    case .other(.folder(let folder)):
       try self.init(folder: folder, request: request)
-    case .file(_, .json(.safetensorsIndex)):
+    case .other(.file(_, .zstd)):
+      throw PatchError(
+        .unsupported, path: path, "a zstd-compressed checkpoint cannot be stamped; decompress it")
+    case .other:
       throw PatchError(
         .unsupported, path: path,
         "a sharded index carries no scaling; stamp the model folder (its config.json) instead")
-    case .file(_, .zstd):
-      throw PatchError(
-        .unsupported, path: path, "a zstd-compressed checkpoint cannot be stamped; decompress it")
-    case .file(let file, .gguf):
-      let gguf: GGUFFile
-      do { gguf = try GGUFFile(file: file) } catch { throw PatchError(error) }
+    case .gguf(let gguf):
       try self.init(gguf: gguf, path: path, request: request)
-    case .file(let file, _):
-      let safetensors: SafetensorsFile
-      do { safetensors = try SafetensorsFile(file: file) } catch { throw PatchError(error) }
+    case .safetensors(let safetensors):
       try self.init(safetensors: safetensors, path: path, request: request)
     }
   }

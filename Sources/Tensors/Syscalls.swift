@@ -29,7 +29,12 @@ public enum Syscalls {
   public static func open(_ path: String, flags: Int32, mode: UInt32 = 0o644) throws(SystemError)
     -> Int32
   {
-    try retryingOnInterrupt("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    if flags & (O_WRONLY | O_RDWR | O_CREAT) != 0, let code = FaultInjection.failure(.open) {
+      throw SystemError(operation: "open", path: path, code: code)
+    }
+    return try retryingOnInterrupt("open", path: path) {
+      Glibc.open(path, flags | O_CLOEXEC, mode)
+    }
   }
 
   /// `close(2)`; errors other than `EINTR` are reported.
@@ -61,9 +66,12 @@ public enum Syscalls {
     var done = 0
     while done < bytes.count {
       guard let base = bytes.baseAddress else { return }
+      let (granted, fault) = FaultInjection.writable(FaultInjection.paced(bytes.count - done))
+      if granted == 0, let fault { throw SystemError(operation: "pwrite", path: path, code: fault) }
       let written = try retryingOnInterrupt("pwrite", path: path) {
-        Glibc.pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
+        Glibc.pwrite(fd, base + done, granted, off_t(offset + done))
       }
+      FaultInjection.pause()
       if written == 0 { throw SystemError(operation: "pwrite", path: path, code: EIO) }
       done += written
     }
@@ -95,13 +103,21 @@ public enum Syscalls {
   ) throws(SystemError) -> Int {
     var inOff = Int64(inputOffset)
     var outOff = Int64(outputOffset)
+    let (granted, fault) = FaultInjection.writable(FaultInjection.paced(count))
+    if granted == 0, let fault {
+      throw SystemError(operation: "copy_file_range", path: path, code: fault)
+    }
+    defer { FaultInjection.pause() }
     return try retryingOnInterrupt("copy_file_range", path: path) {
-      spindle_copy_file_range(input, &inOff, output, &outOff, count)
+      spindle_copy_file_range(input, &inOff, output, &outOff, granted)
     }
   }
 
   /// `fsync(2)`.
   public static func fsync(_ fd: Int32, path: String) throws(SystemError) {
+    if let code = FaultInjection.failure(.fsync) {
+      throw SystemError(operation: "fsync", path: path, code: code)
+    }
     _ = try retryingOnInterrupt("fsync", path: path) { Glibc.fsync(fd) }
   }
 
@@ -117,6 +133,9 @@ public enum Syscalls {
 
   /// `rename(2)`.
   public static func rename(_ from: String, to: String) throws(SystemError) {
+    if let code = FaultInjection.failure(.rename) {
+      throw SystemError(operation: "rename", path: to, code: code)
+    }
     _ = try retryingOnInterrupt("rename", path: to) { Glibc.rename(from, to) }
   }
 
@@ -143,12 +162,49 @@ public enum Syscalls {
   /// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `fd`; `false` when
   /// another open file holds one. The lock goes with the descriptor's close.
   public static func lockExclusively(_ fd: Int32, path: String) throws(SystemError) -> Bool {
-    while spindle_flock(fd, LOCK_EX | LOCK_NB) == -1 {
+    try flock(fd, LOCK_EX, path: path)
+  }
+
+  /// Takes a shared advisory lock (`flock(LOCK_SH | LOCK_NB)`) on `fd`; `false` when another
+  /// open file holds an exclusive one.
+  public static func lockShared(_ fd: Int32, path: String) throws(SystemError) -> Bool {
+    try flock(fd, LOCK_SH, path: path)
+  }
+
+  private static func flock(_ fd: Int32, _ operation: Int32, path: String) throws(SystemError)
+    -> Bool
+  {
+    while spindle_flock(fd, operation | LOCK_NB) == -1 {
       if errno == EINTR { continue }
       if errno == EWOULDBLOCK { return false }
       throw SystemError(operation: "flock", path: path, code: errno)
     }
     return true
+  }
+
+  /// The whole content of a small file read with `read(2)` (for `/proc` files, whose size
+  /// `stat` reports as 0); `nil` when it cannot be opened or read.
+  public static func readWhole(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+    guard let fd = try? open(path, flags: O_RDONLY) else { return nil }
+    defer { _ = Glibc.close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < limit {
+      let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if got < 0 && errno == EINTR { continue }
+      if got < 0 { return nil }
+      if got == 0 { break }
+      bytes += chunk[0..<got]
+    }
+    return bytes
+  }
+
+  /// `path` with every symbolic link resolved (`realpath(3)`), or `path` itself when that
+  /// fails: in-place rewrites replace the file a link points to, not the link.
+  public static func resolvedPath(_ path: String) -> String {
+    guard let resolved = realpath(path, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
   /// The names in the folder at `path`, without `.` and `..`.

@@ -33,11 +33,12 @@ struct SpecialVocabulary {
   ]
 
   init(
-    folder: String, config: JSONValue?, loadMerges: Bool, vocabularySize: Int?
+    folder: String, files: TokenizerFiles, config: JSONValue?, loadMerges: Bool,
+    vocabularySize: Int?
   ) throws(TokenizerError) {
     self.vocabularySize = vocabularySize
     path = folder
-    try loadFromTokenizer(folder: folder, loadMerges: loadMerges)
+    try loadFromTokenizer(folder: folder, files: files, loadMerges: loadMerges)
     if let config {
       for type in types {
         var value = config["\(type)_token_id"]
@@ -81,9 +82,11 @@ struct SpecialVocabulary {
     ids.append((type, id))
   }
 
-  mutating func loadFromTokenizer(folder: String, loadMerges: Bool) throws(TokenizerError) {
+  mutating func loadFromTokenizer(
+    folder: String, files: TokenizerFiles, loadMerges: Bool
+  ) throws(TokenizerError) {
     let tokenizerFile = "\(folder)/tokenizer.json"
-    let tokenizer = try Tokenizer.readJSON(tokenizerFile, required: false)
+    let tokenizer = try files.json(tokenizerFile, required: false)
     var added: [JSONValue] = []
     if let tokenizer {
       if loadMerges { try readMerges(tokenizer["model"]?["merges"], file: tokenizerFile) }
@@ -94,7 +97,7 @@ struct SpecialVocabulary {
     }
     let configFile = "\(folder)/tokenizer_config.json"
     var tokenizerConfig: [String: JSONValue]?
-    if let object = try Tokenizer.readJSON(configFile, required: false)?.object {
+    if let object = try files.json(configFile, required: false)?.object {
       tokenizerConfig = Dictionary(object.members, uniquingKeysWith: { _, last in last })
     }
     let configTruthy = !(tokenizerConfig?.isEmpty ?? true)
@@ -124,7 +127,7 @@ struct SpecialVocabulary {
         }
         alternative = .array(list)
       }
-    } else if let json = try Tokenizer.readJSON("\(folder)/chat_template.json", required: false) {
+    } else if let json = try files.json("\(folder)/chat_template.json", required: false) {
       alternative = json["chat_template"]
     }
     let template =
@@ -287,9 +290,10 @@ struct SpecialVocabulary {
     merges.reserveCapacity(list.count)
     for entry in list {
       let parts = (entry.array ?? []).map { part in
-        String(
-          String.UnicodeScalarView(
-            (part.string ?? "").unicodeScalars.map { $0 == " " ? "\u{0120}" : $0 }))
+        let text = part.string ?? ""
+        guard text.utf8.contains(UInt8(ascii: " ")) else { return text }
+        return String(
+          String.UnicodeScalarView(text.unicodeScalars.map { $0 == " " ? "\u{0120}" : $0 }))
       }
       merges.append(parts.joined(separator: " "))
     }
@@ -363,10 +367,12 @@ extension Substring {
 extension TokenizerMetadata {
   /// Adds what ``SpecialVocabulary`` finds in `folder`.
   mutating func addSpecialVocabulary(
-    folder: String, config: JSONValue?, loadMerges: Bool, vocabularySize: Int?
+    folder: String, files: TokenizerFiles, config: JSONValue?, loadMerges: Bool,
+    vocabularySize: Int?
   ) throws(TokenizerError) {
     let special = try SpecialVocabulary(
-      folder: folder, config: config, loadMerges: loadMerges, vocabularySize: vocabularySize)
+      folder: folder, files: files, config: config, loadMerges: loadMerges,
+      vocabularySize: vocabularySize)
     special.add(to: &self)
   }
 }

@@ -19,6 +19,11 @@ extension Tokenizer {
   /// - Throws: `format` for unreadable JSON, `missingKey`/`invalidValue` naming the JSON path,
   ///   `invalidMerge`, `invalidVocabulary`, `unsupported` naming the component.
   public init(huggingFace path: String) throws(TokenizerError) {
+    try self.init(huggingFace: path, files: TokenizerFiles())
+  }
+
+  /// ``init(huggingFace:)`` reading its JSON files through `files`.
+  init(huggingFace path: String, files: TokenizerFiles) throws(TokenizerError) {
     let folder: String
     let file: String
     if path.hasSuffix(".json") {
@@ -29,7 +34,7 @@ extension Tokenizer {
       folder = path.hasSuffix("/") ? String(path.dropLast()) : path
       file = "\(folder)/tokenizer.json"
     }
-    let root = try Self.readJSON(file, required: true)?.object ?? JSONObject()
+    let root = try files.json(file, required: true)?.object ?? JSONObject()
     let reader = JSONReader(path: file)
     let modelObject = try reader.object(root["model"], "model")
     let modelType = try reader.string(modelObject["type"], "model.type")
@@ -101,21 +106,30 @@ extension Tokenizer {
 
     let merges = try Self.merges(modelObject["merges"], reader: reader)
     let preTokenizer = try Self.preTokenizer(root["pre_tokenizer"], reader: reader)
-    var ids: [String: Int32] = [:]
-    for (id, text) in texts { ids[text] = Int32(id) }
-    let (prefix, suffix) = try Self.template(root["post_processor"], ids: ids, reader: reader)
+    // The few texts looked up here (template, end-of-generation and unknown tokens) are found
+    // by a scan comparing UTF-8 bytes, as `tokenizers` does, not through a dictionary of every
+    // token: the tokenizer's own initializer builds that one, and hashing 49 k texts twice
+    // costs more. Texts are unique (the initializer refuses duplicates).
+    func id(of text: String) -> Int32? {
+      let length = text.utf8.count
+      return tokens.indices.first { index in
+        tokens[index].utf8.count == length && texts[index] != nil
+          && tokens[index].utf8.elementsEqual(text.utf8)
+      }.map { Int32($0) }
+    }
+    let (prefix, suffix) = try Self.template(root["post_processor"], id: id, reader: reader)
 
     var endOfGeneration: Set<Int32> = []
-    for (index, text) in tokens.enumerated() where Self.endOfGenerationTexts.contains(text) {
-      endOfGeneration.insert(Int32(index))
+    for text in Self.endOfGenerationTexts {
+      if let id = id(of: text) { endOfGeneration.insert(id) }
     }
-    if let config = try Self.readJSON("\(folder)/tokenizer_config.json", required: false) {
+    if let config = try files.json("\(folder)/tokenizer_config.json", required: false) {
       let eos = config["eos_token"]
-      if let text = eos?.string ?? eos?["content"]?.string, let id = ids[text] {
+      if let text = eos?.string ?? eos?["content"]?.string, let id = id(of: text) {
         endOfGeneration.insert(id)
       }
     }
-    if let generation = try Self.readJSON("\(folder)/generation_config.json", required: false) {
+    if let generation = try files.json("\(folder)/generation_config.json", required: false) {
       let value = generation["eos_token_id"]
       for id in (value?.array ?? value.map { [$0] } ?? []).compactMap({ $0.number?.int })
       where id >= 0 && id < count {
@@ -123,7 +137,7 @@ extension Tokenizer {
       }
     }
     var unknown: Int32?
-    if let text = modelObject["unk_token"]?.string { unknown = ids[text] }
+    if let text = modelObject["unk_token"]?.string { unknown = id(of: text) }
 
     try self.init(
       model: .bytePairEncoding(preTokenizer), tokens: tokens, kinds: kinds, merges: merges,
@@ -226,7 +240,7 @@ extension Tokenizer {
   }
 
   static func template(
-    _ value: JSONValue?, ids: [String: Int32], reader: JSONReader
+    _ value: JSONValue?, id: (String) -> Int32?, reader: JSONReader
   ) throws(TokenizerError) -> (prefix: [Int32], suffix: [Int32]) {
     guard let value, value != .null else { return ([], []) }
     switch value["type"]?.string ?? "" {
@@ -236,7 +250,7 @@ extension Tokenizer {
       var prefix: [Int32] = []
       var suffix: [Int32] = []
       for step in value["processors"]?.array ?? [] {
-        let (p, s) = try template(step, ids: ids, reader: reader)
+        let (p, s) = try template(step, id: id, reader: reader)
         prefix += p
         suffix += s
       }
@@ -253,7 +267,7 @@ extension Tokenizer {
         guard let text = item["SpecialToken"]?["id"]?.string else { continue }
         let special = value["special_tokens"]?[text]
         let listed = special?["ids"]?.array?.compactMap { $0.number?.int }.map { Int32($0) }
-        guard let tokenIDs = listed ?? ids[text].map({ [$0] }) else {
+        guard let tokenIDs = listed ?? id(text).map({ [$0] }) else {
           throw TokenizerError(
             .invalidVocabulary, path: reader.path, name: "post_processor.single",
             "template token \"\(text)\" is not in the vocabulary")

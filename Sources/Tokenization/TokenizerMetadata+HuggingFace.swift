@@ -28,9 +28,9 @@ extension TokenizerMetadata {
   ) throws(TokenizerError) {
     self.init()
     let folder = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-    let config = try Tokenizer.readJSON("\(folder)/config.json", required: false)
-    let tokenizerConfig = try Tokenizer.readJSON(
-      "\(folder)/tokenizer_config.json", required: false)
+    let files = TokenizerFiles()
+    let config = try files.json("\(folder)/config.json", required: false)
+    let tokenizerConfig = try files.json("\(folder)/tokenizer_config.json", required: false)
     let hasSentencePiece = fileExists("\(folder)/tokenizer.model")
 
     switch architecture {
@@ -39,27 +39,31 @@ extension TokenizerMetadata {
         set("tokenizer.ggml.add_space_prefix", .bool(value))
       }
       if hasSentencePiece {
-        try addSentencePiece(folder: folder, config: config, variant: .base)
+        try addSentencePiece(folder: folder, files: files, config: config, variant: .base)
       } else {
-        try addBytePairs(folder: folder, config: config, preTokenizer: preTokenizer)
+        try addBytePairs(
+          folder: folder, files: files, config: config, preTokenizer: preTokenizer)
       }
       if config?["vocab_size"]?.number?.int == 49152 {
         set("tokenizer.ggml.add_bos_token", .bool(false))
       }
     case "qwen2", "qwen3":
       if hasSentencePiece {
-        try addSentencePiece(folder: folder, config: config, variant: .base)
+        try addSentencePiece(folder: folder, files: files, config: config, variant: .base)
       } else {
-        try addBytePairs(folder: folder, config: config, preTokenizer: preTokenizer)
+        try addBytePairs(
+          folder: folder, files: files, config: config, preTokenizer: preTokenizer)
       }
     case "phi3":
       if tokenizerConfig?["tokenizer_class"]?.string == "GPT2Tokenizer" {
-        try addBytePairs(folder: folder, config: config, preTokenizer: preTokenizer)
+        try addBytePairs(
+          folder: folder, files: files, config: config, preTokenizer: preTokenizer)
       } else {
-        try addSentencePiece(folder: folder, config: config, variant: .phi3)
+        try addSentencePiece(folder: folder, files: files, config: config, variant: .phi3)
       }
     default:
-      try addBytePairs(folder: folder, config: config, preTokenizer: preTokenizer)
+      try addBytePairs(
+        folder: folder, files: files, config: config, preTokenizer: preTokenizer)
     }
   }
 
@@ -67,10 +71,10 @@ extension TokenizerMetadata {
   /// (`[PAD<i>]` unused where none), added tokens control or user-defined, merges as
   /// `"a b"` strings.
   mutating func addBytePairs(
-    folder: String, config: JSONValue?, preTokenizer: String?
+    folder: String, files: TokenizerFiles, config: JSONValue?, preTokenizer: String?
   ) throws(TokenizerError) {
     let file = "\(folder)/tokenizer.json"
-    let root = try Tokenizer.readJSON(file, required: true) ?? .null
+    let root = try files.json(file, required: true) ?? .null
     let reader = JSONReader(path: file)
     let model = try reader.object(root["model"], "model")
     if model["byte_fallback"]?.bool == true {
@@ -91,6 +95,8 @@ extension TokenizerMetadata {
       added[id] = (text, entry["special"]?.bool == true)
     }
     let addedTexts = Set(added.values.map(\.text))
+    // Most tokens are not added ones: their UTF-8 length rules them out without hashing.
+    let addedLengths = Set(addedTexts.map(\.utf8.count))
     let largest = texts.keys.max() ?? -1
     let count = try Self.vocabularySize(
       config?["vocab_size"]?.number?.int, folder: folder, found: texts.count,
@@ -107,7 +113,8 @@ extension TokenizerMetadata {
       name = preTokenizer
     } else {
       let tokenizer: Tokenizer
-      do { tokenizer = try Tokenizer(huggingFace: folder) } catch  where error.kind == .unsupported
+      do { tokenizer = try Tokenizer(huggingFace: folder, files: files) } catch
+        where error.kind == .unsupported
       {
         var explained = error
         explained.message +=
@@ -135,7 +142,7 @@ extension TokenizerMetadata {
         types.append(.int32(TokenKind.unused.rawValue))
         continue
       }
-      if addedTexts.contains(text) {
+      if addedLengths.contains(text.utf8.count) && addedTexts.contains(text) {
         let special = added[id]?.special ?? false
         if special || Self.looksSpecial(text) {
           types.append(.int32(TokenKind.control.rawValue))
@@ -152,7 +159,8 @@ extension TokenizerMetadata {
     set("tokenizer.ggml.pre", .string(name))
     setStrings("tokenizer.ggml.tokens", tokens)
     set("tokenizer.ggml.token_type", .array(.int32, types))
-    try addSpecialVocabulary(folder: folder, config: config, loadMerges: true, vocabularySize: nil)
+    try addSpecialVocabulary(
+      folder: folder, files: files, config: config, loadMerges: true, vocabularySize: nil)
   }
 
   /// `configured` (config.json's `vocab_size`), else `found`, held to

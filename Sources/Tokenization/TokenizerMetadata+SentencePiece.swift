@@ -15,7 +15,7 @@ extension TokenizerMetadata {
   /// size, then `added_tokens.json` and the added tokens of `tokenizer_config.json`
   /// (score -1000), then the special vocabulary.
   mutating func addSentencePiece(
-    folder: String, config: JSONValue?, variant: SentencePieceVariant
+    folder: String, files: TokenizerFiles, config: JSONValue?, variant: SentencePieceVariant
   ) throws(TokenizerError) {
     let model = try SentencePieceModel(path: "\(folder)/tokenizer.model")
     let configured =
@@ -38,7 +38,7 @@ extension TokenizerMetadata {
     }
 
     let addedFile = "\(folder)/added_tokens.json"
-    if let added = try Tokenizer.readJSON(addedFile, required: false)?.object {
+    if let added = try files.json(addedFile, required: false)?.object {
       for (text, value) in added {
         guard let id = value.number?.int, id >= 0, id < count else { continue }
         tokens[id] = text
@@ -64,14 +64,13 @@ extension TokenizerMetadata {
       }
       scores[id] = -1000
     }
-    let tokenizerConfig = try Tokenizer.readJSON(
-      "\(folder)/tokenizer_config.json", required: false)
+    let tokenizerConfig = try files.json("\(folder)/tokenizer_config.json", required: false)
     for (key, entry) in tokenizerConfig?["added_tokens_decoder"]?.object ?? JSONObject() {
       guard let id = Int(key), let text = entry["content"]?.string else { continue }
       apply(id, text, special: entry["special"]?.bool == true)
     }
     if variant == .phi3,
-      let root = try Tokenizer.readJSON("\(folder)/tokenizer.json", required: false)
+      let root = try files.json("\(folder)/tokenizer.json", required: false)
     {
       for entry in root["added_tokens"]?.array ?? [] {
         guard let id = entry["id"]?.number?.int, let text = entry["content"]?.string else {
@@ -87,6 +86,6 @@ extension TokenizerMetadata {
     set("tokenizer.ggml.scores", .array(.float32, scores.map { .float32($0) }))
     set("tokenizer.ggml.token_type", .array(.int32, types.map { .int32($0) }))
     try addSpecialVocabulary(
-      folder: folder, config: config, loadMerges: false, vocabularySize: tokens.count)
+      folder: folder, files: files, config: config, loadMerges: false, vocabularySize: tokens.count)
   }
 }

@@ -158,10 +158,10 @@ struct ConvertSplitCommandTests {
   @Test(
     arguments: [
       (
-        ["--split-max-size", "2g"],
-        "invalid split size '2g': a number, optionally followed by K, M or G"
+        ["--split-max-size", "2x"],
+        "Error: The value '2x' is invalid for '--split-max-size <size>': not a size: bytes, or a"
       ),
-      (["--split-max-size", "0"], "--split-max-size must be at least 1 byte"),
+      (["--split-max-size", "0"], "The value '0' is invalid for '--split-max-size <size>'"),
       (["--split-max-tensors", "0"], "--split-max-tensors must be at least 1, not 0"),
     ])
   func badLimitsAreUsageErrors(_ options: [String], _ message: String) throws {

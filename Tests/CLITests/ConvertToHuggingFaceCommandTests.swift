@@ -16,7 +16,7 @@ struct ConvertToHuggingFaceCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stdout
-        == "\(output): 197,198 bytes, 21 tensors in 1 shard, LlamaForCausalLM f32; files:"
+        == "\(output): 197,236 bytes, 21 tensors in 1 shard, LlamaForCausalLM f32; files:"
         + " model.safetensors, config.json, generation_config.json, tokenizer.json,"
         + " tokenizer_config.json\n")
     #expect(result.stderr == "")
@@ -53,7 +53,8 @@ struct ConvertToHuggingFaceCommandTests {
       "convert", Self.llama, "--to", "hf", "--shard-size", "5XB", "-o", "x")
     #expect(size.status == 64)
     #expect(
-      size.stderr.hasPrefix("Error: --shard-size 5XB is not a size (5GB, 500MB, 2GiB, bytes)\n"))
+      size.stderr.hasPrefix(
+        "Error: The value '5XB' is invalid for '--shard-size <size>': not a size: bytes, or a"))
   }
 
   @Test func refusesAnExistingFolder() throws {

@@ -212,13 +212,29 @@ struct HuggingFaceExportTests {
       model["merges"]
         == .array(Self.llamaMerges.map { JSONValue.array([.string($0.0), .string($0.1)]) }))
     #expect(model["byte_fallback"] == .bool(true))
+    #expect(model["fuse_unk"] == .bool(true))
     #expect(model["unk_token"] == .string("<unk>"))
     #expect(model["vocab"]?.object?.count == 80)
-    #expect(written["pre_tokenizer"]?["type"] == .string("Metaspace"))
+    #expect(written["normalizer"] == .null)
+    #expect(
+      written["pre_tokenizer"]
+        == .object(
+          JSONObject([
+            ("type", .string("Metaspace")), ("replacement", .string("\u{2581}")),
+            ("prepend_scheme", .string("first")), ("split", .bool(false)),
+          ])))
+    #expect(
+      written["decoder"]?["decoders"]?.array?.map { $0["type"]?.string ?? "" } == [
+        "Replace", "ByteFallback", "Fuse", "Strip",
+      ])
     let config = try JSONValue.parse(
       String(contentsOfFile: "\(folder)/tokenizer_config.json", encoding: .utf8))
     #expect(config["bos_token"] == .string("<s>"))
     #expect(config["eos_token"] == .string("</s>"))
+    // transformers rebuilds a LlamaTokenizer from the file, as for the original folder.
+    #expect(config["tokenizer_class"] == .string("LlamaTokenizer"))
+    #expect(config["legacy"] == .bool(false))
+    #expect(config["add_prefix_space"] == .null)
   }
 
   @Test("an existing destination is refused and nothing is left beside it")

@@ -18,17 +18,21 @@ struct TokenizerMetadataTests {
   /// Byte-level BPE folders, converted with the pre-tokenizer named "gpt-2".
   static let bytePairs = ["gptneox", "gptneox-sequential"]
 
-  /// The SmolLM2 Hugging Face folder: `$SPINDLE_SMOLLM2_HF`, else the peers cache's.
-  static let smolLM2Directory: String? = {
-    let environment = ProcessInfo.processInfo.environment
-    let candidates = [
-      environment["SPINDLE_SMOLLM2_HF"],
-      NSHomeDirectory() + "/.cache/spindle-peers/models/smollm2-hf-f32",
-    ]
-    return candidates.compactMap { $0 }.first {
-      FileManager.default.fileExists(atPath: "\($0)/tokenizer.json")
+  /// SmolLM2-135M-Instruct's tokenizer files (`tokenizer-metadata/smollm2/`, tokenizer.json
+  /// zstd-compressed) written out as a folder.
+  static func smolLM2Folder() throws -> String {
+    let folder = try Scratch.folder("smollm2-tokenizer")
+    let source = "\(directory)/smollm2"
+    for name in ["config.json", "tokenizer_config.json", "chat_template.jinja"] {
+      try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(folder)/\(name)")
     }
-  }()
+    let writer = try AtomicFileWriter(destination: "\(folder)/tokenizer.json")
+    try Zstd.decompress(try MappedFile(path: "\(source)/tokenizer.json.zst")) {
+      bytes throws(FormatError) in try writer.write(bytes)
+    }
+    try writer.commit()
+    return folder
+  }
 
   /// The `tokenizer.*` entries of a GGUF, in file order.
   static func expectedEntries(_ file: GGUFFile) -> [(key: String, value: GGUFValue)] {
@@ -187,16 +191,15 @@ struct TokenizerMetadataTests {
     #expect(PreTokenizerFingerprint.knownNames.contains("llama-bpe"))
   }
 
-  @Test(
-    "The SmolLM2 folder gives the converter's metadata, pre-tokenizer found by hash",
-    .enabled(if: smolLM2Directory != nil, "no SmolLM2 Hugging Face folder (SPINDLE_SMOLLM2_HF)"))
-  func smolLM2Folder() throws {
+  @Test("The SmolLM2 folder gives the converter's metadata, pre-tokenizer found by hash")
+  func smolLM2() throws {
     let compressed = try MappedFile(path: "\(Self.directory)/smollm2.gguf.zst")
     var bytes: [UInt8] = []
     try Zstd.decompress(compressed) { chunk in bytes += chunk }
     let expected = try GGUFFile(bytes: bytes, path: "smollm2.gguf")
-    let metadata = try TokenizerMetadata(
-      huggingFace: try #require(Self.smolLM2Directory), architecture: "llama")
+    let folder = try Self.smolLM2Folder()
+    defer { Scratch.cleanUp(folder) }
+    let metadata = try TokenizerMetadata(huggingFace: folder, architecture: "llama")
     #expect(metadata["tokenizer.ggml.pre"] == .string("smollm"))
     #expect(metadata["tokenizer.ggml.tokens"]?.arrayValue?.count == 49152)
     #expect(metadata["tokenizer.ggml.merges"]?.arrayValue?.count == 48900)
@@ -227,7 +230,7 @@ struct TokenizerMetadataTests {
       SHA256.hex(message) == "4e4c294b331f7a2099a379bec34b9f9fc03dc46ab465d998f4d683da53487e6d")
   }
 
-  @Test("A truncated SentencePiece model is an error at its byte offset")
+  @Test("A truncated SentencePiece model is an error naming the file")
   func truncatedSentencePiece() throws {
     let bytes = try Scratch.bytes("\(Self.models)/llama/tokenizer.model")
     let model = try SentencePieceModel(bytes: bytes)
@@ -239,7 +242,7 @@ struct TokenizerMetadataTests {
     #expect(error?.kind == .invalidValue)
     #expect(
       error?.description
-        == "t.model: malformed SentencePiece model at byte 2: a length of 14 runs past the end"
+        == "t.model: malformed SentencePiece model: a length or value runs past the end of the file"
         + " [invalidValue]")
   }
 }

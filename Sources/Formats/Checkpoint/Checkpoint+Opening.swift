@@ -1,9 +1,5 @@
 import Tensors
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension Checkpoint {
   /// Opens whatever `path` names: a safetensors or GGUF file (zstd-compressed or not), a
   /// sharded index or its folder, a GGUF split shard (the whole set opens), or a Hugging Face
@@ -11,9 +7,20 @@ extension Checkpoint {
   ///
   /// Problems that do not stop reading (nested GGUF arrays, stale `split.*` keys, index and
   /// shard disagreements) are collected in ``problems`` rather than thrown.
+  ///
+  /// A file is read again when an in-place edit by another Spindle process ran while its
+  /// header was parsed, and an edit in progress is waited for (``CheckpointPath/reading(_:_:)``).
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
     defer { PausePoint.reach(.afterOpen) }
-    switch try CheckpointPath.resolve(path) {
+    return try CheckpointPath.reading(path) { resolved throws(FormatError) in
+      try open(resolved, path: path)
+    }
+  }
+
+  private static func open(_ resolved: CheckpointPath, path: String) throws(FormatError)
+    -> Checkpoint
+  {
+    switch resolved {
     case .folder(let folder):
       return try openFolder(folder)
     case .file(let file, .zstd):
@@ -38,26 +45,11 @@ extension Checkpoint {
     throw CheckpointPath.unrecognizedFolder(folder)
   }
 
-  /// Decompresses to an unlinked scratch file and opens that: zstd frames cannot be read at
-  /// random, so a compressed checkpoint costs one pass over its data.
+  /// Decompresses to an unlinked scratch file and opens that (``Zstd/decompressToScratch(_:)``).
   private static func openCompressed(_ compressed: MappedFile) throws(FormatError) -> Checkpoint {
     let inner =
       compressed.path.hasSuffix(".zst") ? String(compressed.path.dropLast(4)) : compressed.path
-    let name = inner.split(separator: "/").last.map(String.init) ?? "checkpoint"
-    let scratchFolder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-    let writer = try AtomicFileWriter(
-      destination:
-        "\(scratchFolder)/spindle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
-    try Zstd.decompress(compressed) { bytes throws(FormatError) in try writer.write(bytes) }
-    try writer.commit()
-    let plain: MappedFile
-    do {
-      plain = try MappedFile(path: writer.destination)
-      try Syscalls.unlink(writer.destination)
-    } catch {
-      _ = unlink(writer.destination)
-      throw FormatError(error)
-    }
+    let plain = try Zstd.decompressToScratch(compressed)
     var checkpoint: Checkpoint
     let kind = FileKind.sniff(plain)
     if let refusal = kind.refusal(path: compressed.path) {

@@ -35,7 +35,8 @@ extension Checkpoint {
       throw FormatError(.invalidArgument, path: destination, "--reserve must be ≥ 0")
     }
     if destination.hasSuffix(".zst") {
-      let plain = String(destination.dropLast(4)) + ".spindle-\(getpid()).plain"
+      let (folder, name) = AtomicFileWriter.split(destination)
+      let plain = "\(folder)/.\(name).spindle-\(getpid())-plain.tmp"
       defer { _ = unlink(plain) }
       _ = try rewrite(to: plain, reserve: reserve, ggufKeys: ggufKeys, transform: transform)
       let mapped: MappedFile

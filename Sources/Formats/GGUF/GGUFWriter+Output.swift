@@ -51,7 +51,12 @@ extension GGUFWriter {
 
   /// The size of the file ``write()`` creates.
   public func fileByteCount() throws(FormatError) -> Int {
-    try headerBytes().count + pending.reduce(0) { $0 + GGUFParser.pad($1.byteCount, alignment) }
+    try headerBytes().count + dataByteCount
+  }
+
+  /// The size of the data section: every tensor padded to the alignment.
+  var dataByteCount: Int {
+    pending.reduce(0) { $0 + GGUFParser.pad($1.byteCount, alignment) }
   }
 
   /// Writes the file as ``write()`` does, after checking that the destination's file system
@@ -78,7 +83,7 @@ extension GGUFWriter {
     check: ((_ temporaryPath: String) throws(FormatError) -> Void)?
   ) throws(FormatError) -> AtomicFileWriter {
     let header = try headerBytes()
-    let total = try fileByteCount()
+    let total = header.count + dataByteCount
     let output = try AtomicFileWriter(destination: path)
     do throws(FormatError) {
       if progress != nil || check != nil { try output.requireSpace(total) }

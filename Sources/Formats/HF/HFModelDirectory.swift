@@ -11,6 +11,8 @@ import Glibc
 /// `model.safetensors.index.json` with its shards. Without either, the folder's other
 /// `*.safetensors` files are read together as one unindexed set (tensor names must then be
 /// unique across files). A folder with no safetensors file at all has `weights == nil`.
+/// Every one of these files may instead be stored zstd-compressed as `NAME.zst` (the index
+/// still names the plain shard names); those are decompressed to unlinked scratch files.
 public struct HFModelDirectory: Sendable {
   /// How the weights are stored.
   public enum Weights: Sendable {
@@ -66,23 +68,34 @@ public struct HFModelDirectory: Sendable {
 
   private static func findWeights(in folder: String) throws(FormatError) -> Weights? {
     let single = "\(folder)/model.safetensors"
-    if exists(single) { return .single(try SafetensorsFile(path: single)) }
-    if exists("\(folder)/\(SafetensorsIndex.fileName)") {
+    if exists(single) || exists("\(single).zst") {
+      return .single(try SafetensorsFile(file: try Zstd.mapPlainOrCompressed(single).file))
+    }
+    let index = "\(folder)/\(SafetensorsIndex.fileName)"
+    if exists(index) || exists("\(index).zst") {
       return .sharded(try ShardedSafetensors(path: folder))
     }
-    let names = try fileNames(in: folder).filter { $0.hasSuffix(".safetensors") }.sorted {
-      $0.utf8.lexicographicallyPrecedes($1.utf8)
+    // Each file once, by its plain name: the plain form when both are there.
+    let names = Set(
+      try fileNames(in: folder).compactMap { name -> String? in
+        if name.hasSuffix(".safetensors") { return name }
+        if name.hasSuffix(".safetensors.zst") { return String(name.dropLast(4)) }
+        return nil
+      }
+    ).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    func open(_ name: String) throws(FormatError) -> SafetensorsFile {
+      try SafetensorsFile(file: try Zstd.mapPlainOrCompressed("\(folder)/\(name)").file)
     }
     switch names.count {
     case 0:
       return nil
     case 1:
-      return .single(try SafetensorsFile(path: "\(folder)/\(names[0])"))
+      return .single(try open(names[0]))
     default:
       var files: [SafetensorsFile] = []
       var owner: [String: String] = [:]
       for name in names {
-        let file = try SafetensorsFile(path: "\(folder)/\(name)")
+        let file = try open(name)
         for entry in file.tensors {
           if let other = owner.updateValue(name, forKey: entry.name) {
             throw FormatError(

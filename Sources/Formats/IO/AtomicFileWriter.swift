@@ -8,7 +8,8 @@ import Glibc
 /// place only when everything is written and fsync'd.
 ///
 /// Until ``commit()`` nothing exists under the final name; ``abort()`` (or dropping the writer
-/// uncommitted) removes the temporary file. Writes are buffered; tensor bytes can be copied
+/// uncommitted) removes the temporary file, and a writer first removes the temporary files
+/// of the same destination that killed processes left (``TemporaryName``). Writes are buffered; tensor bytes can be copied
 /// from another file inside the kernel (`copy_file_range`) with a read/write fallback.
 public final class AtomicFileWriter {
   /// The final path.
@@ -39,7 +40,8 @@ public final class AtomicFileWriter {
     self.destination = destination
     let (folder, name) = AtomicFileWriter.split(destination)
     AtomicFileWriter.counter += 1
-    temporaryPath = "\(folder)/.\(name).spindle-\(getpid())-\(AtomicFileWriter.counter).tmp"
+    temporaryPath = "\(folder)/" + TemporaryName.file(for: name, count: AtomicFileWriter.counter)
+    TemporaryName.removeStale(in: folder, target: name)
     var fileMode = mode
     let existing = try? Syscalls.pathStatus(destination)
     if fileMode == nil, let existing {
@@ -92,7 +94,7 @@ public final class AtomicFileWriter {
         {
           throw FormatError(changed: change)
         }
-        throw FormatError(error)
+        throw failure(error)
       }
       position += bytes.count
       bufferStart = position
@@ -186,7 +188,7 @@ public final class AtomicFileWriter {
         try Syscalls.pwriteAll(fd, raw, at: bufferStart, path: temporaryPath)
       }
     }
-    do { try result.get() } catch { throw FormatError(error) }
+    do { try result.get() } catch { throw failure(error) }
     bufferStart += buffer.count
     buffer.removeAll(keepingCapacity: true)
   }
@@ -194,7 +196,7 @@ public final class AtomicFileWriter {
   /// Flushes and fsyncs the temporary file, leaving it open and unrenamed.
   public func sync() throws(FormatError) {
     try flush()
-    do { try Syscalls.fsync(fd, path: temporaryPath) } catch { throw FormatError(error) }
+    do { try Syscalls.fsync(fd, path: temporaryPath) } catch { throw failure(error) }
   }
 
   /// Flushes, fsyncs, renames over the destination and fsyncs the folder.
@@ -221,7 +223,7 @@ public final class AtomicFileWriter {
       throw error
     } catch let error as SystemError {
       abort()
-      throw FormatError(error)
+      throw finished ? FormatError(error) : failure(error)
     } catch {
       abort()
       throw FormatError(.io, path: destination, "\(error)")
@@ -235,6 +237,19 @@ public final class AtomicFileWriter {
     fd = -1
     if !finished { _ = Glibc.unlink(temporaryPath) }
     finished = true
+  }
+
+  /// A failed write, flush, fsync or rename, located at the destination: what failed, after
+  /// how many bytes, and that nothing was put under the final name (the caller aborts, which
+  /// removes the temporary file).
+  func failure(_ error: SystemError) -> FormatError {
+    var wrapped = FormatError(error)
+    wrapped.path = destination
+    wrapped.message =
+      "\(error.operation) failed: \(error.reason) (errno \(error.code)) after \(position) bytes"
+      + " of the temporary file \(AtomicFileWriter.split(temporaryPath).name); the temporary file"
+      + " is removed and nothing was written under this name"
+    return wrapped
   }
 
   /// The folder holding `path` (`.` for a bare name) and the file's name.

@@ -44,14 +44,29 @@ public struct UndoJournal: Equatable, Sendable {
   public static func undoPath(for path: String) -> String { path + ".spindle-undo" }
 
   /// Fails with `interruptedEdit` when an unfinished edit's journal lies beside `path`.
+  ///
+  /// A journal whose file another process holds locked is an edit in progress, not an
+  /// interrupted one: it is waited for (up to ``EditWatch/patience`` seconds), then refused
+  /// as `fileChanged`, naming the editor.
   public static func requireNoJournal(for path: String) throws(FormatError) {
     let journal = journalPath(for: path)
-    if (try? Syscalls.pathStatus(journal)) != nil {
-      throw FormatError(
-        .interruptedEdit, path: path,
-        "an interrupted Spindle edit left \(journal); the header may be half written."
-          + " Run `spindle restore \(path)` to put the old header back")
+    let attempts = Int(EditWatch.patience * 20)
+    for attempt in 0...attempts {
+      guard ((try? Syscalls.pathStatus(journal)) ?? nil) != nil else { return }
+      guard EditWatch.isLocked(path) else {
+        throw FormatError(
+          .interruptedEdit, path: path,
+          "an interrupted Spindle edit left \(journal); the header may be half written."
+            + " Run `spindle restore \(path)` to put the old header back")
+      }
+      if attempt < attempts { usleep(50_000) }
     }
+    let holder = ((try? FileIdentity.current(at: path)) ?? nil).flatMap { LockHolder.of($0) }
+    throw FormatError(
+      .fileChanged, path: path,
+      "another process is editing the file"
+        + (holder.map { ": \($0) holds its lock" } ?? "")
+        + " (waited \(Int(EditWatch.patience)) s); try again when it has finished")
   }
 
   /// Whether `identity` is the file this journal was written for (same device, inode, size).

@@ -7,8 +7,19 @@
 /// ``Limits/jsonDepth`` and ``Limits/jsonValues`` before json-c builds anything.
 enum JSONScanner {
   private enum Container {
-    case object(keys: Set<String>, expectingKey: Bool)
+    case object(keys: Set<Key>, expectingKey: Bool)
     case array
+  }
+
+  /// An object key as its decoded UTF-8 bytes: keys are the same when their bytes are, as in
+  /// json-c, Python and serde_json (a `String` set would also merge canonically equivalent
+  /// keys, and hashing 49 k non-ASCII vocabulary keys through Unicode normalization is slow).
+  private struct Key: Hashable {
+    var bytes: [UInt8]
+
+    func hash(into hasher: inout Hasher) {
+      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
   }
 
   /// Checks `bytes`; returns the end offsets of integer literals beyond 64 bits, in order.
@@ -63,7 +74,9 @@ enum JSONScanner {
         index += 1
       case UInt8(ascii: "\""):
         let start = index
-        guard let (text, next) = readString(bytes, from: index) else {
+        let isKey: Bool
+        if case .object(_, true) = stack.last { isKey = true } else { isKey = false }
+        guard let (key, next) = readString(bytes, from: index, decoding: isKey) else {
           throw FormatError(
             .invalidJSON, path: path, offset: baseOffset + start,
             "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)")
@@ -71,8 +84,9 @@ enum JSONScanner {
         index = next
         // Pop the set before inserting so it is uniquely referenced and grows in place;
         // copying it out of the stack made every insertion copy it (quadratic in keys).
-        if case .object(_, true) = stack.last, case .object(var keys, _) = stack.removeLast() {
-          if !keys.insert(text).inserted {
+        if isKey, case .object(var keys, _) = stack.removeLast() {
+          if !keys.insert(Key(bytes: key)).inserted {
+            let text = String(decoding: key, as: UTF8.self)
             throw FormatError(
               .duplicateKey, path: path, offset: baseOffset + start, name: text,
               "duplicate key \"\(text)\" in a JSON object (readers disagree on which one wins)")
@@ -82,16 +96,21 @@ enum JSONScanner {
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         let start = index
         while index < count, isNumberByte(bytes[index]) { index += 1 }
-        let literal = String(
-          decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let isInteger = numberShape(literal) else {
+        let characters = bytes[start..<index]
+        func literal() -> String {
+          String(decoding: UnsafeRawBufferPointer(rebasing: characters), as: UTF8.self)
+        }
+        guard let isInteger = numberShape(characters) else {
           throw FormatError(
             .invalidJSON, path: path, offset: baseOffset + start,
-            "invalid JSON: malformed number \(literal)")
+            "invalid JSON: malformed number \(literal())")
         }
         // Valid JSON (RFC 8259 sets no range; transformers writes model_max_length = int(1e30))
-        // that serde_json and Python read as a float, as Spindle does.
-        if isInteger && Int64(literal) == nil && UInt64(literal) == nil {
+        // that serde_json and Python read as a float, as Spindle does. Below 19 characters an
+        // integer fits in 64 bits.
+        if isInteger && characters.count >= 19 && Int64(literal()) == nil
+          && UInt64(literal()) == nil
+        {
           wideIntegers.append(index)
         }
       case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
@@ -128,8 +147,8 @@ enum JSONScanner {
 
   /// Checks RFC 8259 number syntax `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`; returns
   /// whether it is an integer, or `nil` when malformed.
-  private static func numberShape(_ text: String) -> Bool? {
-    var chars = Array(text.utf8)[...]
+  private static func numberShape(_ text: Slice<UnsafeRawBufferPointer>) -> Bool? {
+    var chars = text
     func digits() -> Int {
       var n = 0
       while let c = chars.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
@@ -161,20 +180,22 @@ enum JSONScanner {
     return chars.isEmpty ? isInteger : nil
   }
 
-  /// Decodes the string literal starting at the quote at `start`; returns it and the index
-  /// after the closing quote, or `nil` if it is malformed.
-  private static func readString(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (String, Int)? {
+  /// Checks the string literal starting at the quote at `start`; returns its UTF-8 bytes when
+  /// `decoding` (else none) and the index after the closing quote, or `nil` if it is malformed.
+  private static func readString(
+    _ bytes: UnsafeRawBufferPointer, from start: Int, decoding: Bool
+  ) -> ([UInt8], Int)? {
     var index = start + 1
     var scalars: [UInt8] = []
     var plainStart = index
     func flush(_ upTo: Int) {
-      if upTo > plainStart { scalars.append(contentsOf: bytes[plainStart..<upTo]) }
+      if decoding && upTo > plainStart { scalars.append(contentsOf: bytes[plainStart..<upTo]) }
     }
     while index < bytes.count {
       let c = bytes[index]
       if c == UInt8(ascii: "\"") {
         flush(index)
-        return (String(decoding: scalars, as: UTF8.self), index + 1)
+        return (scalars, index + 1)
       }
       if c < 0x20 { return nil }
       if c != UInt8(ascii: "\\") {

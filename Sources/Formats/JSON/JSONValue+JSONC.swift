@@ -95,6 +95,10 @@ extension JSONValue {
       self = .null
     case json_type_boolean:
       self = .bool(json_object_get_boolean(object) != 0)
+    case json_type_int where json_object_get_int64(object) != Int64.max:
+      // json-c prints an integer in its 64-bit form; only one stored as unsigned above
+      // Int64.max (read back clamped to it) needs json-c's own printing.
+      self = .number(JSONNumber(Int(json_object_get_int64(object))))
     case json_type_int, json_type_double:
       let text = String(cString: json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN))
       self = .number(

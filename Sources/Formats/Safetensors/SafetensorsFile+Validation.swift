@@ -68,6 +68,15 @@ extension SafetensorsFile {
           "header is not UTF-8: invalid byte 0x\(String(bytes[bad], radix: 16)) at header index \(bad)"
         )
       }
+      if let key = keyHoldingNUL(in: bytes) {
+        let literal = UnsafeRawBufferPointer(rebasing: bytes[key])
+        let name = (try? JSONValue.parse(literal, path: path))?.string ?? ""
+        throw FormatError(
+          .invalidHeader, path: path, offset: 8 + key.lowerBound,
+          name: GGUFValue.quoted(name, limit: 80),
+          "the key \(GGUFValue.quoted(name, limit: 80)) holds a NUL character (\\u0000);"
+            + " tensor names and keys must not: a C reader would cut this one short")
+      }
       let root: JSONValue
       do throws(FormatError) {
         root = try JSONValue.parse(bytes, path: path, baseOffset: 8)
@@ -261,6 +270,43 @@ extension SafetensorsFile {
     case .array, .object: "an \(value.typeName)"
     default: "a \(value.typeName)"
     }
+  }
+
+  /// The quoted text of the first object key holding an escaped NUL (`\u0000`), which
+  /// json-c, keeping keys as C strings, would cut short (two names could become one).
+  static func keyHoldingNUL(in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+    let zero = UInt8(ascii: "0")
+    var index = 0
+    var start: Int?
+    var holdsNUL = false
+    while index < bytes.count {
+      let byte = bytes[index]
+      if let opened = start {
+        if byte == UInt8(ascii: "\\") {
+          if index + 5 < bytes.count, bytes[index + 1] == UInt8(ascii: "u"),
+            bytes[index + 2] == zero, bytes[index + 3] == zero, bytes[index + 4] == zero,
+            bytes[index + 5] == zero
+          {
+            holdsNUL = true
+          }
+          index += 2
+          continue
+        }
+        if byte == UInt8(ascii: "\"") {
+          start = nil
+          var next = index + 1
+          while next < bytes.count, isJSONWhitespace(bytes[next]) { next += 1 }
+          if holdsNUL, next < bytes.count, bytes[next] == UInt8(ascii: ":") {
+            return opened..<(index + 1)
+          }
+        }
+      } else if byte == UInt8(ascii: "\"") {
+        start = index
+        holdsNUL = false
+      }
+      index += 1
+    }
+    return nil
   }
 
   static func isJSONWhitespace(_ byte: UInt8) -> Bool {

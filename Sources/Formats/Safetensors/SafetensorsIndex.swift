@@ -27,18 +27,22 @@ public struct SafetensorsIndex: Sendable {
 
   private let shardByTensor: [String: String]
 
-  /// Reads the index at `path`, or `path/model.safetensors.index.json` when `path` is a folder.
+  /// Reads the index at `path`, or `path/model.safetensors.index.json` when `path` is a folder
+  /// (or that name plus `.zst`, decompressed, when only the compressed index is there).
   ///
   /// - Throws: `notFound`, `invalidJSON`, `duplicateKey` (from the parser), `invalidIndex`
   ///   when `weight_map` is missing or not an object of strings, `metadata` is not an object,
-  ///   `total_size` is not a non-negative integer, or a shard name is absolute or has `..`.
+  ///   `total_size` is not a non-negative integer, or a shard name is unsafe
+  ///   (``unsafeShardName(_:)``).
   public init(path: String) throws(FormatError) {
     var indexPath = path
-    if let info = try? Syscalls.pathStatus(path), (info.st_mode & S_IFMT) == S_IFDIR {
-      indexPath = path.hasSuffix("/") ? path + Self.fileName : "\(path)/\(Self.fileName)"
-    }
     let file: MappedFile
-    do { file = try MappedFile(path: indexPath) } catch { throw FormatError(error) }
+    if let info = try? Syscalls.pathStatus(path), (info.st_mode & S_IFMT) == S_IFDIR {
+      (file, indexPath) = try Zstd.mapPlainOrCompressed(
+        path.hasSuffix("/") ? path + Self.fileName : "\(path)/\(Self.fileName)")
+    } else {
+      do { file = try MappedFile(path: indexPath) } catch { throw FormatError(error) }
+    }
     let root = try file.withUnsafeBytes { bytes throws(FormatError) in
       try JSONValue.parse(bytes, path: indexPath)
     }
@@ -78,15 +82,17 @@ public struct SafetensorsIndex: Sendable {
     var shardByTensor: [String: String] = [:]
     var known = Set<String>()
     for (tensor, value) in map {
+      let shown = GGUFValue.quoted(tensor, limit: 80)
       guard case .string(let shard) = value else {
         throw invalid(
-          "weight_map entry for \"\(tensor)\" is \(SafetensorsFile.article(value)), expected a shard file name",
-          name: tensor)
+          "weight_map entry for \(shown) is \(SafetensorsFile.article(value)), expected a shard file name",
+          name: shown)
       }
-      if shard.isEmpty || shard.hasPrefix("/") || shard.split(separator: "/").contains("..") {
+      if let problem = Self.unsafeShardName(shard) {
         throw invalid(
-          "weight_map entry for \"\(tensor)\" names \"\(shard)\", expected a file inside the index's folder",
-          name: tensor)
+          "weight_map entry for \(shown) names \(GGUFValue.quoted(shard, limit: 80)) (\(problem)),"
+            + " expected a file name inside the index's folder",
+          name: shown)
       }
       weightMap.append((tensor, shard))
       shardByTensor[tensor] = shard
@@ -101,6 +107,24 @@ public struct SafetensorsIndex: Sendable {
     // Shard files in name order (model-00001-of-…, model-00002-of-…), not first mention.
     self.shards = shards.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     self.shardByTensor = shardByTensor
+  }
+
+  /// Why `shard` cannot name a file inside the index's folder, or `nil` when it can: names
+  /// from a file are data, so an empty, absolute or `..` path, a control character (NUL
+  /// included: it would cut the path short), a component over 255 bytes or a name over 4096
+  /// bytes is refused before any path is built from it.
+  static func unsafeShardName(_ shard: String) -> String? {
+    if shard.isEmpty { return "empty" }
+    if shard.hasPrefix("/") { return "an absolute path" }
+    if shard.split(separator: "/").contains("..") { return "it leaves the folder with '..'" }
+    if shard.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+      return "a control character"
+    }
+    if shard.utf8.count > 4096 { return "\(shard.utf8.count) bytes long, the limit is 4096" }
+    if shard.split(separator: "/").contains(where: { $0.utf8.count > 255 }) {
+      return "a path component over 255 bytes"
+    }
+    return nil
   }
 
   /// The shard file name `tensor` is mapped to.

@@ -16,7 +16,9 @@ public struct ShardedSafetensors: Sendable {
   private let found: [FormatError]
   private let tensorIndex: [String: Int]
 
-  /// Opens the index at `path` (a file or a folder holding one) and every shard it names.
+  /// Opens the index at `path` (a file or a folder holding one) and every shard it names; a
+  /// shard stored only as `NAME.zst` is decompressed to scratch space (its tensors' paths are
+  /// then the scratch file's).
   ///
   /// - Parameter verify: when `true`, throws the first of ``problems()``; when `false`, opens
   ///   what it can and leaves the problems to ``problems()``.
@@ -30,7 +32,7 @@ public struct ShardedSafetensors: Sendable {
     for shard in index.shards {
       let shardPath = index.path(ofShard: shard)
       do {
-        let file = try SafetensorsFile(path: shardPath)
+        let file = try SafetensorsFile(file: try Zstd.mapPlainOrCompressed(shardPath).file)
         shards.append(file)
         shardNames.append(shard)
         for entry in file.tensors { holders[entry.name, default: []].append(shard) }
@@ -38,7 +40,8 @@ public struct ShardedSafetensors: Sendable {
         problems.append(
           FormatError(
             .indexMissingShard, path: index.path, name: shard,
-            "shard \"\(shard)\" named in weight_map does not exist (\(shardPath))"))
+            "shard \"\(shard)\" named in weight_map does not exist (neither \(shardPath) nor"
+              + " \(shardPath).zst)"))
       } catch {
         problems.append(error)
       }

@@ -10,23 +10,6 @@ extension Spindle.Convert {
     case hf
   }
 
-  /// `--shard-size`: bytes, with an optional decimal or binary unit (`5GB`, `500MB`, `2GiB`).
-  static func byteCount(_ text: String) -> Int? {
-    let units: [(String, Int)] = [
-      ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
-      ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000),
-      ("B", 1),
-    ]
-    let trimmed = text.trimmingSpaces
-    for (unit, scale) in units where trimmed.uppercased().hasSuffix(unit.uppercased()) {
-      guard let number = Double(String(trimmed.dropLast(unit.count)).trimmingSpaces), number > 0,
-        number * Double(scale) < 9e18
-      else { return nil }
-      return Int(number * Double(scale))
-    }
-    return Int(trimmed).flatMap { $0 > 0 ? $0 : nil }
-  }
-
   /// The export's element type, from `--dtype` (f32, f16 or bf16).
   var exportType: HuggingFaceExport.TargetType? {
     quant == nil ? HuggingFaceExport.TargetType(rawValue: (dtype ?? .f16).rawValue) : nil
@@ -38,7 +21,7 @@ extension Spindle.Convert {
     let export = try HuggingFaceExport(
       gguf: folder,
       options: .init(
-        type: type, shardSize: shardSize.flatMap(Self.byteCount) ?? 5_000_000_000,
+        type: type, shardSize: shardSize?.byteCount ?? 5_000_000_000,
         skipUnknown: skipUnknown))
     for warning in export.warnings { Terminal.printError("warning: \(warning)") }
     if destination.dryRun {

@@ -72,8 +72,11 @@ extension Spindle {
     @Option(help: "What to write: gguf (from a Hugging Face folder) or hf (from a GGUF file).")
     var to: Target = .gguf
 
-    @Option(help: "With --to hf: the largest safetensors shard (5GB, 500MB, 2GiB).")
-    var shardSize: String?
+    @Option(
+      help: ArgumentHelp(
+        "With --to hf: the largest safetensors shard (5GB, 500MB, 2GiB).", valueName: "size"),
+      transform: Self.dataSize)
+    var shardSize: DataSize?
 
     @Flag(help: "Drop tensors the architecture does not know (listed) instead of failing.")
     var skipUnknown = false
@@ -88,15 +91,9 @@ extension Spindle {
     @Option(
       help: ArgumentHelp(
         "Split the output into llama.cpp's OUT-00001-of-0000N.gguf shards of at most this many"
-          + " tensor bytes (K, M, G: powers of 1000).", valueName: "size"),
-      transform: { text in
-        guard let bytes = ConversionPlan.SplitLimits.byteCount(text) else {
-          throw ValidationError(
-            "invalid split size '\(text)': a number, optionally followed by K, M or G")
-        }
-        return bytes
-      })
-    var splitMaxSize: Int?
+          + " tensor bytes (2G, 500M, 5GB, 2GiB).", valueName: "size"),
+      transform: Self.dataSize)
+    var splitMaxSize: DataSize?
 
     @Option(
       help: ArgumentHelp(
@@ -126,23 +123,19 @@ extension Spindle {
           "--to hf writes f32, f16 or bf16, not \(dtype?.rawValue ?? quant?.name.lowercased() ?? "")"
         )
       }
-      if let shardSize, to != .hf || Self.byteCount(shardSize) == nil {
-        throw ValidationError(
-          to != .hf
-            ? "--shard-size applies to --to hf"
-            : "--shard-size \(shardSize) is not a size (5GB, 500MB, 2GiB, bytes)")
+      if shardSize != nil, to != .hf {
+        throw ValidationError("--shard-size applies to --to hf")
       }
       if let splitMaxTensors, splitMaxTensors < 1 {
         throw ValidationError("--split-max-tensors must be at least 1, not \(splitMaxTensors)")
       }
-      if splitMaxSize == 0 { throw ValidationError("--split-max-size must be at least 1 byte") }
       if to == .hf, splitMaxSize != nil || splitMaxTensors != nil {
         throw ValidationError("--split-max-size and --split-max-tensors apply to GGUF output")
       }
     }
 
     var splitLimits: ConversionPlan.SplitLimits {
-      .init(maxTensors: splitMaxTensors ?? 0, maxBytes: splitMaxSize ?? 0)
+      .init(maxTensors: splitMaxTensors ?? 0, maxBytes: splitMaxSize?.byteCount ?? 0)
     }
 
     func run() throws {
@@ -210,6 +203,18 @@ extension Spindle {
       clock_gettime(CLOCK_MONOTONIC, &time)
       return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
+  }
+}
+
+extension Spindle.Convert {
+  /// `--shard-size` and `--split-max-size`: a ``DataSize``, or a message listing the forms.
+  static func dataSize(_ text: String) throws -> DataSize {
+    guard let size = DataSize(text) else {
+      throw ValidationError(
+        "not a size: bytes, or a number with K, M, G, T or KB, MB, GB, TB (powers of 1000)"
+          + " or KiB, MiB, GiB, TiB (powers of 1024)")
+    }
+    return size
   }
 }
 

@@ -13,8 +13,9 @@ extension Spindle {
         from their record and must match it, the model's geometry and its runtime keys \
         (no scaling applied twice). One line per problem: path @offset: message [kind]. \
         What the reference loaders accept but a person should know (GGUF strings that are \
-        not UTF-8, a data section cut inside its final padding) is printed as a warning \
-        and does not change the exit status.
+        not UTF-8, a data section cut inside its final padding, a temporary file a killed \
+        Spindle process left beside or inside it) is printed as a warning and does not \
+        change the exit status.
         """)
 
     @OptionGroup var input: InputOptions
@@ -30,11 +31,11 @@ extension Spindle {
       case .success(let opened):
         checkpoint = opened
         problems = opened.problems
-        warnings = opened.warnings
+        warnings = opened.warnings + TemporaryName.leftoverWarnings(for: input.path)
       case .failure(let error):
         checkpoint = nil
         problems = [error]
-        warnings = []
+        warnings = TemporaryName.leftoverWarnings(for: input.path)
       }
       // Tables are checked only in a file that reads: a malformed one has nothing to recompute.
       let tableProblems = checkpoint == nil ? [] : BakedRoPECheck(path: input.path).problems

@@ -17,3 +17,29 @@ func elided(_ text: String, to count: Int, in elision: Elision) -> String {
     return "…" + text.suffix(count - 1)
   }
 }
+
+/// A name read from a file (tensor name, metadata key), safe to print: control characters
+/// written as escapes (`\n`, `\u{1b}`), so a crafted name cannot move the cursor, colour the
+/// terminal or forge a line, and cut (keeping the end) to `limit` characters; `keeping` lists
+/// the controls let through as they are (a chat template's lines).
+func printable(_ name: String, limit: Int = 200, keeping: Set<Unicode.Scalar> = []) -> String {
+  var text = ""
+  for scalar in name.unicodeScalars {
+    if keeping.contains(scalar) {
+      text.unicodeScalars.append(scalar)
+      continue
+    }
+    switch scalar {
+    case "\n": text += "\\n"
+    case "\t": text += "\\t"
+    case "\r": text += "\\r"
+    default:
+      if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) {
+        text += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        text.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  return elided(text, to: limit, in: .start)
+}

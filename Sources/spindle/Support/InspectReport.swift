@@ -18,7 +18,7 @@ struct InspectReport {
     var lines: [String] = []
     if !metadataKeys.isEmpty {
       for item in selectedMetadata {
-        lines.append("\(item.key) (\(item.type)): \(fullText(item.value))")
+        lines.append("\(printable(item.key)) (\(item.type)): \(fullText(item.value))")
       }
       return lines.joined(separator: "\n")
     }
@@ -39,7 +39,7 @@ struct InspectReport {
         lines.append(
           table(
             checkpoint.metadata.map { item in
-              (showSource ? [item.source] : []) + [item.key, item.type, item.summary]
+              (showSource ? [item.source] : []) + [printable(item.key), item.type, item.summary]
             }, width: width, flexible: showSource ? 3 : 2))
       }
     }
@@ -50,7 +50,8 @@ struct InspectReport {
       for tensor in checkpoint.tensors {
         rows.append(
           [
-            tensor.name, tensor.dtype.name, shapeText(tensor.shape), grouped(tensor.byteCount),
+            printable(tensor.name), tensor.dtype.name, shapeText(tensor.shape),
+            grouped(tensor.byteCount),
             grouped(tensor.offset),
           ] + (multiFile ? [lastComponent(tensor.path)] : []))
       }
@@ -112,7 +113,10 @@ struct InspectReport {
   }
 
   private func fullText(_ value: JSONValue) -> String {
-    if case .string(let text) = value { return text }
+    // Whole text (chat templates keep their lines), but no terminal control sequences.
+    if case .string(let text) = value {
+      return printable(text, limit: .max, keeping: ["\n", "\t"])
+    }
     return value.serialized(.compact)
   }
 

@@ -1,4 +1,10 @@
 import ArgumentParser
+import Formats
+import Tensors
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where a command that changes a model writes: `-o OUT`, `--in-place`, or nowhere with
 /// `--dry-run`; shared by `rewrite`, `stamp`, `tables` and `meta`, and by `convert` (which
@@ -16,7 +22,9 @@ struct OutputOptions: ParsableArguments {
   @Flag(help: "Print what was done (or would be, with --dry-run) as one JSON document.")
   var json = false
 
-  /// Rejects a missing or doubled destination and `-o` naming the input (trailing `/` ignored).
+  /// Rejects a missing or doubled destination and `-o` naming the input: the same text
+  /// (trailing `/` ignored), the same file by another name (`./m.gguf`, a symlink or a hard
+  /// link to it), or an existing file inside an input folder.
   func validate(input: String) throws {
     if !dryRun {
       switch (output, inPlace) {
@@ -29,6 +37,22 @@ struct OutputOptions: ParsableArguments {
     }
     if let output, Self.normalized(output) == Self.normalized(input) {
       throw ValidationError("-o names the input; use --in-place to replace it")
+    }
+    if let output, let existing = try? Syscalls.pathStatus(output),
+      let source = try? Syscalls.pathStatus(input)
+    {
+      if existing.st_dev == source.st_dev && existing.st_ino == source.st_ino {
+        throw ValidationError(
+          "-o \(output) is the input \(input) under another name (same device and inode);"
+            + " use --in-place to replace it")
+      }
+      let folder = AtomicFileWriter.split(Self.normalized(output)).folder
+      if (source.st_mode & S_IFMT) == S_IFDIR, let parent = try? Syscalls.pathStatus(folder),
+        parent.st_dev == source.st_dev && parent.st_ino == source.st_ino
+      {
+        throw ValidationError(
+          "-o \(output) would replace a file of the input folder \(input); write elsewhere")
+      }
     }
   }
 
