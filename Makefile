@@ -130,6 +130,21 @@ FUZZ_TARGET ?=
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/fuzz.sh $(FUZZ_TARGET)
 
+## test-asan, test-tsan: the debug suite under AddressSanitizer or ThreadSanitizer, each in its
+## own build folder (.build-asan, .build-tsan) so the main build is untouched. SANITIZER_FILTER
+## narrows the run (a --filter regex, e.g. 'FormatsTests|TensorsTests'). Slow, so not part of
+## `make test`; the runs and their findings are in docs/reliability.md.
+.PHONY: test-asan test-tsan
+SANITIZER_FILTER ?=
+SANITIZER_TEST = $(SWIFT) test --skip-build $(if $(SANITIZER_FILTER),--filter '$(SANITIZER_FILTER)')
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(CI_FLAGS)
+	LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan.supp $${LSAN_OPTIONS:-}" \
+	  $(SANITIZER_TEST) --sanitize=address --scratch-path .build-asan
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(CI_FLAGS)
+	TSAN_OPTIONS="halt_on_error=1 $${TSAN_OPTIONS:-}" $(SANITIZER_TEST) --sanitize=thread --scratch-path .build-tsan
+
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
@@ -137,4 +152,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan

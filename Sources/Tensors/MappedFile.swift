@@ -1,3 +1,5 @@
+internal import CSystemShims
+
 #if canImport(Glibc)
 public import Glibc
 #endif
@@ -8,6 +10,10 @@ public import Glibc
 /// pointer outlives the mapping. An empty file has no mapping and reads as zero bytes.
 /// ``init(copying:path:)`` holds bytes that are not a file, so every parser that reads a
 /// `MappedFile` also reads a buffer in memory (fuzzing in process).
+///
+/// A mapping is guarded (see `MappedFile+Change`): if another process truncates the file while
+/// it is mapped, reading the lost pages gives zeros instead of killing the process with SIGBUS,
+/// and the file is recorded as changed so no result computed from it is kept.
 public final class MappedFile: Sendable {
   /// The path the file was opened with.
   public let path: String
@@ -18,6 +24,8 @@ public final class MappedFile: Sendable {
   private nonisolated(unsafe) let base: UnsafeRawPointer?
   /// Whether `base` was allocated by ``init(copying:path:)`` rather than mapped.
   private let isCopy: Bool
+  /// The mapping's slot in the SIGBUS guard, or -1 (a copy, an empty file, no slot left).
+  let guardSlot: Int32
 
   /// Maps `path` read-only (`MAP_PRIVATE`).
   public init(path: String) throws(SystemError) {
@@ -41,6 +49,7 @@ public final class MappedFile: Sendable {
     self.identity = FileIdentity(info)
     self.base = mapped
     self.isCopy = false
+    self.guardSlot = mapped.map { spindle_mapping_register($0, size, path) } ?? -1
   }
 
   /// Holds a copy of `bytes` as if it were a file; `path` names it in messages only, and the
@@ -60,6 +69,7 @@ public final class MappedFile: Sendable {
     self.identity = FileIdentity(stat())
     self.base = copy
     self.isCopy = true
+    self.guardSlot = -1
   }
 
   /// A new allocation holding `bytes`, or `nil` when they are empty.
@@ -76,6 +86,7 @@ public final class MappedFile: Sendable {
     if isCopy {
       UnsafeMutableRawPointer(mutating: base).deallocate()
     } else {
+      spindle_mapping_unregister(guardSlot)
       munmap(UnsafeMutableRawPointer(mutating: base), count)
     }
   }

@@ -173,6 +173,11 @@ private struct GGUFKeys {
     guard array.elementType == .string else {
       throw wrongType(key, "[STRING]", .array(array))
     }
+    guard array.count <= Limits.vocabularyTokens else {
+      throw TokenizerError(
+        .invalidVocabulary, path: file.path, name: key,
+        "'\(key)' has \(array.count) strings, over Spindle's limit of \(Limits.vocabularyTokens)")
+    }
     return array.map { $0.string ?? "" }
   }
 

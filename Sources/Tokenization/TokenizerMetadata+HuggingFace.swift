@@ -98,7 +98,9 @@ extension TokenizerMetadata {
     // Most tokens are not added ones: their UTF-8 length rules them out without hashing.
     let addedLengths = Set(addedTexts.map(\.utf8.count))
     let largest = texts.keys.max() ?? -1
-    let count = config?["vocab_size"]?.number?.int ?? texts.count
+    let count = try Self.vocabularySize(
+      config?["vocab_size"]?.number?.int, folder: folder, found: texts.count,
+      in: "tokenizer.json")
     guard largest < count else {
       throw TokenizerError(
         .invalidVocabulary, path: file, name: "model.vocab",
@@ -159,6 +161,22 @@ extension TokenizerMetadata {
     set("tokenizer.ggml.token_type", .array(.int32, types))
     try addSpecialVocabulary(
       folder: folder, files: files, config: config, loadMerges: true, vocabularySize: nil)
+  }
+
+  /// `configured` (config.json's `vocab_size`), else `found`, held to
+  /// ``Limits/vocabularyTokens`` before anything is sized by it.
+  static func vocabularySize(_ configured: Int?, folder: String, found: Int, in file: String)
+    throws(TokenizerError) -> Int
+  {
+    let count = configured ?? found
+    guard count >= 0, count <= Limits.vocabularyTokens else {
+      throw TokenizerError(
+        .invalidVocabulary, path: configured == nil ? "\(folder)/\(file)" : "\(folder)/config.json",
+        name: configured == nil ? nil : "vocab_size",
+        "a vocabulary of \(count) tokens is outside Spindle's limit of 0…\(Limits.vocabularyTokens)"
+      )
+    }
+    return count
   }
 
   /// The converter's `does_token_look_special`: texts some models mark as not special that

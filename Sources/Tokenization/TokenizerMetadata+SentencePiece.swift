@@ -22,7 +22,9 @@ extension TokenizerMetadata {
       variant == .base
       ? (config?["vocab_size_per_layer_input"]?.number?.int ?? config?["vocab_size"]?.number?.int)
       : config?["vocab_size"]?.number?.int
-    let count = configured.flatMap { $0 == 0 ? nil : $0 } ?? model.pieces.count
+    let count = try Self.vocabularySize(
+      configured.flatMap { $0 == 0 ? nil : $0 }, folder: folder, found: model.pieces.count,
+      in: "tokenizer.model")
     var tokens = (0..<count).map { "[PAD\($0)]" }
     var scores = [Float](repeating: -10000, count: count)
     var types = [Int32](repeating: TokenKind.unused.rawValue, count: count)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 
 extension Spindle {
   /// Parses the command line and runs the command, as `ParsableCommand.main()` does, with two
@@ -9,6 +10,8 @@ extension Spindle {
     let arguments = Array(CommandLine.arguments.dropFirst())
     let wantsJSON = arguments.prefix(while: { $0 != "--" }).contains("--json")
     func fail(_ error: any Error) -> Never {
+      // A file that shrank while mapped read as zeros: that, not what followed, is the failure.
+      let error: any Error = FormatError.changedWhileReading ?? error
       if wantsJSON, let document = ErrorDocument(error) {
         try? JSONOutput.print(document, style: .compact)
       }
@@ -27,5 +30,6 @@ extension Spindle {
       fail(error)
     }
     do { try command.run() } catch { fail(error) }
+    if let changed = FormatError.changedWhileReading { fail(changed) }
   }
 }

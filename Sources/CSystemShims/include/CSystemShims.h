@@ -20,4 +20,24 @@ static inline void spindle_cpu_relax(void) {
   __asm__ __volatile__("yield");
 #endif
 }
+
+/// Mapped-file guard: a SIGBUS inside a registered mapping (its file was truncated or shrunk
+/// by another process) maps zero pages over the rest of that mapping, marks it changed and
+/// lets the faulting read go on; a SIGBUS anywhere else goes to the previous handler. The
+/// handler is installed by the first registration. Returns the slot, or -1 when all are taken
+/// (the mapping is then unguarded).
+int spindle_mapping_register(const void *base, size_t length, const char *path);
+/// Forgets a slot; a change seen in it is kept as the process's first change, if none yet.
+void spindle_mapping_unregister(int slot);
+/// Whether a fault was caught in `slot`; `offset` gets the first faulting page's offset.
+int spindle_mapping_faulted(int slot, size_t *offset);
+/// Faults caught since the process started, over every mapping.
+long spindle_mapping_fault_count(void);
+/// The registered mapping holding `address`: 1 and its path (a copy the caller frees) and
+/// mapped length, or 0. For a system call that read a mapping and failed with EFAULT (the
+/// kernel, not the process, met the missing pages, so no SIGBUS was raised).
+int spindle_mapping_lookup(const void *address, char **path, size_t *length);
+/// The first mapping that faulted (live or forgotten): 1 and its path (a copy the caller
+/// frees), mapped length and first faulting offset, or 0 when none has.
+int spindle_mapping_first_fault(char **path, size_t *length, size_t *offset);
 #endif

@@ -11,7 +11,8 @@ extension Checkpoint {
   /// A file is read again when an in-place edit by another Spindle process ran while its
   /// header was parsed, and an edit in progress is waited for (``CheckpointPath/reading(_:_:)``).
   public static func open(_ path: String) throws(FormatError) -> Checkpoint {
-    try CheckpointPath.reading(path) { resolved throws(FormatError) in
+    defer { PausePoint.reach(.afterOpen) }
+    return try CheckpointPath.reading(path) { resolved throws(FormatError) in
       try open(resolved, path: path)
     }
   }

@@ -7,14 +7,12 @@ import Tensors
 /// but deserves a word (strings that are not UTF-8, a data section cut inside its final
 /// padding) goes to `warnings`; what it rejects but Spindle can read goes to `problems`.
 struct GGUFParser {
-  /// `GGUF_MAX_STRING_LENGTH` and `GGUF_MAX_ARRAY_ELEMENTS`.
-  static let maximumStringLength = 1 << 30
-  static let maximumArrayCount = 1 << 30
-  /// Array nesting accepted (llama.cpp PR #28880's `GGUF_MAX_ARRAY_NESTING`).
-  static let maximumNesting = 16
-  /// `GGML_MAX_NAME` and `GGML_MAX_DIMS`.
-  static let maximumNameBytes = 64
-  static let maximumDimensions = 4
+  /// The caps of ``Limits``, under the names the reader and writer use.
+  static let maximumStringLength = Limits.ggufStringBytes
+  static let maximumArrayCount = Limits.ggufArrayElements
+  static let maximumNesting = Limits.ggufArrayNesting
+  static let maximumNameBytes = Limits.ggufTensorNameBytes
+  static let maximumDimensions = Limits.ggufDimensions
   /// Fewest bytes of one KV (key length, type, a 1-byte value) and of one tensor info (name
   /// length, n_dims, type, offset). Empty keys and names count as possible so that such files
   /// get the more precise `emptyKey` rather than `countTooLarge`.
@@ -39,6 +37,10 @@ struct GGUFParser {
   var warnings: [FormatError] = []
   /// Per tensor info, the absolute offset of its offset field.
   var offsetFields: [Int] = []
+  /// Bytes of keys, names and STRING values copied out so far (``Limits/ggufHeaderTextBytes``).
+  var textBytes = 0
+  /// Elements of arrays of arrays held so far (``Limits/ggufNestedArrayElements``).
+  var nestedArrayElements = 0
 
   init(file: MappedFile, start: Int) {
     self.path = file.path
@@ -152,15 +154,29 @@ struct GGUFParser {
         "key-value count \(rawKVs) cannot fit in the \(left) bytes left after \(tensorCount) tensor infos (each key-value takes at least \(GGUFParser.minimumKVBytes))"
       )
     }
+    guard tensorCount <= Limits.ggufTensors else {
+      throw error(
+        .countTooLarge, at: tensorOffset,
+        "tensor count \(tensorCount) is over Spindle's limit of \(Limits.ggufTensors) tensors")
+    }
+    guard rawKVs <= Limits.ggufKeyValues else {
+      throw error(
+        .countTooLarge, at: kvOffset,
+        "key-value count \(rawKVs) is over Spindle's limit of \(Limits.ggufKeyValues) key-value pairs"
+      )
+    }
     return (tensorCount, Int(rawKVs))
   }
 
   // MARK: Strings
 
   /// Reads a length prefix and checks the string fits; returns the range of its bytes.
-  mutating func readStringRange(_ what: @autoclosure () -> String, _ name: String?)
-    throws(FormatError) -> Range<Int>
-  {
+  ///
+  /// A string that will be copied out of the mapping (`copied`: keys, tensor names, STRING
+  /// values) also counts against ``Limits/ggufHeaderTextBytes``.
+  mutating func readStringRange(
+    _ what: @autoclosure () -> String, _ name: String?, copied: Bool = true
+  ) throws(FormatError) -> Range<Int> {
     let lengthOffset = reader.offset
     guard let raw = reader.readInteger(as: UInt64.self) else {
       throw truncated(at: lengthOffset, what(), name)
@@ -175,6 +191,15 @@ struct GGUFParser {
       throw error(
         .stringTooLong, at: lengthOffset, name,
         "\(what()) is \(length) bytes long but only \(reader.remaining) bytes are left in the file")
+    }
+    if copied {
+      guard length <= Limits.ggufHeaderTextBytes - textBytes else {
+        throw error(
+          .stringTooLong, at: lengthOffset, name,
+          "\(what()) is \(length) bytes long; with the \(textBytes) bytes of keys, names and strings before it that is over Spindle's limit of \(Limits.ggufHeaderTextBytes) bytes for one header"
+        )
+      }
+      textBytes += length
     }
     reader.offset += length
     return (lengthOffset + 8)..<(lengthOffset + 8 + length)
@@ -320,6 +345,13 @@ struct GGUFParser {
     let begin = reader.offset
     switch elementType {
     case .array:
+      guard count <= Limits.ggufNestedArrayElements - nestedArrayElements else {
+        throw error(
+          .arrayTooLong, at: countOffset, key,
+          "\(what) has \(count) array elements; with the \(nestedArrayElements) held before it that is over Spindle's limit of \(Limits.ggufNestedArrayElements) elements of arrays of arrays in one header"
+        )
+      }
+      nestedArrayElements += count
       var elements: [GGUFValue] = []
       elements.reserveCapacity(count)
       for element in 0..<count {
@@ -331,7 +363,7 @@ struct GGUFParser {
       var invalid: (element: Int, range: Range<Int>)? = nil
       var invalidCount = 0
       for element in 0..<count {
-        let range = try readStringRange("\(what)[\(element)]", key)
+        let range = try readStringRange("\(what)[\(element)]", key, copied: false)
         if !isUTF8(range) {
           invalidCount += 1
           if invalid == nil { invalid = (element, range) }

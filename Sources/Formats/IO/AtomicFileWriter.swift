@@ -27,6 +27,9 @@ public final class AtomicFileWriter {
   private var finished = false
   private var source: (identity: FileIdentity, fd: Int32)?
   private let bufferCapacity = 1 << 20
+  /// ``MappedFile/changeCount`` when the writer was made: more at commit means a file read
+  /// meanwhile shrank under its mapping, and what was written from it is not committed.
+  private let changesAtStart = MappedFile.changeCount
 
   private nonisolated(unsafe) static var counter = 0
 
@@ -84,7 +87,15 @@ public final class AtomicFileWriter {
     if bytes.count >= bufferCapacity {
       do {
         try Syscalls.pwriteAll(fd, bytes, at: position, path: temporaryPath)
-      } catch { throw failure(error) }
+      } catch {
+        // Bytes handed straight from a mapping whose file shrank meanwhile.
+        if error.code == EFAULT, let base = bytes.baseAddress,
+          let change = MappedFile.change(containing: base)
+        {
+          throw FormatError(changed: change)
+        }
+        throw failure(error)
+      }
       position += bytes.count
       bufferStart = position
       return
@@ -189,9 +200,16 @@ public final class AtomicFileWriter {
   }
 
   /// Flushes, fsyncs, renames over the destination and fsyncs the folder.
+  ///
+  /// - Throws: `fileChanged` (and removes the temporary file) when a mapped file shrank while
+  ///   this writer was open: the bytes written from it may be the guard's zeros.
   public func commit() throws(FormatError) {
     precondition(!finished, "AtomicFileWriter used after commit or abort")
     closeSource()
+    if MappedFile.changeCount != changesAtStart, let changed = FormatError.changedWhileReading {
+      abort()
+      throw changed
+    }
     do {
       try flush()
       try Syscalls.fsync(fd, path: temporaryPath)

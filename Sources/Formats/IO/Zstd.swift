@@ -55,6 +55,10 @@ public enum Zstd {
 
   /// Decompresses `input`, handing each piece of output to `sink` in order.
   ///
+  /// Memory stays bounded whatever a frame declares: output goes out in zstd's block-sized
+  /// pieces, the declared content size sizes nothing, and a frame whose window is over
+  /// ``Limits/zstdWindowLog`` is refused before its window is allocated.
+  ///
   /// - Parameter limit: stop after this many output bytes (to read just a header).
   /// - Returns: the number of bytes produced.
   @discardableResult
@@ -66,6 +70,8 @@ public enum Zstd {
       throw FormatError(.compression, path: input.path, "zstd could not allocate a context")
     }
     defer { ZSTD_freeDCtx(context) }
+    try check(
+      ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Int32(Limits.zstdWindowLog)), input.path)
     input.adviseSequential()
     let outBuffer = UnsafeMutableRawBufferPointer.allocate(
       byteCount: ZSTD_DStreamOutSize(), alignment: 16)

@@ -3,7 +3,8 @@
 /// `UInt64.max`; the scanner returns where they end so the parser can read them as floats).
 ///
 /// It assumes nothing about validity: on malformed text it stops quietly and leaves the syntax
-/// error to json-c, which reports it with its own position.
+/// error to json-c, which reports it with its own position. It also holds the document to
+/// ``Limits/jsonDepth`` and ``Limits/jsonValues`` before json-c builds anything.
 enum JSONScanner {
   private enum Container {
     case object(keys: Set<Key>, expectingKey: Bool)
@@ -29,14 +30,33 @@ enum JSONScanner {
     var stack: [Container] = []
     var wideIntegers: [Int] = []
     var index = 0
+    var values = 0
     let count = bytes.count
+    func tooDeep() -> FormatError {
+      FormatError(
+        .jsonTooDeep, path: path, offset: baseOffset + index,
+        "invalid JSON: arrays and objects nest more than \(Limits.jsonDepth) deep")
+    }
     while index < count {
       let byte = bytes[index]
+      if byte > 0x20 && byte != UInt8(ascii: ",") && byte != UInt8(ascii: ":")
+        && byte != UInt8(ascii: "}") && byte != UInt8(ascii: "]")
+      {
+        // A value or a key starts here.
+        values += 1
+        if values > Limits.jsonValues {
+          throw FormatError(
+            .invalidJSON, path: path, offset: baseOffset + index,
+            "JSON document holds more than Spindle's limit of \(Limits.jsonValues) values and keys")
+        }
+      }
       switch byte {
       case UInt8(ascii: "{"):
+        if stack.count >= Limits.jsonDepth { throw tooDeep() }
         stack.append(.object(keys: [], expectingKey: true))
         index += 1
       case UInt8(ascii: "["):
+        if stack.count >= Limits.jsonDepth { throw tooDeep() }
         stack.append(.array)
         index += 1
       case UInt8(ascii: "}"), UInt8(ascii: "]"):

@@ -2,13 +2,14 @@ internal import CJSONC
 
 /// Parsing and printing through json-c.
 extension JSONValue {
-  /// Nesting depth json-c is allowed to parse.
-  public static let maximumDepth = 64
+  /// Nesting depth the scanner and json-c are allowed to parse (``Limits/jsonDepth``).
+  public static let maximumDepth = Limits.jsonDepth
 
   /// Parses one JSON document that fills `bytes` (whitespace may surround it).
   ///
   /// Stricter than json-c alone: duplicate keys in any object and anything after the document
-  /// other than JSON whitespace are errors. Integers beyond 64 bits read as floats (as in
+  /// other than JSON whitespace are errors. The caps of ``Limits`` (document bytes, nesting
+  /// depth, number of values) are checked before json-c allocates anything. Integers beyond 64 bits read as floats (as in
   /// serde_json and Python), where json-c alone would clamp them.
   /// - Parameters:
   ///   - path: the file, for error messages.
@@ -16,6 +17,12 @@ extension JSONValue {
   public static func parse(
     _ bytes: UnsafeRawBufferPointer, path: String, baseOffset: Int = 0
   ) throws(FormatError) -> JSONValue {
+    guard bytes.count <= Limits.jsonDocumentBytes else {
+      throw FormatError(
+        .invalidJSON, path: path, offset: baseOffset,
+        "JSON document is \(bytes.count) bytes, over Spindle's limit of \(Limits.jsonDocumentBytes) bytes"
+      )
+    }
     let wideIntegers = try JSONScanner.check(bytes, path: path, baseOffset: baseOffset)
     guard wideIntegers.isEmpty else {
       // json-c would clamp them to UInt64.max: give each a ".0" so it reads them as doubles,

@@ -6,8 +6,8 @@ public import Tensors
 /// The header is parsed once; tensor bytes stay in the mapping and are reached through
 /// ``file`` with each entry's absolute ``TensorEntry/byteRange``.
 public struct SafetensorsFile: Sendable {
-  /// The largest header the Rust crate reads or writes (`MAX_HEADER_SIZE`).
-  public static let maximumHeaderLength = 100_000_000
+  /// The largest header the Rust crate reads or writes (``Limits/safetensorsHeaderBytes``).
+  public static let maximumHeaderLength = Limits.safetensorsHeaderBytes
 
   /// The key of the string-to-string metadata map in the header.
   public static let metadataKey = "__metadata__"
