@@ -79,7 +79,8 @@ enum JSONScanner {
         guard let (key, next) = readString(bytes, from: index, decoding: isKey) else {
           throw FormatError(
             .invalidJSON, path: path, offset: baseOffset + start,
-            "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)")
+            "invalid JSON: malformed string (unterminated, control character, bad escape or lone surrogate)"
+          )
         }
         index = next
         // Pop the set before inserting so it is uniquely referenced and grows in place;
@@ -130,7 +131,9 @@ enum JSONScanner {
       case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
         index += 1
       default:
-        let shown = byte < 0x20 || byte >= 0x7F ? "byte 0x\(String(byte, radix: 16))" : "'\(Character(Unicode.Scalar(byte)))'"
+        let shown =
+          byte < 0x20 || byte >= 0x7F
+          ? "byte 0x\(String(byte, radix: 16))" : "'\(Character(Unicode.Scalar(byte)))'"
         throw FormatError(
           .invalidJSON, path: path, offset: baseOffset + index,
           "invalid JSON: unexpected \(shown)")
