@@ -1,4 +1,5 @@
 import Formats
+import Models
 import Patching
 import TestSupport
 import Testing
@@ -11,12 +12,41 @@ struct FuzzRegressionTests {
   static let metaPlanInputs =
     (try? Scratch.list(Repository.fixture("malformed/fuzz/meta-plan"))) ?? []
 
+  /// hf-config inputs the JSON reader must refuse (the rest must patch and parse again).
+  static let refusedHFConfigInputs = ["key-with-nul"]
+
   static let hfConfigInputs =
-    (try? Scratch.list(Repository.fixture("malformed/fuzz/hf-config"))) ?? []
+    ((try? Scratch.list(Repository.fixture("malformed/fuzz/hf-config"))) ?? [])
+    .filter { !refusedHFConfigInputs.contains($0) }
 
   @Test func corpusIsThere() {
     #expect(Self.metaPlanInputs == ["gguf-without-tensors-padding-cut-at-eof"])
     #expect(Self.hfConfigInputs == ["empty-object-two-new-members"])
+    #expect(
+      (try? Scratch.list(Repository.fixture("malformed/fuzz/hf-config")))?.contains("key-with-nul")
+        == true)
+  }
+
+  /// The input that found it: `"rope_scaling\u0000"` beside other keys. json-c keeps keys as C
+  /// strings and read it as `rope_scaling`, while the text patch saw another name and added a
+  /// second `rope_scaling`: the patched config kept the old scaling. A key holding a NUL is
+  /// now refused before json-c sees it.
+  @Test func keyWithNULIsRefused() throws {
+    let text = try Scratch.bytes(Repository.fixture("malformed/fuzz/hf-config/key-with-nul"))
+    var refusal: FormatError?
+    do {
+      _ = try JSONValue.parse(String(decoding: text, as: UTF8.self), path: "config.json")
+    } catch {
+      refusal = error
+    }
+    let error = try #require(refusal)
+    #expect(error.kind == .invalidJSON)
+    #expect(error.offset == 20)
+    #expect(
+      error.message
+        == "the key \"rope_scaling\\u0000\" holds a NUL character (\\u0000), which JSON readers"
+        + " that keep keys as C strings cut short")
+    #expect(throws: PatchError.self) { try ConfigTextPatch(text: text, path: "config.json") }
   }
 
   /// The members the hf-config target sets through ``ConfigTextPatch``.

@@ -93,6 +93,16 @@ enum JSONScanner {
               "duplicate key \"\(text)\" in a JSON object (readers disagree on which one wins)")
           }
           stack.append(.object(keys: keys, expectingKey: false))
+          // json-c keeps keys as C strings: "a\u0000b" would be read as "a", a second name
+          // for another member (found by the hf-config fuzz target).
+          if key.contains(0) {
+            let text = String(decoding: key.prefix(80), as: UTF8.self)
+              .split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\u0000")
+            throw FormatError(
+              .invalidJSON, path: path, offset: baseOffset + start, name: text,
+              "the key \"\(text)\" holds a NUL character (\\u0000), which JSON readers that"
+                + " keep keys as C strings cut short")
+          }
         }
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         let start = index
