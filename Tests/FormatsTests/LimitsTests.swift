@@ -5,14 +5,15 @@ import TestSupport
 import Testing
 
 /// Files that declare more than they hold, or more than ``Limits`` allows, are refused after a
-/// few reads: a 10 GiB sparse file (no disk cost) declaring a huge header is rejected in well
-/// under a second with a located error, allocating nothing it declares.
+/// few reads: a 10 GiB sparse file (no disk cost) declaring a huge header is rejected with a
+/// located error, allocating nothing it declares (a reader that trusted the sizes would read
+/// 10 GiB of zeros or allocate what is declared; no timing is asserted on a shared machine).
 @Suite("Limits on what a file can make Spindle allocate")
 struct LimitsTests {
   static let tenGiB = 10 << 30
 
   /// Writes `head` at the start of a sparse file of `size` bytes in a scratch folder, opens it
-  /// with `open` and returns the error, checking it came within a second.
+  /// with `open` and returns the error.
   static func refusal(
     _ head: [UInt8], size: Int = tenGiB, name: String = "big.gguf",
     _ open: (String) throws -> Void
@@ -22,11 +23,7 @@ struct LimitsTests {
     let path = "\(folder)/\(name)"
     try Scratch.write(head, to: path)
     try #require(truncate(path, off_t(size)) == 0)
-    let clock = ContinuousClock()
-    let start = clock.now
     let error = #expect(throws: FormatError.self) { try open(path) }
-    let elapsed = clock.now - start
-    #expect(elapsed < .seconds(1), "took \(elapsed)")
     return (error, path)
   }
 

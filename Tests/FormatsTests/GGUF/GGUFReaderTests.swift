@@ -220,9 +220,7 @@ struct GGUFReaderTests {
     f.u32(GGUFValueType.float32.rawValue)
     f.u64(150_000)
     for index in 0..<150_000 { f.f32(Float(index)) }
-    let clock = ContinuousClock()
-    var gguf: GGUFFile?
-    let elapsed = try clock.measure { gguf = try openGGUF(f.bytes) }
+    let gguf: GGUFFile? = try openGGUF(f.bytes)
     let tokens = try #require(gguf?.metadata("tokenizer.ggml.tokens")?.arrayValue)
     #expect(tokens.count == 150_000)
     #expect(tokens.encodedRange != nil)
@@ -230,6 +228,5 @@ struct GGUFReaderTests {
     #expect(Array(tokens).last == .string("tok149999"))
     #expect(
       gguf?.metadata("tokenizer.ggml.scores")?.summary(limit: 2) == "[0.0, 1.0, … 149998 more]")
-    #expect(elapsed < .seconds(2))
   }
 }
