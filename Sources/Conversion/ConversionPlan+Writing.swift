@@ -133,9 +133,9 @@ extension ConversionPlan {
           let last = min(end, first + share)
           for row in first..<last {
             let from = (tensor.sourceRows?[row] ?? row) * rowBytes
-            ElementConversion.decode(
-              UnsafeRawBufferPointer(rebasing: raw[from..<(from + rowBytes)]), source.dtype,
-              into: firstValue + (row - batchStart) * rowElements, count: rowElements)
+            Dequantization.decode(
+              raw.baseAddress! + from, dtype: source.dtype, count: rowElements,
+              into: firstValue + (row - batchStart) * rowElements)
           }
           ElementConversion.encode(
             UnsafeBufferPointer(

@@ -2,38 +2,11 @@ import Formats
 import Quantization
 import Tensors
 
-/// Element type conversion of the converter, in one place so the quantization module's
-/// encoders can take its place: F32, F16 and BF16 read exactly; F16 and BF16 written with
-/// round-to-nearest-even (NaN and infinities kept, as numpy and gguf-py write them); Q8_0 as
-/// ggml's `quantize_row_q8_0_ref`.
+/// Element type encoding of the converter, in one place so the quantization module's encoders
+/// can take its place: F16 and BF16 with round-to-nearest-even (NaN and infinities kept, as
+/// numpy and gguf-py write them); Q8_0 as ggml's `quantize_row_q8_0_ref`. (Sources are read
+/// by the forward pass's `Dequantization`.)
 enum ElementConversion {
-  /// Decodes `count` elements of `bytes`, stored as `type`, into `values`.
-  static func decode(
-    _ bytes: UnsafeRawBufferPointer, _ type: DType, into values: UnsafeMutablePointer<Float>,
-    count: Int
-  ) {
-    switch type {
-    case .f16:
-      for i in 0..<count {
-        values[i] = HalfFloat.float(
-          fromHalf: UInt16(
-            littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-      }
-    case .bf16:
-      for i in 0..<count {
-        values[i] = HalfFloat.float(
-          fromBFloat16: UInt16(
-            littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-      }
-    default:
-      for i in 0..<count {
-        values[i] = Float(
-          bitPattern: UInt32(
-            littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-      }
-    }
-  }
-
   /// Encodes whole rows of `values` (`rowLength` each) as `type` into `output`, which holds
   /// exactly their bytes; `rowLength` must already be checked with
   /// `Quantizer.rowByteCount(rowLength:type:)`, so nothing can fail here.

@@ -53,6 +53,24 @@ public enum Limits {
   /// `tokenizer.ggml.merges` when loading a GGUF tokenizer (each string is copied out).
   public static let vocabularyTokens = 1 << 22
 
+  // MARK: Hyperparameters (what sizes the rotary tables and the forward pass's buffers)
+
+  /// The longest context, in tokens (`context_length`, `max_position_embeddings` and the
+  /// original context): the largest published is Llama 4 Scout's 10,485,760.
+  public static let contextTokens = 1 << 24
+  /// The most layers (`block_count`, `num_hidden_layers`): published models have at most 126.
+  public static let layers = 1 << 12
+  /// The most attention heads, query or key-value: published models have at most 128.
+  public static let attentionHeads = 1 << 12
+  /// The widest head (`attention.key_length`, `head_dim`, the rotated dimensions): it sizes
+  /// the rotary tables; published heads are a few hundred wide.
+  public static let headDimension = 1 << 14
+  /// The widest hidden state (`embedding_length`, `hidden_size`): published models reach 18,432.
+  public static let embeddingLength = 1 << 18
+  /// The widest feed-forward layer (`feed_forward_length`, `intermediate_size`): published
+  /// models reach 73,728.
+  public static let feedForwardLength = 1 << 20
+
   // MARK: zstd
 
   /// The largest zstd window accepted when decompressing, as a power of two (zstd's own

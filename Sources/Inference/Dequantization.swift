@@ -2,10 +2,11 @@ import Tensors
 
 /// Row decoders: ggml's `dequantize_row_*` (and plain conversions) for the supported types.
 ///
-/// `count` must be a whole number of blocks of `dtype`; ``WeightMatrix`` checks that once.
-enum Dequantization {
+/// `count` must be a whole number of blocks of `dtype`; ``WeightMatrix`` checks that once (the
+/// converter decodes only F32, F16 and BF16 here).
+public enum Dequantization {
   /// Decodes `count` elements starting at `source` into `target`.
-  static func decode(
+  public static func decode(
     _ source: UnsafeRawPointer, dtype: DType, count: Int, into target: UnsafeMutablePointer<Float>
   ) {
     switch dtype {

@@ -1,3 +1,5 @@
+import Formats
+
 /// One hyperparameter a description maps between formats (the fields of
 /// ``Inference/LlamaConfiguration`` plus what selects the block recipe).
 public enum Hyperparameter: String, Hashable, Sendable, CaseIterable {
@@ -12,4 +14,21 @@ public enum Hyperparameter: String, Hashable, Sendable, CaseIterable {
   case tiedEmbeddings
   /// transformers `hidden_act` of a GELU network (`gelu`, `gelu_new`, …).
   case activation
+}
+
+extension Hyperparameter {
+  /// The largest value Spindle reads for this hyperparameter (see ``Formats/Limits``), or
+  /// `nil` when it is not a size.
+  public var limit: Int? {
+    switch self {
+    case .layerCount: Limits.layers
+    case .embeddingLength: Limits.embeddingLength
+    case .feedForwardLength: Limits.feedForwardLength
+    case .headCount, .keyValueHeadCount: Limits.attentionHeads
+    case .headDimension, .rotaryDimension: Limits.headDimension
+    case .vocabularySize: Limits.vocabularyTokens
+    case .contextLength: Limits.contextTokens
+    case .normEpsilon, .parallelResidual, .tiedEmbeddings, .activation: nil
+    }
+  }
 }

@@ -5,7 +5,7 @@ import Glibc
 /// The process holding a `flock` on a file, found in `/proc/locks`, with its command line from
 /// `/proc/PID/cmdline`, so a refused edit can say who is editing.
 public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
-  /// The process id that took the lock.
+  /// The process id that took the lock; 0 when it is in another PID namespace.
   public var pid: Int32
   /// Its command line, program base name first, control characters escaped, cut at 160
   /// characters; `nil` when unreadable.
@@ -19,8 +19,12 @@ public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
     self.exclusive = exclusive
   }
 
-  /// `pid 123 (spindle meta set m.gguf …)`.
-  public var description: String { "pid \(pid)" + (command.map { " (\($0))" } ?? "") }
+  /// `pid 123 (spindle meta set m.gguf …)`, or for pid 0 a process in another PID namespace.
+  public var description: String {
+    pid == 0
+      ? "a process in another PID namespace (another container?)"
+      : "pid \(pid)" + (command.map { " (\($0))" } ?? "")
+  }
 
   /// The first holder of a `flock` on the file with `identity`'s device and inode; `nil` when
   /// none is listed (or `/proc` is unreadable).
@@ -36,7 +40,12 @@ public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
       guard fields.count >= 6, fields[1] == "FLOCK", fields[5] == wanted,
         let pid = Int32(fields[4])
       else { continue }
-      return LockHolder(pid: pid, command: commandLine(of: pid), exclusive: fields[3] == "WRITE")
+      // A holder in another PID namespace (a container sharing the file system) is listed
+      // as pid 0, or under its own namespace's pid, which names no process (or another) here.
+      let visible = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+      return LockHolder(
+        pid: visible ? pid : 0, command: visible ? commandLine(of: pid) : nil,
+        exclusive: fields[3] == "WRITE")
     }
     return nil
   }

@@ -17,6 +17,7 @@ extension Spindle {
       }
       exit(withError: error)
     }
+    EditWaiting.notice = { line in Terminal.printError(line) }
     var command: any ParsableCommand
     do {
       command = try parseAsRoot(arguments)

@@ -9,15 +9,12 @@ import Glibc
 ///
 /// An in-place edit holds an exclusive `flock` on the file from before its journal is
 /// written until the journal has become the undo record, and writes the header only while
-/// `FILE.spindle-journal` exists. A reader that finds a journal and the lock held waits (up
-/// to ``patience`` seconds, ``UndoJournal/requireNoJournal(for:)``) for the edit to finish;
+/// `FILE.spindle-journal` exists. A reader that finds a journal and the lock held waits
+/// (``EditWaiting``, ``UndoJournal/requireNoJournal(for:)``) for the edit to finish;
 /// after parsing, a journal present, a changed file identity (size, modification time) or an
 /// undo record with a new inode (an edit ran whole in between) sends it back to read again.
 /// Edits by programs that neither lock nor journal are not seen.
 struct EditWatch: Equatable {
-  /// How long a reader waits for an edit in progress.
-  static let patience = 10.0
-
   var file: FileIdentity?
   var undoInode: UInt64?
   var journal: Bool

@@ -46,27 +46,21 @@ public struct UndoJournal: Equatable, Sendable {
   /// Fails with `interruptedEdit` when an unfinished edit's journal lies beside `path`.
   ///
   /// A journal whose file another process holds locked is an edit in progress, not an
-  /// interrupted one: it is waited for (up to ``EditWatch/patience`` seconds), then refused
-  /// as `fileChanged`, naming the editor.
+  /// interrupted one: it is waited for (``EditWaiting``), then refused as `fileChanged`,
+  /// naming the editor.
   public static func requireNoJournal(for path: String) throws(FormatError) {
     let journal = journalPath(for: path)
-    let attempts = Int(EditWatch.patience * 20)
-    for attempt in 0...attempts {
-      guard ((try? Syscalls.pathStatus(journal)) ?? nil) != nil else { return }
+    let finished = try EditWaiting.wait(for: path) { () throws(FormatError) -> Bool in
+      guard ((try? Syscalls.pathStatus(journal)) ?? nil) != nil else { return false }
       guard EditWatch.isLocked(path) else {
         throw FormatError(
           .interruptedEdit, path: path,
           "an interrupted Spindle edit left \(journal); the header may be half written."
             + " Run `spindle restore \(path)` to put the old header back")
       }
-      if attempt < attempts { usleep(50_000) }
+      return true
     }
-    let holder = ((try? FileIdentity.current(at: path)) ?? nil).flatMap { LockHolder.of($0) }
-    throw FormatError(
-      .fileChanged, path: path,
-      "another process is editing the file"
-        + (holder.map { ": \($0) holds its lock" } ?? "")
-        + " (waited \(Int(EditWatch.patience)) s); try again when it has finished")
+    guard finished else { throw EditWaiting.refusal(path: path) }
   }
 
   /// Whether `identity` is the file this journal was written for (same device, inode, size).

@@ -58,8 +58,20 @@ struct HyperparameterReader {
   }
 
   /// An integer hyperparameter (stored, default or `nil` when derived).
+  ///
+  /// - Throws: `invalidValue` when a stored size is over its ``Hyperparameter/limit`` (or as
+  ///   far below zero), before anything is sized or multiplied by it.
   func integer(_ parameter: Hyperparameter) throws(ModelError) -> Int? {
     guard case .integer(let number)? = try value(parameter) else { return nil }
+    if let limit = parameter.limit, number > limit || number < -limit {
+      let name = keyName(parameter)
+      let quoted = format == .gguf ? "'\(name)'" : "\"\(name)\""
+      throw ModelError(
+        .invalidValue, path: path, name: name,
+        number > limit
+          ? "\(quoted) is \(number), over Spindle's limit of \(limit)"
+          : "\(quoted) must be a positive integer, found \(number)")
+    }
     return number
   }
 

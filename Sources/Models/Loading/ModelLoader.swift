@@ -25,6 +25,13 @@ struct ModelLoader {
   mutating func load() throws(ModelError) -> ModelCheckpoint {
     let settings = try ropeSettings()
     let (configuration, rotaryFraction) = try configuration(settings: settings)
+    guard rotaryFraction > 0, rotaryFraction <= 1 else {
+      let name = reader.keyName(.rotaryDimension)
+      throw ModelError(
+        .invalidValue, path: path, name: name,
+        "the rotated part of each head (\(name)) must be in (0, 1] of the head"
+          + " (\(configuration.headDimension)), found \(rotaryFraction)")
+    }
     let rotaryDimension = Int(Double(configuration.headDimension) * rotaryFraction)
     try pickTensors(configuration, rotaryDimension: rotaryDimension)
     let weights = try weights(configuration)

@@ -84,6 +84,9 @@ struct GGUFScalingReader {
       let heads = try uint32(p + "attention.head_count"), heads > 0
     {
       settings.headDimension = embedding / heads
+      try PatchError.checkLimit(
+        embedding / heads, key: p + "embedding_length / " + p + "attention.head_count", path: path,
+        limit: Limits.headDimension)
     }
     if let dimension = settings.rotaryDimension, let head = settings.headDimension, head > 0 {
       settings.partialRotaryFactor = Double(dimension) / Double(head)
@@ -310,6 +313,7 @@ struct GGUFScalingReader {
 
   func uint32(_ key: String) throws(PatchError) -> Int? {
     guard case .uint32(let number) = try value(key, .uint32) else { return nil }
+    try PatchError.checkLimit(Int(number), key: key, path: path)
     return Int(number)
   }
 

@@ -354,6 +354,9 @@ struct HuggingFaceScalingReader {
     guard let hidden = try integer(config["hidden_size"], "hidden_size"),
       let heads = try integer(config["num_attention_heads"], "num_attention_heads"), heads > 0
     else { return nil }
+    try PatchError.checkLimit(
+      hidden / heads, key: "hidden_size / num_attention_heads", path: path,
+      limit: Limits.headDimension)
     return hidden / heads
   }
 
@@ -394,6 +397,7 @@ struct HuggingFaceScalingReader {
     guard case .number(let number) = value, let integer = number.int else {
       throw wrongType(key, expected: "an integer", found: value)
     }
+    try PatchError.checkLimit(integer, key: key, path: path)
     return integer
   }
 

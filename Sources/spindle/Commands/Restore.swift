@@ -20,7 +20,10 @@ extension Spindle {
     @Flag(help: "Print what was done as one JSON document.")
     var json = false
 
+    @OptionGroup var waiting: WaitOption
+
     func run() throws {
+      waiting.apply()
       let line: String
       var document = EditDocument(command: "restore", path: path, action: .restored, changes: [])
       document.output = path

@@ -22,10 +22,16 @@ struct OutputOptions: ParsableArguments {
   @Flag(help: "Print what was done (or would be, with --dry-run) as one JSON document.")
   var json = false
 
+  @OptionGroup var waiting: WaitOption
+
   /// Rejects a missing or doubled destination and `-o` naming the input: the same text
   /// (trailing `/` ignored), the same file by another name (`./m.gguf`, a symlink or a hard
   /// link to it), or an existing file inside an input folder.
+  ///
+  /// Also sets how long the command waits for another process editing the input
+  /// (``WaitOption/apply()``), so it holds before any file is opened.
   func validate(input: String) throws {
+    waiting.apply()
     if !dryRun {
       switch (output, inPlace) {
       case (nil, false):
