@@ -328,16 +328,12 @@ extension StampPlan {
   private static func entries(of folder: String) throws(PatchError) -> [(
     name: String, mode: UInt32
   )] {
-    guard let directory = opendir(folder) else {
-      throw PatchError(FormatError(SystemError(operation: "opendir", path: folder, code: errno)))
+    let names: [String]
+    do { names = try Syscalls.directoryEntries(folder) } catch {
+      throw PatchError(FormatError(error))
     }
-    defer { closedir(directory) }
     var result: [(name: String, mode: UInt32)] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-      }
-      if name == "." || name == ".." { continue }
+    for name in names {
       let status: stat?
       do { status = try Syscalls.pathStatus("\(folder)/\(name)") } catch {
         throw PatchError(FormatError(error))
@@ -355,15 +351,7 @@ extension StampPlan {
   }
 
   private static func removeFolder(_ path: String) {
-    if let directory = opendir(path) {
-      while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name != "." && name != ".." { _ = unlink("\(path)/\(name)") }
-      }
-      closedir(directory)
-    }
+    for name in (try? Syscalls.directoryEntries(path)) ?? [] { _ = unlink("\(path)/\(name)") }
     _ = rmdir(path)
   }
 

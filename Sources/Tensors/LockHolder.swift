@@ -42,7 +42,7 @@ public struct LockHolder: Equatable, Sendable, CustomStringConvertible {
       else { continue }
       // A holder in another PID namespace (a container sharing the file system) is listed
       // as pid 0, or under its own namespace's pid, which names no process (or another) here.
-      let visible = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+      let visible = pid > 0 && Syscalls.processExists(pid)
       return LockHolder(
         pid: visible ? pid : 0, command: visible ? commandLine(of: pid) : nil,
         exclusive: fields[3] == "WRITE")

@@ -214,10 +214,12 @@ public enum Syscalls {
     }
     defer { closedir(directory) }
     var names: [String] = []
+    // The name is read in place: glibc's records are only as long as their name
+    // (`d_reclen`), so copying the whole 256-byte `d_name` array reads past the record.
+    let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
     while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
+      let name = String(
+        cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
       if name != "." && name != ".." { names.append(name) }
     }
     return names

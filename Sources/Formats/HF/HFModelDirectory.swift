@@ -115,17 +115,8 @@ public struct HFModelDirectory: Sendable {
   }
 
   private static func fileNames(in folder: String) throws(FormatError) -> [String] {
-    guard let directory = opendir(folder) else {
-      throw FormatError(SystemError(operation: "opendir", path: folder, code: errno))
+    do { return try Syscalls.directoryEntries(folder).filter { !$0.hasPrefix(".") } } catch {
+      throw FormatError(error)
     }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-      }
-      if name != "." && name != ".." && !name.hasPrefix(".") { names.append(name) }
-    }
-    return names
   }
 }
