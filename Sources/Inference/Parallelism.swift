@@ -13,12 +13,12 @@ public enum Parallelism {
   /// Online processors (at least 1).
   public static let processorCount = CMath.processorCount
 
-  nonisolated(unsafe) private static var configured = CMath.processorCount
+  private static let configured = Atomic<Int>(CMath.processorCount)
 
   /// Worker threads for the next forward pass (at least 1).
   public static var threadCount: Int {
-    get { configured }
-    set { configured = max(1, newValue) }
+    get { configured.load(ordering: .relaxed) }
+    set { configured.store(max(1, newValue), ordering: .relaxed) }
   }
 
   /// One ``WorkerPool`` per worker count asked for (a count's threads are started once).

@@ -1,3 +1,4 @@
+import Synchronization
 public import Tensors
 
 #if canImport(Glibc)
@@ -31,7 +32,9 @@ public final class AtomicFileWriter {
   /// meanwhile shrank under its mapping, and what was written from it is not committed.
   private let changesAtStart = MappedFile.changeCount
 
-  private nonisolated(unsafe) static var counter = 0
+  /// Writers made so far in this process: the `N` of each temporary name, unique across
+  /// threads (two writers made at once used to be able to share one; found by ThreadSanitizer).
+  private static let counter = Atomic<Int>(0)
 
   /// Creates the temporary file next to `destination`, with `mode` (default: the mode of an
   /// existing destination, else 0644 less the umask) and, when permitted, the existing
@@ -39,8 +42,8 @@ public final class AtomicFileWriter {
   public init(destination: String, mode: UInt32? = nil) throws(FormatError) {
     self.destination = destination
     let (folder, name) = AtomicFileWriter.split(destination)
-    AtomicFileWriter.counter += 1
-    temporaryPath = "\(folder)/" + TemporaryName.file(for: name, count: AtomicFileWriter.counter)
+    let count = AtomicFileWriter.counter.add(1, ordering: .relaxed).newValue
+    temporaryPath = "\(folder)/" + TemporaryName.file(for: name, count: count)
     TemporaryName.removeStale(in: folder, target: name)
     var fileMode = mode
     let existing = try? Syscalls.pathStatus(destination)
