@@ -9,7 +9,7 @@ let package = Package(
       name: "SpindleKit",
       targets: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion", "Quantization",
+        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation",
       ]),
   ],
   dependencies: [
@@ -49,16 +49,20 @@ let package = Package(
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
       ]),
+    .target(name: "Evaluation", dependencies: ["RoPE", "Models", "Inference", "Tokenization"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion", "Quantization",
+        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: repository paths and recorded references, scratch folders,
     // running the built binary, the SmolLM2 model cache.
     .target(name: "TestSupport", dependencies: ["Formats"], path: "Tests/TestSupport"),
+    .testTarget(
+      name: "EvaluationTests",
+      dependencies: ["Evaluation", "Models", "Inference", "RoPE", "TestSupport"]),
     .testTarget(
       name: "TensorsTests",
       dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")]),

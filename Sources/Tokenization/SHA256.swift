@@ -1,8 +1,9 @@
-/// SHA-256 (FIPS 180-4) of a byte string, for the converter's pre-tokenizer fingerprint.
+/// SHA-256 (FIPS 180-4) of a byte string: the converter's pre-tokenizer fingerprint, the hashes
+/// `eval-context` cites its texts by.
 ///
 /// A few dozen lines instead of a swift-crypto dependency (BoringSSL, minutes of build on the
 /// project's 2-core machines) for hashing one short string per conversion.
-enum SHA256 {
+public enum SHA256 {
   static let roundConstants: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
     0xab1c_5ed5, 0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe,
@@ -17,7 +18,7 @@ enum SHA256 {
   ]
 
   /// The digest as 64 lowercase hex digits (Python's `hexdigest()`).
-  static func hex(_ message: [UInt8]) -> String {
+  public static func hex(_ message: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     var text = ""
     for byte in digest(message) {

@@ -149,8 +149,8 @@ public enum ProbeSource: Sendable, CustomStringConvertible {
     let low = min(256, vocabularySize / 4)
     let span = UInt64(vocabularySize - low)
     let segmentLength = max(16, min(256, length / 4))
-    var state = seed
-    let segment = (0..<segmentLength).map { _ in Int32(low + Int(splitMix(&state) % span)) }
+    var generator = SplitMix64(seed: seed)
+    let segment = (0..<segmentLength).map { _ in Int32(low + Int(generator.next() % span)) }
     return (0..<length).map { segment[$0 % segmentLength] }
   }
 
@@ -169,14 +169,5 @@ public enum ProbeSource: Sendable, CustomStringConvertible {
       ids.append(id)
     }
     return ids
-  }
-
-  /// SplitMix64: a fixed, platform-independent generator.
-  static func splitMix(_ state: inout UInt64) -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
