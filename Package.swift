@@ -35,7 +35,7 @@ let package = Package(
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
         "Tokenization",
       ]),
-    .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching"]),
+    .target(name: "Rendering", dependencies: ["RoPE", "Models", "Patching", "Evaluation"]),
     // Protos/*.pb.swift is generated from the .proto beside it and committed (`make protos`).
     .target(
       name: "Tokenization",
@@ -62,7 +62,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Formats"], path: "Tests/TestSupport"),
     .testTarget(
       name: "EvaluationTests",
-      dependencies: ["Evaluation", "Models", "Inference", "RoPE", "TestSupport"]),
+      dependencies: ["Evaluation", "Rendering", "Models", "Inference", "RoPE", "TestSupport"]),
     .testTarget(
       name: "TensorsTests",
       dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")]),

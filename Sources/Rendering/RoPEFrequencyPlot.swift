@@ -230,7 +230,7 @@ struct RoPEFrequencyPlot {
   }
 
   /// `10⁻³` with Unicode superscripts.
-  private static func powerOfTen(_ exponent: Int) -> String {
+  static func powerOfTen(_ exponent: Int) -> String {
     let superscripts: [Character: Character] = [
       "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸",
       "9": "⁹", "-": "⁻",
@@ -239,7 +239,7 @@ struct RoPEFrequencyPlot {
   }
 
   /// A coordinate with two decimals.
-  private static func n(_ value: Double) -> String { NumberText.fixed(value, decimals: 2) }
+  static func n(_ value: Double) -> String { NumberText.fixed(value, decimals: 2) }
 
   /// Text with the XML special characters escaped.
   static func escaped(_ text: String) -> String {

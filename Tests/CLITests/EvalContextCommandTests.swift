@@ -33,6 +33,7 @@ struct EvalContextCommandTests {
     ),
     (["--stride", "300", "--lengths", "128,256"], "Error: --stride must be 1…128 (the shortest"),
     (["--json", "--csv"], "Error: --json and --csv both choose the output; give one"),
+    (["--plot", "out.png"], "Error: --plot writes SVG; name a file ending in .svg, not 'out.png'"),
   ])
   func badOptionsAreUsageErrors(options: [String], message: String) throws {
     let result = try SpindleProcess.run(
@@ -83,7 +84,8 @@ struct EvalContextCommandTests {
     let text = try Self.text(in: folder)
     let run = try SpindleProcess.run([
       "eval-context", Self.model, "--text", text, "--lengths", "128,320",
-      "--methods", "none,dynamic-ntk,dynamic-yarn,yarn", "--json", "--quiet",
+      "--methods", "none,dynamic-ntk,dynamic-yarn,yarn", "--json", "--quiet", "--plot",
+      "\(folder)/plot.svg",
     ])
     try #require(run.status == 0, "\(run.stderr)")
     let document = try JSONValue.parse(run.stdout)
@@ -106,6 +108,10 @@ struct EvalContextCommandTests {
       results.allSatisfy { $0["scored_tokens"]?.number?.int == $0["length"]!.number!.int! - 1 })
     #expect(results.first { $0["method"]?.string == "yarn" }?["factor"]?.number?.double == 4)
     #expect(results.first { $0["method"]?.string == "none" }?["factor"] == .null)
+    // The plot: a line per method, the window marked.
+    let svg = try String(contentsOfFile: "\(folder)/plot.svg", encoding: .utf8)
+    #expect(svg.components(separatedBy: "<polyline ").count - 1 == 4)
+    #expect(svg.contains("original window 256"))
   }
 
   /// `sha256sum FILE`'s digest.

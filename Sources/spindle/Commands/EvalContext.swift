@@ -3,6 +3,7 @@ import Evaluation
 import Formats
 import Inference
 import Models
+import Rendering
 import RoPE
 import Tensors
 import Tokenization
@@ -99,6 +100,11 @@ extension Spindle {
     @Flag(help: "Print the results as CSV (one row per method, factor and length).")
     var csv = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Also write the perplexity-by-length plot here (SVG).", valueName: "file.svg"))
+    var plot: String?
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -133,6 +139,14 @@ extension Spindle {
         }
       }
       if json && csv { throw ValidationError("--json and --csv both choose the output; give one") }
+      if let plot {
+        guard plot.hasSuffix(".svg"), plot.count > 4 else {
+          throw ValidationError("--plot writes SVG; name a file ending in .svg, not '\(plot)'")
+        }
+        guard !texts.isEmpty else {
+          throw ValidationError("--plot draws perplexity; give the texts to score (--text FILE)")
+        }
+      }
       if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
     }
 
@@ -217,6 +231,16 @@ extension Spindle {
         numerics: numerics.numerics.rawValue,
         originalContextLength: evaluator.originalContextLength, texts: documents,
         results: results, passkey: passkeyResults)
+      if let plot {
+        let svg = PerplexityPlot(
+          results: results, originalContextLength: evaluator.originalContextLength,
+          title: "Perplexity by context length: \(Self.baseName(model))"
+            + " (\(scoring.rawValue) protocol)"
+        ).svg
+        let writer = try AtomicFileWriter(destination: plot)
+        try writer.write(svg)
+        try writer.commit()
+      }
       if json {
         try JSONOutput.print(document)
       } else if csv {
@@ -224,6 +248,12 @@ extension Spindle {
       } else {
         print(document.table, terminator: "")
       }
+    }
+
+    /// The last component of a path (`model.gguf`, the folder's name).
+    static func baseName(_ path: String) -> String {
+      let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+      return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
     }
 
     static func label(_ method: ContextMethod, _ factor: Double) -> String {
