@@ -10,7 +10,7 @@ CI_FLAGS = -Xswiftc -warnings-as-errors
 # set RELEASE_FLAGS= for a binary that runs on any x86-64.
 RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
 
-.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos fuzz format lint clean
+.PHONY: all deps build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos fuzz eval-texts format lint clean
 
 all: build
 
@@ -121,6 +121,11 @@ protos:
 
 check-protos:
 	bash scripts/generate-protos.sh --check
+
+## eval-texts: the default texts of `spindle eval-context` (six books of the King James Version,
+## from Debian's bible-kjv packages, unpacked, never installed or committed; docs/long-context.md).
+eval-texts:
+	bash scripts/eval-texts.sh
 
 ## fuzz: libFuzzer targets (Fuzz/, built with -sanitize=fuzzer,address, outside the main build)
 ## over the parsers and the meta/stamp planners, each run for FUZZ_SECONDS (default 60), or

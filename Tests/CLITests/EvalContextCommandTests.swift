@@ -42,12 +42,40 @@ struct EvalContextCommandTests {
     #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
   }
 
-  @Test func textsAreRequired() throws {
-    let result = try SpindleProcess.run(["eval-context", Self.model])
-    #expect(result.status == 64)
+  /// Without --text the default texts are read from $SPINDLE_TEXTS/kjv (what `make
+  /// eval-texts` writes), cited from its MANIFEST; when they are missing the error says how to
+  /// get them.
+  @Test func theDefaultTextsComeFromTheTextsFolder() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let missing = try SpindleProcess.run(
+      ["eval-context", Self.model, "--lengths", "64", "--methods", "none"],
+      environment: ["SPINDLE_TEXTS": folder])
+    #expect(missing.status == 1)
     #expect(
-      result.stderr.hasPrefix(
-        "Error: give the texts to score (--text FILE, repeat for several), or --passkey"))
+      missing.stderr
+        == "Error: no --text given and the default texts are not in \(folder)/kjv: run `make"
+        + " eval-texts` (six books of the King James Version from Debian's bible-kjv-text), or"
+        + " give --text FILE\n")
+    try FileManager.default.createDirectory(
+      atPath: folder + "/kjv", withIntermediateDirectories: true)
+    for name in ["B", "A"] {
+      _ = try Self.text(in: folder + "/kjv", words: 100)
+      try FileManager.default.moveItem(
+        atPath: folder + "/kjv/text.txt", toPath: folder + "/kjv/\(name).txt")
+    }
+    try "Six books.\nSource: test.\nabc  A.txt\n".write(
+      toFile: folder + "/kjv/MANIFEST", atomically: true, encoding: .utf8)
+    let run = try SpindleProcess.run(
+      ["eval-context", Self.model, "--lengths", "64", "--methods", "none", "--json", "--quiet"],
+      environment: ["SPINDLE_TEXTS": folder])
+    try #require(run.status == 0, "\(run.stderr)")
+    let document = try JSONValue.parse(run.stdout)
+    #expect(document["text_source"]?.string == "Six books. Source: test.")
+    #expect(
+      document["texts"]?.array?.map { $0["path"]?.string } == [
+        "\(folder)/kjv/A.txt", "\(folder)/kjv/B.txt",
+      ])
   }
 
   @Test func asStampedNeedsAStampedModel() throws {

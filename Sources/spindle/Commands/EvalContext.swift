@@ -40,7 +40,8 @@ extension Spindle {
     @Option(
       name: .customLong("text"),
       help: ArgumentHelp(
-        "A text to score (UTF-8), tokenized with the model's tokenizer; repeat for several.",
+        "A text to score (UTF-8), tokenized with the model's tokenizer; repeat for several"
+          + " (default: the texts of `make eval-texts`, unless --passkey runs alone).",
         valueName: "file"))
     var texts: [String] = []
 
@@ -115,10 +116,6 @@ extension Spindle {
     }
 
     func validate() throws {
-      guard !texts.isEmpty || passkey else {
-        throw ValidationError(
-          "give the texts to score (--text FILE, repeat for several), or --passkey")
-      }
       if trials < 1 { throw ValidationError("--trials must be positive, not \(trials)") }
       if let bad = depths?.first(where: { !($0 >= 0 && $0 <= 1) }) {
         throw ValidationError("a depth must be in [0, 1], not \(bad)")
@@ -143,8 +140,9 @@ extension Spindle {
         guard plot.hasSuffix(".svg"), plot.count > 4 else {
           throw ValidationError("--plot writes SVG; name a file ending in .svg, not '\(plot)'")
         }
-        guard !texts.isEmpty else {
-          throw ValidationError("--plot draws perplexity; give the texts to score (--text FILE)")
+        guard !(texts.isEmpty && passkey) else {
+          throw ValidationError(
+            "--plot draws perplexity, which --passkey alone does not score; give --text FILE")
         }
       }
       if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
@@ -157,7 +155,10 @@ extension Spindle {
       let tokenizer = try Tokenizer(path: model)
       var documents: [EvalContextDocument.Text] = []
       var tokenized: [[Int32]] = []
-      for path in texts {
+      var textPaths = texts
+      var citation: String?
+      if texts.isEmpty && !passkey { (textPaths, citation) = try DefaultTexts.load() }
+      for path in textPaths {
         let bytes: [UInt8]
         do { bytes = try MappedFile(path: path).withUnsafeBytes { Array($0) } } catch {
           throw CommandFailure("\(path): cannot read the text: \(error)", cause: error)
@@ -193,7 +194,7 @@ extension Spindle {
       let runs = cells.flatMap { cell in lengths.map { (cell.0, cell.1, $0) } }
       let depthList: [Double?] = depths ?? [nil]
       let passkeyRuns = passkey ? runs.flatMap { run in depthList.map { (run, $0) } } : []
-      let total = (texts.isEmpty ? 0 : runs.count) + passkeyRuns.count
+      let total = (textPaths.isEmpty ? 0 : runs.count) + passkeyRuns.count
       var step = 0
       func report(_ label: String, _ outcome: String, _ seconds: Double) {
         step += 1
@@ -202,7 +203,7 @@ extension Spindle {
           "eval-context [\(step)/\(total)] \(label): \(outcome) in \(Self.figure(seconds)) s")
       }
       var results: [PerplexityResult] = []
-      if !texts.isEmpty {
+      if !textPaths.isEmpty {
         for (method, factor, length) in runs {
           let result = try evaluator.perplexity(
             method, factor: factor, length: length, texts: tokenized, protocol: scoringProtocol,
@@ -229,8 +230,8 @@ extension Spindle {
       let document = EvalContextDocument(
         model: model, protocol: scoring.rawValue, stride: stride,
         numerics: numerics.numerics.rawValue,
-        originalContextLength: evaluator.originalContextLength, texts: documents,
-        results: results, passkey: passkeyResults)
+        originalContextLength: evaluator.originalContextLength, textSource: citation,
+        texts: documents, results: results, passkey: passkeyResults)
       if let plot {
         let svg = PerplexityPlot(
           results: results, originalContextLength: evaluator.originalContextLength,

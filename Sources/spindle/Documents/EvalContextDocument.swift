@@ -16,6 +16,8 @@ struct EvalContextDocument: Encodable {
   var stride: Int?
   var numerics: String
   var originalContextLength: Int
+  /// Where the default texts come from (MANIFEST's citation); `nil` for `--text` files.
+  var textSource: String?
   var texts: [Text]
   var results: [PerplexityResult]
   var passkey: [PasskeyResult]
@@ -28,6 +30,7 @@ struct EvalContextDocument: Encodable {
       text +=
         "perplexity by context length (\(`protocol`) protocol, \(texts.count)"
         + " text\(texts.count == 1 ? "" : "s"), original window \(originalContextLength)):\n"
+      if let textSource { text += "texts: \(textSource)\n" }
       text += grid(
         results.map {
           (
