@@ -208,4 +208,35 @@ struct EvalContextCommandTests {
     #expect(result["length"]?.number?.int == 300)
     #expect(json["results"]?.array?.isEmpty == true)
   }
+
+  /// `--resume FILE`: a second run keeps the results the first saved (exactly) and computes
+  /// only the new ones; a run with other settings refuses the file.
+  @Test func anInterruptedRunResumes() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let text = try Self.text(in: folder, words: 200)
+    let saved = "\(folder)/results.json"
+    let base = ["eval-context", Self.model, "--text", text, "--methods", "none", "--resume", saved]
+    let first = try SpindleProcess.run(base + ["--lengths", "64"])
+    try #require(first.status == 0, "\(first.stderr)")
+    let earlier = try JSONValue.parse(try String(contentsOfFile: saved, encoding: .utf8))
+    let second = try SpindleProcess.run(base + ["--lengths", "64,128", "--json"])
+    try #require(second.status == 0, "\(second.stderr)")
+    #expect(second.stderr.contains("[1/2] none at 64: perplexity "))
+    #expect(second.stderr.contains(", saved by an earlier run\n"))
+    #expect(second.stderr.contains("[2/2] none at 128: perplexity "))
+    let results = try #require(try JSONValue.parse(second.stdout)["results"]?.array)
+    #expect(results.count == 2)
+    #expect(results[0] == earlier["results"]?.array?.first)
+    #expect(
+      try JSONValue.parse(try String(contentsOfFile: saved, encoding: .utf8))["results"]?.array?
+        .count == 2)
+
+    let other = try SpindleProcess.run(base + ["--lengths", "64", "--protocol", "llama.cpp"])
+    #expect(other.status == 1)
+    #expect(
+      other.stderr
+        == "Error: \(saved) holds another run's results (its protocol is \"truncate\", this run's"
+        + " \"llama.cpp\"); remove it or name another file\n")
+  }
 }

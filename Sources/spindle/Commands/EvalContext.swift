@@ -106,6 +106,12 @@ extension Spindle {
         "Also write the perplexity-by-length plot here (SVG).", valueName: "file.svg"))
     var plot: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "Save each finished result here (JSON, as --json prints) and, when the file exists,"
+          + " keep the results it holds: an interrupted run resumes.", valueName: "file.json"))
+    var resume: String?
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -196,42 +202,57 @@ extension Spindle {
       let passkeyRuns = passkey ? runs.flatMap { run in depthList.map { (run, $0) } } : []
       let total = (textPaths.isEmpty ? 0 : runs.count) + passkeyRuns.count
       var step = 0
-      func report(_ label: String, _ outcome: String, _ seconds: Double) {
+      func report(_ label: String, _ outcome: String, _ seconds: Double?) {
         step += 1
         guard !quiet else { return }
         Terminal.printError(
-          "eval-context [\(step)/\(total)] \(label): \(outcome) in \(Self.figure(seconds)) s")
+          "eval-context [\(step)/\(total)] \(label): \(outcome)"
+            + (seconds.map { " in \(Self.figure($0)) s" } ?? ""))
       }
-      var results: [PerplexityResult] = []
-      if !textPaths.isEmpty {
-        for (method, factor, length) in runs {
-          let result = try evaluator.perplexity(
-            method, factor: factor, length: length, texts: tokenized, protocol: scoringProtocol,
-            beginningOfSequence: beginning)
-          results.append(result)
-          report(
-            Self.label(method, factor) + " at \(length)",
-            "perplexity \(Self.figure(result.perplexity)), \(result.tokensRun) tokens",
-            result.seconds)
-        }
-      }
-      var passkeyResults: [PasskeyResult] = []
-      let retrieval = PasskeyRetrieval(tokenizer: tokenizer)
-      for ((method, factor, length), depth) in passkeyRuns {
-        let result = try evaluator.passkey(
-          method, factor: factor, length: length, depth: depth, trials: trials, seed: seed,
-          retrieval: retrieval)
-        passkeyResults.append(result)
-        report(
-          Self.label(method, factor) + " at \(length)"
-            + (depth.map { ", depth \(Self.figure($0))" } ?? ""),
-          "passkey \(result.correct)/\(result.trials)", result.seconds)
-      }
-      let document = EvalContextDocument(
+      var document = EvalContextDocument(
         model: model, protocol: scoring.rawValue, stride: stride,
         numerics: numerics.numerics.rawValue,
         originalContextLength: evaluator.originalContextLength, textSource: citation,
-        texts: documents, results: results, passkey: passkeyResults)
+        texts: documents, results: [], passkey: [],
+        passkeyTrials: passkey ? trials : nil, passkeySeed: passkey ? seed : nil)
+      let saved = try resume.flatMap { path in try SavedResults(path: path, for: document) }
+      if !textPaths.isEmpty {
+        for (method, factor, length) in runs {
+          let label = Self.label(method, factor) + " at \(length)"
+          if let result = saved?.perplexity(method, factor, length) {
+            document.results.append(result)
+            report(
+              label, "perplexity \(Self.figure(result.perplexity)), saved by an earlier run", nil)
+            continue
+          }
+          let result = try evaluator.perplexity(
+            method, factor: factor, length: length, texts: tokenized, protocol: scoringProtocol,
+            beginningOfSequence: beginning)
+          document.results.append(result)
+          try save(document)
+          report(
+            label, "perplexity \(Self.figure(result.perplexity)), \(result.tokensRun) tokens",
+            result.seconds)
+        }
+      }
+      let retrieval = PasskeyRetrieval(tokenizer: tokenizer)
+      for ((method, factor, length), depth) in passkeyRuns {
+        let label =
+          Self.label(method, factor) + " at \(length)"
+          + (depth.map { ", depth \(Self.figure($0))" } ?? "")
+        if let result = saved?.passkey(method, factor, length, depth) {
+          document.passkey.append(result)
+          report(label, "passkey \(result.correct)/\(result.trials), saved by an earlier run", nil)
+          continue
+        }
+        let result = try evaluator.passkey(
+          method, factor: factor, length: length, depth: depth, trials: trials, seed: seed,
+          retrieval: retrieval)
+        document.passkey.append(result)
+        try save(document)
+        report(label, "passkey \(result.correct)/\(result.trials)", result.seconds)
+      }
+      let results = document.results
       if let plot {
         let svg = PerplexityPlot(
           results: results, originalContextLength: evaluator.originalContextLength,
@@ -249,6 +270,14 @@ extension Spindle {
       } else {
         print(document.table, terminator: "")
       }
+    }
+
+    /// Writes the results so far to the `--resume` file (temporary file, fsync, rename).
+    func save(_ document: EvalContextDocument) throws {
+      guard let resume else { return }
+      let writer = try AtomicFileWriter(destination: resume)
+      try writer.write(try JSONValueEncoder().encode(document).serialized(.pretty) + "\n")
+      try writer.commit()
     }
 
     /// The last component of a path (`model.gguf`, the folder's name).

@@ -21,6 +21,9 @@ struct EvalContextDocument: Encodable {
   var texts: [Text]
   var results: [PerplexityResult]
   var passkey: [PasskeyResult]
+  /// The passkey settings a resumed run must share; `nil` without `--passkey`.
+  var passkeyTrials: Int?
+  var passkeySeed: UInt64?
 
   /// The perplexity table, then the passkey table (methods × lengths, the original window
   /// marked), as each was run.
