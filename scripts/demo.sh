@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
-#   convert → inspect → validate → stamp YaRN → bake tables → check them → verify with the forward pass.
+#   convert → inspect → validate → stamp YaRN → bake tables → check them → verify with the forward
+#   pass → compare scalings by perplexity (eval-context).
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -70,3 +71,6 @@ if "$BIN" verify "$WORK/tiny-llama-corrupt.gguf" --against "$MODEL" --structure-
 else
   echo "(exit status $? as expected)"
 fi
+step "8. eval-context: perplexity by context length under each scaling, applied at load time (random weights here, so only the mechanics show; docs/long-context.md has SmolLM2's figures)" \
+  "$BIN" eval-context "$MODEL" --text README.md --lengths 1024,2048,4096 \
+  --methods none,linear,yarn,dynamic-yarn --plot "$WORK/perplexity.svg" --quiet

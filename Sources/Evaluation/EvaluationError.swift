@@ -9,12 +9,10 @@ public struct EvaluationError: Error, Equatable, Sendable, CustomStringConvertib
     case textTooShort
     /// The model or its forward pass failed.
     case model
-    /// A saved partial result does not belong to this run.
-    case resume
   }
 
   public var kind: Kind
-  /// The model, text or results file concerned.
+  /// The model concerned.
   public var path: String
   public var message: String
 
