@@ -43,4 +43,10 @@ public enum ContextMethod: String, CaseIterable, Sendable, Hashable {
 
   /// Whether the scaling depends on the length of the sequence being run.
   public var isDynamic: Bool { self == .dynamicNTK || self == .dynamicYaRN }
+
+  /// How tables, plots and progress name a method at a factor: `yarn ×4`, or the bare name
+  /// (`none`, `dynamic-yarn`) when it takes no factor (`factor` is then `nil`).
+  public static func label(_ method: String, factor: Double?) -> String {
+    factor.map { "\(method) ×\(NumberText.significant($0, digits: 4))" } ?? method
+  }
 }

@@ -23,13 +23,6 @@ public struct PerplexityPlot {
     self.title = title
   }
 
-  static let width = 880.0
-  static let height = 520.0
-  static let plotLeft = 84.0
-  static let plotTop = 70.0
-  static let plotWidth = 560.0
-  static let plotHeight = 380.0
-  static let legendLeft = 672.0
   static let colors = [
     "#4d4d4d", "#c0392b", "#2471a3", "#229954", "#b9770e", "#7d3c98", "#17a589", "#a04000",
   ]
@@ -38,9 +31,7 @@ public struct PerplexityPlot {
   var series: [(label: String, points: [(Int, Double)])] {
     var series: [(label: String, points: [(Int, Double)])] = []
     for result in results {
-      let label =
-        result.factor.map { "\(result.method) ×\(NumberText.significant($0, digits: 4))" }
-        ?? result.method
+      let label = ContextMethod.label(result.method, factor: result.factor)
       if series.last?.label != label { series.append((label, [])) }
       series[series.count - 1].points.append((result.length, result.perplexity))
     }
@@ -63,7 +54,7 @@ public struct PerplexityPlot {
     let xLow = left - 0.06 * span
     let xHigh = right + 0.06 * span
     func x(_ length: Int) -> Double {
-      Self.plotLeft + (log2(Double(length)) - xLow) / (xHigh - xLow) * Self.plotWidth
+      PlotFrame.plotLeft + (log2(Double(length)) - xLow) / (xHigh - xLow) * PlotFrame.plotWidth
     }
     let logarithmic = self.logarithmic
     func scaled(_ value: Double) -> Double { logarithmic ? log10(value) : value }
@@ -74,26 +65,26 @@ public struct PerplexityPlot {
     let yLow = logarithmic ? low - pad : max(0, low - pad)
     let yHigh = high + pad
     func y(_ value: Double) -> Double {
-      Self.plotTop + (yHigh - scaled(value)) / (yHigh - yLow) * Self.plotHeight
+      PlotFrame.plotTop + (yHigh - scaled(value)) / (yHigh - yLow) * PlotFrame.plotHeight
     }
-    let plotRight = Self.plotLeft + Self.plotWidth
-    let plotBottom = Self.plotTop + Self.plotHeight
+    let plotRight = PlotFrame.plotLeft + PlotFrame.plotWidth
+    let plotBottom = PlotFrame.plotTop + PlotFrame.plotHeight
 
     var out: [String] = []
     out.append(##"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"##)
     out.append(
-      ##"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\##(n(Self.width))""##
-        + ##" height="\##(n(Self.height))" viewBox="0 0 \##(n(Self.width)) \##(n(Self.height))""##
+      ##"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\##(n(PlotFrame.width))""##
+        + ##" height="\##(n(PlotFrame.height))" viewBox="0 0 \##(n(PlotFrame.width)) \##(n(PlotFrame.height))""##
         + ##" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##)
     out.append("  <title>\(RoPEFrequencyPlot.escaped(title))</title>")
     out.append(
       "  <desc>Perplexity against context length, one line per method; the original window"
         + " dashed.</desc>")
     out.append(
-      ##"  <rect x="0" y="0" width="\##(n(Self.width))" height="\##(n(Self.height))""##
+      ##"  <rect x="0" y="0" width="\##(n(PlotFrame.width))" height="\##(n(PlotFrame.height))""##
         + ##" fill="#ffffff"/>"##)
     out.append(
-      ##"  <text x="\##(n(Self.width / 2))" y="34" font-size="17" text-anchor="middle""##
+      ##"  <text x="\##(n(PlotFrame.width / 2))" y="34" font-size="17" text-anchor="middle""##
         + ##" font-weight="bold">\##(RoPEFrequencyPlot.escaped(title))</text>"##)
 
     // y axis: decades on a log scale, 5 even steps on a linear one.
@@ -112,14 +103,14 @@ public struct PerplexityPlot {
     for (value, label) in ticks {
       let position = y(value)
       out.append(
-        ##"    <line x1="\##(n(Self.plotLeft))" y1="\##(n(position))" x2="\##(n(plotRight))""##
+        ##"    <line x1="\##(n(PlotFrame.plotLeft))" y1="\##(n(position))" x2="\##(n(plotRight))""##
           + ##" y2="\##(n(position))" stroke="#9a9a9a" stroke-width="0.6""##
           + ##" stroke-dasharray="2 3"/>"##)
       out.append(
-        ##"    <text x="\##(n(Self.plotLeft - 8))" y="\##(n(position + 4))""##
+        ##"    <text x="\##(n(PlotFrame.plotLeft - 8))" y="\##(n(position + 4))""##
           + ##" text-anchor="end">\##(label)</text>"##)
     }
-    let middle = Self.plotTop + Self.plotHeight / 2
+    let middle = PlotFrame.plotTop + PlotFrame.plotHeight / 2
     out.append(
       ##"    <text x="22" y="\##(n(middle))" font-size="13" text-anchor="middle""##
         + ##" transform="rotate(-90 22 \##(n(middle)))">perplexity"##
@@ -138,19 +129,20 @@ public struct PerplexityPlot {
           + ##" text-anchor="middle">\##(length)</text>"##)
     }
     out.append(
-      ##"    <text x="\##(n(Self.plotLeft + Self.plotWidth / 2))" y="\##(n(plotBottom + 42))""##
+      ##"    <text x="\##(n(PlotFrame.plotLeft + PlotFrame.plotWidth / 2))" y="\##(n(plotBottom + 42))""##
         + ##" font-size="13" text-anchor="middle">context length (tokens, log scale)</text>"##)
     out.append("  </g>")
     out.append(
-      ##"  <rect x="\##(n(Self.plotLeft))" y="\##(n(Self.plotTop))" width="\##(n(Self.plotWidth))""##
-        + ##" height="\##(n(Self.plotHeight))" fill="none" stroke="#222222" stroke-width="1"/>"##)
+      ##"  <rect x="\##(n(PlotFrame.plotLeft))" y="\##(n(PlotFrame.plotTop))" width="\##(n(PlotFrame.plotWidth))""##
+        + ##" height="\##(n(PlotFrame.plotHeight))" fill="none" stroke="#222222" stroke-width="1"/>"##
+    )
 
     // The original window.
     let window = x(originalContextLength)
     out.append(
-      ##"  <g id="window"><line x1="\##(n(window))" y1="\##(n(Self.plotTop))" x2="\##(n(window))""##
+      ##"  <g id="window"><line x1="\##(n(window))" y1="\##(n(PlotFrame.plotTop))" x2="\##(n(window))""##
         + ##" y2="\##(n(plotBottom))" stroke="#7f7f7f" stroke-width="1.4" stroke-dasharray="6 4"/>"##
-        + ##"<text x="\##(n(window + 6))" y="\##(n(Self.plotTop + 16))" font-size="12""##
+        + ##"<text x="\##(n(window + 6))" y="\##(n(PlotFrame.plotTop + 16))" font-size="12""##
         + ##" fill="#555555">original window \##(originalContextLength)</text></g>"##)
 
     // One line per series, with its points; a gap at a non-finite value.
@@ -176,12 +168,12 @@ public struct PerplexityPlot {
       }
       out.append(contentsOf: dots)
       out.append("  </g>")
-      let top = Self.plotTop + 8 + 22 * Double(index)
+      let top = PlotFrame.plotTop + 8 + 22 * Double(index)
       legend.append(
-        ##"    <line x1="\##(n(Self.legendLeft))" y1="\##(n(top))" x2="\##(n(Self.legendLeft + 28))""##
+        ##"    <line x1="\##(n(PlotFrame.legendLeft))" y1="\##(n(top))" x2="\##(n(PlotFrame.legendLeft + 28))""##
           + ##" y2="\##(n(top))" stroke="\##(color)" stroke-width="2"/>"##)
       legend.append(
-        ##"    <text x="\##(n(Self.legendLeft + 36))" y="\##(n(top + 4))">"##
+        ##"    <text x="\##(n(PlotFrame.legendLeft + 36))" y="\##(n(top + 4))">"##
           + "\(RoPEFrequencyPlot.escaped(entry.label))</text>")
     }
     legend.append("  </g>")

@@ -19,13 +19,6 @@ import Darwin
 struct RoPEFrequencyPlot {
   var document: RoPEReportDocument
 
-  static let width = 880.0
-  static let height = 520.0
-  static let plotLeft = 84.0
-  static let plotTop = 70.0
-  static let plotWidth = 560.0
-  static let plotHeight = 380.0
-  static let legendLeft = 672.0
   static let bandColors: [RoPEDimensionReport.DimensionClass: String] = [
     .kept: "#d8eed2", .blended: "#fbe3bf", .interpolated: "#d5e4f5",
   ]
@@ -42,35 +35,36 @@ struct RoPEFrequencyPlot {
     let top = largest + padding
     let count = max(pairs.count, 1)
     func x(_ position: Double) -> Double {
-      Self.plotLeft + (position + 0.5) / Double(count) * Self.plotWidth
+      PlotFrame.plotLeft + (position + 0.5) / Double(count) * PlotFrame.plotWidth
     }
     func y(_ value: Double) -> Double {
-      Self.plotTop + (top - log10(value)) / (top - bottom) * Self.plotHeight
+      PlotFrame.plotTop + (top - log10(value)) / (top - bottom) * PlotFrame.plotHeight
     }
     func yDecade(_ decade: Double) -> Double {
-      Self.plotTop + (top - decade) / (top - bottom) * Self.plotHeight
+      PlotFrame.plotTop + (top - decade) / (top - bottom) * PlotFrame.plotHeight
     }
-    let plotRight = Self.plotLeft + Self.plotWidth
-    let plotBottom = Self.plotTop + Self.plotHeight
+    let plotRight = PlotFrame.plotLeft + PlotFrame.plotWidth
+    let plotBottom = PlotFrame.plotTop + PlotFrame.plotHeight
 
     var out: [String] = []
     out.append(##"<?xml version="1.0" encoding="UTF-8" standalone="no"?>"##)
     out.append(
-      ##"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\##(Self.n(Self.width))""##
-        + ##" height="\##(Self.n(Self.height))" viewBox="0 0 \##(Self.n(Self.width))"##
-        + ##" \##(Self.n(Self.height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##)
+      ##"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\##(Self.n(PlotFrame.width))""##
+        + ##" height="\##(Self.n(PlotFrame.height))" viewBox="0 0 \##(Self.n(PlotFrame.width))"##
+        + ##" \##(Self.n(PlotFrame.height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">"##
+    )
     out.append("  <title>\(Self.escaped(document.title))</title>")
     out.append(
       "  <desc>Inverse frequency per rotary pair (log scale), original dashed and scaled solid,"
         + " with the kept, blended and interpolated pairs shaded.</desc>")
     out.append(
-      ##"  <rect x="0" y="0" width="\##(Self.n(Self.width))" height="\##(Self.n(Self.height))""##
+      ##"  <rect x="0" y="0" width="\##(Self.n(PlotFrame.width))" height="\##(Self.n(PlotFrame.height))""##
         + ##" fill="#ffffff"/>"##)
     out.append(
-      ##"  <text x="\##(Self.n(Self.width / 2))" y="30" font-size="17" text-anchor="middle""##
+      ##"  <text x="\##(Self.n(PlotFrame.width / 2))" y="30" font-size="17" text-anchor="middle""##
         + ##" font-weight="bold">\##(Self.escaped(document.title))</text>"##)
     out.append(
-      ##"  <text x="\##(Self.n(Self.width / 2))" y="52" font-size="12" text-anchor="middle""##
+      ##"  <text x="\##(Self.n(PlotFrame.width / 2))" y="52" font-size="12" text-anchor="middle""##
         + ##" fill="#444444">\##(Self.escaped(subtitle))</text>"##)
 
     // Bands: one group per class, one rectangle per run of consecutive pairs.
@@ -83,8 +77,8 @@ struct RoPEFrequencyPlot {
         let left = x(Double(run.lowerBound) - 0.5)
         let right = x(Double(run.upperBound) + 0.5)
         out.append(
-          ##"      <rect x="\##(Self.n(left))" y="\##(Self.n(Self.plotTop))""##
-            + ##" width="\##(Self.n(right - left))" height="\##(Self.n(Self.plotHeight))"/>"##)
+          ##"      <rect x="\##(Self.n(left))" y="\##(Self.n(PlotFrame.plotTop))""##
+            + ##" width="\##(Self.n(right - left))" height="\##(Self.n(PlotFrame.plotHeight))"/>"##)
       }
       out.append("    </g>")
     }
@@ -98,16 +92,16 @@ struct RoPEFrequencyPlot {
     for k in stride(from: firstDecade, through: lastDecade, by: decadeStep) {
       let position = yDecade(Double(k))
       out.append(
-        ##"    <line x1="\##(Self.n(Self.plotLeft))" y1="\##(Self.n(position))""##
+        ##"    <line x1="\##(Self.n(PlotFrame.plotLeft))" y1="\##(Self.n(position))""##
           + ##" x2="\##(Self.n(plotRight))" y2="\##(Self.n(position))" stroke="#9a9a9a""##
           + ##" stroke-width="0.6" stroke-dasharray="2 3"/>"##)
       out.append(
-        ##"    <text x="\##(Self.n(Self.plotLeft - 8))" y="\##(Self.n(position + 4))""##
+        ##"    <text x="\##(Self.n(PlotFrame.plotLeft - 8))" y="\##(Self.n(position + 4))""##
           + ##" text-anchor="end">\##(Self.powerOfTen(k))</text>"##)
     }
     out.append(
-      ##"    <text x="22" y="\##(Self.n(Self.plotTop + Self.plotHeight / 2))" font-size="13""##
-        + ##" text-anchor="middle" transform="rotate(-90 22 \##(Self.n(Self.plotTop + Self.plotHeight / 2)))">"##
+      ##"    <text x="22" y="\##(Self.n(PlotFrame.plotTop + PlotFrame.plotHeight / 2))" font-size="13""##
+        + ##" text-anchor="middle" transform="rotate(-90 22 \##(Self.n(PlotFrame.plotTop + PlotFrame.plotHeight / 2)))">"##
         + "inverse frequency (radians per token, log scale)</text>")
     out.append("  </g>")
 
@@ -124,12 +118,12 @@ struct RoPEFrequencyPlot {
           + ##" text-anchor="middle">\##(index)</text>"##)
     }
     out.append(
-      ##"    <text x="\##(Self.n(Self.plotLeft + Self.plotWidth / 2))" y="\##(Self.n(plotBottom + 42))""##
+      ##"    <text x="\##(Self.n(PlotFrame.plotLeft + PlotFrame.plotWidth / 2))" y="\##(Self.n(plotBottom + 42))""##
         + ##" font-size="13" text-anchor="middle">pair index i (0 … d/2 − 1)</text>"##)
     out.append("  </g>")
     out.append(
-      ##"  <rect x="\##(Self.n(Self.plotLeft))" y="\##(Self.n(Self.plotTop))""##
-        + ##" width="\##(Self.n(Self.plotWidth))" height="\##(Self.n(Self.plotHeight))" fill="none""##
+      ##"  <rect x="\##(Self.n(PlotFrame.plotLeft))" y="\##(Self.n(PlotFrame.plotTop))""##
+        + ##" width="\##(Self.n(PlotFrame.plotWidth))" height="\##(Self.n(PlotFrame.plotHeight))" fill="none""##
         + ##" stroke="#222222" stroke-width="1"/>"##)
 
     // The two curves.
@@ -176,9 +170,9 @@ struct RoPEFrequencyPlot {
   }
 
   private var legend: [String] {
-    let left = Self.legendLeft
+    let left = PlotFrame.legendLeft
     var out = [##"  <g id="legend" font-size="12" fill="#222222">"##]
-    var top = Self.plotTop + 8
+    var top = PlotFrame.plotTop + 8
     out.append(
       ##"    <line x1="\##(Self.n(left))" y1="\##(Self.n(top))" x2="\##(Self.n(left + 28))""##
         + ##" y2="\##(Self.n(top))" stroke="\##(Self.originalColor)" stroke-width="1.6""##

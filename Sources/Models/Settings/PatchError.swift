@@ -96,24 +96,12 @@ public struct PatchError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension PatchError {
-  /// The cap (``Formats/Limits``) on the size stored under `key`, by the key's last component
-  /// (GGUF and config.json spellings), or `nil` when the key holds no size Spindle caps.
-  static func limit(forKey key: String) -> Int? {
-    switch key.split(separator: ".").last.map(String.init) ?? key {
-    case "context_length", "original_context_length", "max_position_embeddings",
-      "original_max_position_embeddings":
-      Limits.contextTokens
-    case "key_length", "dimension_count", "head_dim": Limits.headDimension
-    default: nil
-    }
-  }
-
-  /// Throws `invalidValue` when `value`, read under `key`, is over `limit` (by default the
-  /// key's cap): whatever `--force` says, since tables and buffers would be sized by it.
-  static func checkLimit(_ value: Int?, key: String, path: String, limit: Int? = nil)
+  /// Throws `invalidValue` when `value`, read under `key`, is over `limit` (a cap of
+  /// ``Formats/Limits``): whatever `--force` says, since tables and buffers would be sized by it.
+  static func checkLimit(_ value: Int?, key: String, path: String, limit: Int?)
     throws(PatchError)
   {
-    guard let value, let limit = limit ?? Self.limit(forKey: key), value > limit else { return }
+    guard let value, let limit, value > limit else { return }
     throw PatchError(
       .invalidValue, path: path, key: key, "'\(key)' is \(value), over Spindle's limit of \(limit)")
   }

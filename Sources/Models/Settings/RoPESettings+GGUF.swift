@@ -71,15 +71,15 @@ struct GGUFScalingReader {
   mutating func read() throws(PatchError) -> RoPESettings {
     let architecture = try RoPESettings.ggufArchitecture(lookup, path: path)
     let p = architecture + "."
-    guard let context = try uint32(p + "context_length") else {
+    guard let context = try uint32(p + "context_length", limit: Limits.contextTokens) else {
       throw PatchError(
         .missingKey, path: path, key: p + "context_length",
         "'\(p)context_length' is required (llama.cpp refuses to load without it)")
     }
     var settings = RoPESettings(scaling: .none, contextLength: context)
     settings.base = try float(p + "rope.freq_base") ?? 10_000
-    settings.rotaryDimension = try uint32(p + "rope.dimension_count")
-    settings.headDimension = try uint32(p + "attention.key_length")
+    settings.rotaryDimension = try uint32(p + "rope.dimension_count", limit: Limits.headDimension)
+    settings.headDimension = try uint32(p + "attention.key_length", limit: Limits.headDimension)
     if settings.headDimension == nil, let embedding = try uint32(p + "embedding_length"),
       let heads = try uint32(p + "attention.head_count"), heads > 0
     {
@@ -112,7 +112,7 @@ struct GGUFScalingReader {
             + " \(PatchError.number(s))"))
     }
     let originalKey = p + "rope.scaling.original_context_length"
-    let original = try uint32(originalKey)
+    let original = try uint32(originalKey, limit: Limits.contextTokens)
     settings.originalContextLength = original ?? context
     let ropeAttentionFactor = try float(p + "rope.scaling.attn_factor") ?? 1
     if !(ropeAttentionFactor.isFinite && ropeAttentionFactor > 0) {
@@ -311,9 +311,10 @@ struct GGUFScalingReader {
     return value
   }
 
-  func uint32(_ key: String) throws(PatchError) -> Int? {
+  /// A `UINT32`; over `limit` (when given) is an error.
+  func uint32(_ key: String, limit: Int? = nil) throws(PatchError) -> Int? {
     guard case .uint32(let number) = try value(key, .uint32) else { return nil }
-    try PatchError.checkLimit(Int(number), key: key, path: path)
+    try PatchError.checkLimit(Int(number), key: key, path: path, limit: limit)
     return Int(number)
   }
 

@@ -44,9 +44,11 @@ struct HuggingFaceScalingReader {
   }
 
   mutating func read() throws(PatchError) -> RoPESettings {
-    let contextLength = try integer(config["max_position_embeddings"], "max_position_embeddings")
+    let contextLength = try integer(
+      config["max_position_embeddings"], "max_position_embeddings", limit: Limits.contextTokens)
     let topOriginal = try integer(
-      config["original_max_position_embeddings"], "original_max_position_embeddings")
+      config["original_max_position_embeddings"], "original_max_position_embeddings",
+      limit: Limits.contextTokens)
     var settings = RoPESettings(scaling: .none, contextLength: contextLength)
     settings.headDimension = try headDimension()
     var dict: JSONObject? = nil
@@ -132,7 +134,8 @@ struct HuggingFaceScalingReader {
     var original = topOriginal
     func readOriginal(required isRequired: Bool) throws(PatchError) {
       let inDict = try integer(
-        take("original_max_position_embeddings"), prefix + "original_max_position_embeddings")
+        take("original_max_position_embeddings"), prefix + "original_max_position_embeddings",
+        limit: Limits.contextTokens)
       if let topOriginal, let inDict, topOriginal != inDict {
         try log.reject(
           PatchError(
@@ -350,7 +353,9 @@ struct HuggingFaceScalingReader {
   }
 
   mutating func headDimension() throws(PatchError) -> Int? {
-    if let head = try integer(config["head_dim"], "head_dim") { return head }
+    if let head = try integer(config["head_dim"], "head_dim", limit: Limits.headDimension) {
+      return head
+    }
     guard let hidden = try integer(config["hidden_size"], "hidden_size"),
       let heads = try integer(config["num_attention_heads"], "num_attention_heads"), heads > 0
     else { return nil }
@@ -392,12 +397,13 @@ struct HuggingFaceScalingReader {
     return number.double
   }
 
-  func integer(_ value: JSONValue?, _ key: String) throws(PatchError) -> Int? {
+  /// An integer; over `limit` (when given) is an error.
+  func integer(_ value: JSONValue?, _ key: String, limit: Int? = nil) throws(PatchError) -> Int? {
     guard let value = present(value) else { return nil }
     guard case .number(let number) = value, let integer = number.int else {
       throw wrongType(key, expected: "an integer", found: value)
     }
-    try PatchError.checkLimit(integer, key: key, path: path)
+    try PatchError.checkLimit(integer, key: key, path: path, limit: limit)
     return integer
   }
 

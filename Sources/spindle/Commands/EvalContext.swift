@@ -287,7 +287,7 @@ extension Spindle {
     }
 
     static func label(_ method: ContextMethod, _ factor: Double) -> String {
-      method.takesFactor ? "\(method.rawValue) ×\(figure(factor))" : method.rawValue
+      ContextMethod.label(method.rawValue, factor: method.takesFactor ? factor : nil)
     }
 
     static func figure(_ value: Double) -> String { NumberText.significant(value, digits: 4) }

@@ -37,7 +37,7 @@ struct EvalContextDocument: Encodable {
       text += grid(
         results.map {
           (
-            Self.name($0.method, $0.factor), $0.length,
+            ContextMethod.label($0.method, factor: $0.factor), $0.length,
             NumberText.significant($0.perplexity, digits: 4)
           )
         })
@@ -49,17 +49,13 @@ struct EvalContextDocument: Encodable {
       text += grid(
         passkey.map {
           (
-            Self.name($0.method, $0.factor)
+            ContextMethod.label($0.method, factor: $0.factor)
               + ($0.depth.map { " @\(NumberText.significant($0, digits: 3))" } ?? ""),
             $0.length, "\($0.correct)/\($0.trials)"
           )
         })
     }
     return text
-  }
-
-  static func name(_ method: String, _ factor: Double?) -> String {
-    factor.map { "\(method) ×\(NumberText.significant($0, digits: 4))" } ?? method
   }
 
   /// Rows in first-met order, one column per length.
