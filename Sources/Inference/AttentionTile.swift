@@ -15,30 +15,92 @@ struct AttentionTile {
     keyCounts = Array(repeating: 0, count: LlamaModel.attentionTile)
   }
 
-  /// Scores, softmax and `V·p` of every pair into its output (`dimension` values).
-  func attend(
-    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, stride: Int, dimension d: Int,
-    maxKeys: Int
+  /// Keys per block: a block's keys and values (`2 · 256 · d` floats) stay in the core's L2
+  /// cache while every tile of a group uses them.
+  static let keyBlock = 256
+
+  /// Scores, softmax and `V·p` of every pair of every tile into its output (`dimension` values).
+  ///
+  /// The tiles share one KV head. Keys go block by block (``keyBlock``), each block scored for
+  /// every tile before the next, and values likewise, so a long sequence's keys and values are
+  /// read from memory once per group instead of once per tile. Per pair the arithmetic and its
+  /// order are those of one tile alone: scores are independent, the softmax sees the whole row,
+  /// and `V·p` continues each output's sum in key order from where the previous block left it.
+  static func attend(
+    _ tiles: [AttentionTile], keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    stride: Int, dimension d: Int
   ) {
-    let longest = keyCounts[0..<count].max() ?? 0
-    let shortest = keyCounts[0..<count].min() ?? 0
     let groups = d / 4
-    // Queries interleaved: vector m holds q_c[4m + r] in lane 4c + r (zero for absent pairs).
-    let interleaved = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: groups)
+    let longest = tiles.map(\.longest).max() ?? 0
+    // Queries interleaved: vector m of tile t holds q_c[4m + r] in lane 4c + r (zero for absent
+    // pairs).
+    let interleaved = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: tiles.count * groups)
     defer { interleaved.deallocate() }
-    for m in 0..<groups {
+    // Scores of key j for tile t's four pairs at scores[t · rowLength + j].
+    let rowLength = longest + 3
+    let scores = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: tiles.count * rowLength)
+    defer { scores.deallocate() }
+    for (t, tile) in tiles.enumerated() {
+      tile.interleave(into: interleaved + t * groups, dimension: d)
+    }
+    var start = 0
+    while start < longest {
+      let end = min(longest, start + keyBlock)
+      for (t, tile) in tiles.enumerated() where start < tile.longest {
+        tile.score(
+          keys: keys, stride: stride, dimension: d, queries: interleaved + t * groups,
+          range: start..<min(end, tile.longest), into: scores + t * rowLength)
+      }
+      start = end
+    }
+    for (t, tile) in tiles.enumerated() {
+      tile.softmax(scores + t * rowLength, shortest: tile.shortest)
+      for c in 0..<tile.count { tile.outputs[c].initialize(repeating: 0, count: d) }
+    }
+    start = 0
+    while start < longest {
+      let end = min(longest, start + keyBlock)
+      for (t, tile) in tiles.enumerated() where start < tile.longest {
+        UnsafeMutableRawPointer(scores + t * rowLength).withMemoryRebound(
+          to: Float.self, capacity: 4 * rowLength
+        ) { probabilities in
+          tile.accumulateValues(
+            values: values, stride: stride, probabilities: probabilities, dimension: d,
+            range: start..<min(end, tile.longest))
+        }
+      }
+      start = end
+    }
+  }
+
+  /// Keys the pair with the most keys attends to.
+  var longest: Int { keyCounts[0..<count].max() ?? 0 }
+
+  /// Keys every pair attends to.
+  var shortest: Int { keyCounts[0..<count].min() ?? 0 }
+
+  /// The queries as `dimension / 4` vectors: vector m holds q_c[4m + r] in lane 4c + r.
+  private func interleave(into interleaved: UnsafeMutablePointer<SIMD16<Float>>, dimension d: Int) {
+    for m in 0..<(d / 4) {
       var lanes = SIMD16<Float>(repeating: 0)
       for c in 0..<count {
         for r in 0..<4 { lanes[4 * c + r] = queries[c][4 * m + r] }
       }
       interleaved[m] = lanes
     }
-    // Scores of key j for the four pairs at scores[j].
-    let scores = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: longest + 3)
-    defer { scores.deallocate() }
+  }
+
+  /// Scores of keys `range` for the four pairs, key j's at `scores[j]` (zero-padded lanes are
+  /// scores too, never read); `range` starts at a multiple of 4.
+  private func score(
+    keys: UnsafePointer<Float>, stride: Int, dimension d: Int,
+    queries interleaved: UnsafePointer<SIMD16<Float>>, range: Range<Int>,
+    into scores: UnsafeMutablePointer<SIMD4<Float>>
+  ) {
+    let groups = d / 4
     let scale = 1 / CMath.squareRoot(Float(d))
-    var j = 0
-    while j + 4 <= longest {
+    var j = range.lowerBound
+    while j + 4 <= range.upperBound {
       let k0 = keys + j * stride
       let k1 = k0 + stride
       let k2 = k1 + stride
@@ -58,42 +120,37 @@ struct AttentionTile {
       scores[j + 3] = Self.combined(a3) * scale
       j += 4
     }
-    while j < longest {
+    while j < range.upperBound {
       let key = keys + j * stride
       var a = SIMD16<Float>(repeating: 0)
       for m in 0..<groups { a = a + interleaved[m] * Self.repeated(key + 4 * m) }
       scores[j] = Self.combined(a) * scale
       j += 1
     }
-    softmax(scores, shortest: shortest)
-    UnsafeMutableRawPointer(scores).withMemoryRebound(to: Float.self, capacity: 4 * longest) {
-      probabilities in
-      accumulateValues(
-        values: values, stride: stride, probabilities: probabilities, dimension: d,
-        shortest: shortest)
-    }
   }
 
-  /// `out_c = Σ_j p_{j,c}·v_j` for every pair: keys below `shortest` for all pairs together (a
-  /// value row loaded once), the rest pair by pair; products then sums, in key order.
+  /// `out_c += Σ_j p_{j,c}·v_j` over keys `range` for every pair, continuing each output's sum:
+  /// keys below ``shortest`` for all pairs together (a value row loaded once), the rest pair by
+  /// pair; products then sums, in key order.
   private func accumulateValues(
     values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
-    dimension d: Int, shortest: Int
+    dimension d: Int, range: Range<Int>
   ) {
-    for c in 0..<count { outputs[c].initialize(repeating: 0, count: d) }
+    let shortest = shortest
+    let shared = range.lowerBound..<max(range.lowerBound, min(range.upperBound, shortest))
     if d.isMultiple(of: 16) {
       // Sums in registers: 4 pairs × 64 values per pass over the keys, then 4 × 16.
       var t = 0
       while t + 64 <= d {
-        accumulate64(values: values + t, stride: stride, probabilities: p, keys: shortest, at: t)
+        accumulate64(values: values + t, stride: stride, probabilities: p, keys: shared, at: t)
         t += 64
       }
       while t < d {
-        accumulate16(values: values + t, stride: stride, probabilities: p, keys: shortest, at: t)
+        accumulate16(values: values + t, stride: stride, probabilities: p, keys: shared, at: t)
         t += 16
       }
     } else {
-      for j in 0..<shortest {
+      for j in shared {
         let value = values + j * stride
         for c in 0..<count {
           let weight = p[4 * j + c]
@@ -102,7 +159,10 @@ struct AttentionTile {
       }
     }
     for c in 0..<count where keyCounts[c] > shortest {
-      for j in shortest..<keyCounts[c] {
+      let first = max(shortest, range.lowerBound)
+      let last = min(keyCounts[c], range.upperBound)
+      guard first < last else { continue }
+      for j in first..<last {
         let weight = p[4 * j + c]
         let value = values + j * stride
         for t in 0..<d { outputs[c][t] += weight * value[t] }
@@ -110,18 +170,26 @@ struct AttentionTile {
     }
   }
 
-  /// Values `at..<at + 64` of every pair's sum over keys `0..<keys`, held in 16 registers.
+  /// Values `at..<at + 64` of every pair's sum continued over `keys`, held in 16 registers.
   @inline(__always)
   private func accumulate64(
-    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>, keys: Int,
-    at t: Int
+    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    keys: Range<Int>, at t: Int
   ) {
-    let zero = SIMD16<Float>(repeating: 0)
-    var (a00, a01, a02, a03) = (zero, zero, zero, zero)
-    var (a10, a11, a12, a13) = (zero, zero, zero, zero)
-    var (a20, a21, a22, a23) = (zero, zero, zero, zero)
-    var (a30, a31, a32, a33) = (zero, zero, zero, zero)
-    for j in 0..<keys {
+    func load(_ c: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+      let zero = SIMD16<Float>(repeating: 0)
+      guard c < count else { return (zero, zero, zero, zero) }
+      let out = outputs[c] + t
+      return (
+        Kernels.load16(out), Kernels.load16(out + 16), Kernels.load16(out + 32),
+        Kernels.load16(out + 48)
+      )
+    }
+    var (a00, a01, a02, a03) = load(0)
+    var (a10, a11, a12, a13) = load(1)
+    var (a20, a21, a22, a23) = load(2)
+    var (a30, a31, a32, a33) = load(3)
+    for j in keys {
       let value = values + j * stride
       let (v0, v1, v2, v3) = (
         Kernels.load16(value), Kernels.load16(value + 16), Kernels.load16(value + 32),
@@ -165,15 +233,17 @@ struct AttentionTile {
     store(3, a30, a31, a32, a33)
   }
 
-  /// Values `at..<at + 16` of every pair's sum over keys `0..<keys`, in four registers.
+  /// Values `at..<at + 16` of every pair's sum continued over `keys`, in four registers.
   @inline(__always)
   private func accumulate16(
-    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>, keys: Int,
-    at t: Int
+    values: UnsafePointer<Float>, stride: Int, probabilities p: UnsafePointer<Float>,
+    keys: Range<Int>, at t: Int
   ) {
-    let zero = SIMD16<Float>(repeating: 0)
-    var (a0, a1, a2, a3) = (zero, zero, zero, zero)
-    for j in 0..<keys {
+    func load(_ c: Int) -> SIMD16<Float> {
+      c < count ? Kernels.load16(outputs[c] + t) : SIMD16<Float>(repeating: 0)
+    }
+    var (a0, a1, a2, a3) = (load(0), load(1), load(2), load(3))
+    for j in keys {
       let v = Kernels.load16(values + j * stride)
       let w = UnsafeRawPointer(p + 4 * j).loadUnaligned(as: SIMD4<Float>.self)
       a0 = a0 + SIMD16(repeating: w[0]) * v
@@ -181,9 +251,10 @@ struct AttentionTile {
       a2 = a2 + SIMD16(repeating: w[2]) * v
       a3 = a3 + SIMD16(repeating: w[3]) * v
     }
-    for (c, sum) in [a0, a1, a2, a3].prefix(count).enumerated() {
-      Kernels.store16(sum, outputs[c] + t)
-    }
+    Kernels.store16(a0, outputs[0] + t)
+    if count > 1 { Kernels.store16(a1, outputs[1] + t) }
+    if count > 2 { Kernels.store16(a2, outputs[2] + t) }
+    if count > 3 { Kernels.store16(a3, outputs[3] + t) }
   }
 
   /// ``Kernels/softmax(_:count:)`` of every pair, pair `c`'s scores in lane `c`: per pair the

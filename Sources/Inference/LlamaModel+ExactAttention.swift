@@ -8,10 +8,16 @@
 /// output is `Σ_j p_j·v_j` summed in key order from zero, products then sums. What changes is
 /// only where the numbers sit: the partial sums of four pairs are the 16 lanes of one vector
 /// (query `c`'s partial `r` in lane `4c + r`), four keys run side by side, a key's values are
-/// loaded once for all four pairs, and the tiles go to the threads longest first.
+/// loaded once for all four pairs, ``attentionTileGroup`` tiles read the keys and values block
+/// by block together (``AttentionTile/attend(_:keys:values:stride:dimension:)``), and the groups
+/// go to the threads longest first.
 extension LlamaModel {
   /// (query, head) pairs per tile.
   static let attentionTile = 4
+
+  /// Tiles that share each block of keys and values: 32 pairs, whose scores at 32k keys
+  /// (4 MB) stay in the L3 cache.
+  static let attentionTileGroup = 8
 
   /// `softmax(q·Kᵀ/√d + causal mask)·V` in `.exact` numerics; `headDimension` must be a
   /// multiple of 4.
@@ -20,11 +26,11 @@ extension LlamaModel {
   ) -> [Float] {
     let d = c.headDimension
     precondition(d.isMultiple(of: 4), "exactAttention needs a head dimension divisible by 4")
-    let group = c.headCount / c.keyValueHeadCount
+    let headsPerKVHead = c.headCount / c.keyValueHeadCount
     let kvHeads = c.keyValueHeadCount
-    let pairsPerKVHead = queryRows.count * group
+    let pairsPerKVHead = queryRows.count * headsPerKVHead
     let tilesPerKVHead = (pairsPerKVHead + attentionTile - 1) / attentionTile
-    let maxKeys = (queryRows.max() ?? 0) + 1
+    let groupsPerKVHead = (tilesPerKVHead + attentionTileGroup - 1) / attentionTileGroup
     var output = [Float](repeating: 0, count: queryRows.count * c.queryLength)
     q.withUnsafeBufferPointer { qBuffer in
       k.withUnsafeBufferPointer { kBuffer in
@@ -40,24 +46,29 @@ extension LlamaModel {
               nonisolated(unsafe) let vs = vb
               nonisolated(unsafe) let rows = rb
               nonisolated(unsafe) let os = ob
-              Parallelism.perform(iterations: kvHeads * tilesPerKVHead) { index in
+              Parallelism.perform(iterations: kvHeads * groupsPerKVHead) { index in
                 // Last rows (most keys) first, so the threads finish together.
                 let kvHead = index % kvHeads
-                let tile = tilesPerKVHead - 1 - index / kvHeads
-                let first = tile * attentionTile
-                let count = min(attentionTile, pairsPerKVHead - first)
-                var pairs = AttentionTile(count: count)
-                for p in 0..<count {
-                  let pair = first + p
-                  let i = pair / group
-                  let head = kvHead * group + pair % group
-                  pairs.queries[p] = qs + i * c.queryLength + head * d
-                  pairs.outputs[p] = os + i * c.queryLength + head * d
-                  pairs.keyCounts[p] = rows[i] + 1
+                let group = groupsPerKVHead - 1 - index / kvHeads
+                let firstTile = group * attentionTileGroup
+                let tiles = (firstTile..<min(tilesPerKVHead, firstTile + attentionTileGroup)).map {
+                  tile in
+                  let first = tile * attentionTile
+                  let count = min(attentionTile, pairsPerKVHead - first)
+                  var pairs = AttentionTile(count: count)
+                  for p in 0..<count {
+                    let pair = first + p
+                    let i = pair / headsPerKVHead
+                    let head = kvHead * headsPerKVHead + pair % headsPerKVHead
+                    pairs.queries[p] = qs + i * c.queryLength + head * d
+                    pairs.outputs[p] = os + i * c.queryLength + head * d
+                    pairs.keyCounts[p] = rows[i] + 1
+                  }
+                  return pairs
                 }
-                pairs.attend(
-                  keys: ks + kvHead * d, values: vs + kvHead * d, stride: c.keyValueLength,
-                  dimension: d, maxKeys: maxKeys)
+                AttentionTile.attend(
+                  tiles, keys: ks + kvHead * d, values: vs + kvHead * d, stride: c.keyValueLength,
+                  dimension: d)
               }
             }
           }

@@ -209,6 +209,25 @@ struct EvalContextCommandTests {
     #expect(json["results"]?.array?.isEmpty == true)
   }
 
+  /// Each cell's line says how long the rest should take, from the cells measured so far and
+  /// the operations each remaining cell costs; the last cell's line says nothing more.
+  @Test func progressLinesEstimateTheTimeLeft() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let text = try Self.text(in: folder, words: 200)
+    let run = try SpindleProcess.run([
+      "eval-context", Self.model, "--text", text, "--methods", "none,yarn", "--lengths", "32,64",
+    ])
+    try #require(run.status == 0, "\(run.stderr)")
+    let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("eval-context [") }
+    try #require(lines.count == 4, "\(run.stderr)")
+    for line in lines.prefix(3) {
+      #expect(line.contains(" s, about ") && line.hasSuffix(" left"), "\(line)")
+    }
+    #expect(lines[3].hasPrefix("eval-context [4/4] yarn ×4 at 64: perplexity "))
+    #expect(!lines[3].contains("left"), "\(lines[3])")
+  }
+
   /// `--resume FILE`: a second run keeps the results the first saved (exactly) and computes
   /// only the new ones; a run with other settings refuses the file.
   @Test func anInterruptedRunResumes() throws {

@@ -23,11 +23,17 @@ struct ExactAttentionTests {
     Shape(heads: 4, kvHeads: 4, dimension: 12, keys: 19, queryRows: Array(0..<19)),
     Shape(heads: 8, kvHeads: 2, dimension: 32, keys: 9, queryRows: Array(5..<9)),
     Shape(heads: 2, kvHeads: 1, dimension: 8, keys: 1, queryRows: [0]),
+    // Several key blocks and tile groups, rows ending on both sides of a block's edge.
+    Shape(
+      heads: 9, kvHeads: 3, dimension: 64, keys: 600,
+      queryRows: [0, 1, 254, 255, 256, 257, 511, 512, 513] + Array(560..<600)),
+    Shape(heads: 6, kvHeads: 2, dimension: 48, keys: 530, queryRows: Array(250..<300) + [529]),
   ]
 
   /// The tiled kernel gives the reference loop's bits for every (query, head) pair, including
-  /// ragged tiles (pairs with different key counts), a head size not a multiple of 16, and
-  /// values that make some probabilities underflow to zero.
+  /// ragged tiles (pairs with different key counts), a head size not a multiple of 16, keys
+  /// over several blocks shared by a group of tiles, and values that make some probabilities
+  /// underflow to zero.
   @Test(arguments: shapes)
   func tiledEqualsReference(shape: Shape) {
     var state: UInt64 = 2024

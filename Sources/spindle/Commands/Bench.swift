@@ -103,7 +103,7 @@ extension Spindle {
         let tokens = (0..<context).map { _ in nextToken() }
         let start = clock.now
         _ = try forward.logits(tokens: tokens, startPosition: 0, outputs: [context - 1])
-        let seconds = (clock.now - start).benchSeconds
+        let seconds = (clock.now - start).seconds
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Int(usage.ru_maxrss) * 1024
@@ -126,7 +126,7 @@ extension Spindle {
         for _ in 0..<repetitions {
           let start = clock.now
           try test.body()
-          seconds.append((clock.now - start).benchSeconds)
+          seconds.append((clock.now - start).seconds)
         }
         let mean = seconds.reduce(0, +) / Double(seconds.count)
         let rates = seconds.map { Double(test.tokens) / $0 }
@@ -151,13 +151,5 @@ extension Spindle {
         }
       }
     }
-  }
-}
-
-extension Duration {
-  /// The duration in seconds.
-  fileprivate var benchSeconds: Double {
-    let (whole, fraction) = components
-    return Double(whole) + Double(fraction) / 1e18
   }
 }

@@ -201,13 +201,22 @@ extension Spindle {
       let depthList: [Double?] = depths ?? [nil]
       let passkeyRuns = passkey ? runs.flatMap { run in depthList.map { (run, $0) } } : []
       let total = (textPaths.isEmpty ? 0 : runs.count) + passkeyRuns.count
+      var remaining = RemainingTime(
+        operations: (textPaths.isEmpty ? [] : runs).map { _, _, length in
+          evaluator.perplexityOperations(
+            length: length, texts: tokenized, protocol: scoringProtocol,
+            beginningOfSequence: beginning)
+        } + passkeyRuns.map { run, _ in evaluator.passkeyOperations(length: run.2, trials: trials) }
+      )
       var step = 0
       func report(_ label: String, _ outcome: String, _ seconds: Double?) {
         step += 1
+        remaining.finishStep(seconds: seconds)
         guard !quiet else { return }
         Terminal.printError(
           "eval-context [\(step)/\(total)] \(label): \(outcome)"
-            + (seconds.map { " in \(Self.figure($0)) s" } ?? ""))
+            + (seconds.map { " in \(Self.figure($0)) s" } ?? "")
+            + (remaining.estimate.map { ", about \(RemainingTime.text($0)) left" } ?? ""))
       }
       var document = EvalContextDocument(
         model: model, protocol: scoring.rawValue, stride: stride,

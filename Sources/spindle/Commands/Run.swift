@@ -134,11 +134,3 @@ extension Spindle {
     }
   }
 }
-
-extension Duration {
-  /// The duration in seconds.
-  fileprivate var seconds: Double {
-    let (whole, fraction) = components
-    return Double(whole) + Double(fraction) / 1e18
-  }
-}
