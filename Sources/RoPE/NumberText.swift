@@ -26,6 +26,13 @@ package enum NumberText {
     formatted("%.*g", precision: digits, value)
   }
 
+  /// `digits` significant digits with their trailing zeros, as a table's column shows them
+  /// (`10.00`, `13.80`, `455.8`, `1.235e+04`): `%#.*g`, less a bare trailing point (`1000`).
+  package static func figures(_ value: Double, digits: Int) -> String {
+    let text = formatted("%#.*g", precision: digits, value)
+    return text.hasSuffix(".") ? String(text.dropLast()) : text
+  }
+
   /// `decimals` digits after the point, `%.*f`.
   package static func fixed(_ value: Double, decimals: Int) -> String {
     formatted("%.*f", precision: decimals, value)

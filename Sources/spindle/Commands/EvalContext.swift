@@ -248,7 +248,7 @@ extension Spindle {
       for ((method, factor, length), depth) in passkeyRuns {
         let label =
           Self.label(method, factor) + " at \(length)"
-          + (depth.map { ", depth \(Self.figure($0))" } ?? "")
+          + (depth.map { ", depth \(NumberText.significant($0, digits: 4))" } ?? "")
         if let result = saved?.passkey(method, factor, length, depth) {
           document.passkey.append(result)
           report(label, "passkey \(result.correct)/\(result.trials), saved by an earlier run", nil)
@@ -299,7 +299,7 @@ extension Spindle {
       ContextMethod.label(method.rawValue, factor: method.takesFactor ? factor : nil)
     }
 
-    static func figure(_ value: Double) -> String { NumberText.significant(value, digits: 4) }
+    static func figure(_ value: Double) -> String { NumberText.figures(value, digits: 4) }
 
     static func integers(_ text: String) throws -> [Int] {
       try text.split(separator: ",").map { part in

@@ -38,7 +38,7 @@ struct EvalContextDocument: Encodable {
         results.map {
           (
             ContextMethod.label($0.method, factor: $0.factor), $0.length,
-            NumberText.significant($0.perplexity, digits: 4)
+            NumberText.figures($0.perplexity, digits: 4)
           )
         })
     }
