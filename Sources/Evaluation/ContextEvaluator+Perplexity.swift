@@ -9,14 +9,15 @@ extension ContextEvaluator {
   /// under `method` at `factor` and context `length`, cut and combined as `protocol` says.
   ///
   /// Dynamic methods get a model per pass length (their scaling follows the sequence); the
-  /// others one model for all passes. `progress` gets the tokens run so far and in all.
+  /// others one model for all passes. `progress` hears, after each layer of each pass, the
+  /// share of the cell's operations done (0…1; ``perplexityOperations(length:texts:protocol:beginningOfSequence:)``).
   ///
   /// - Throws: `textTooShort` when no text has the tokens the protocol needs at `length`;
   ///   `unsupportedMethod`, `model` from ``model(_:factor:sequenceLength:)``.
   public func perplexity(
     _ method: ContextMethod, factor: Double, length: Int, texts: [[Int32]],
     protocol: PerplexityProtocol, beginningOfSequence: Int32?,
-    progress: (Int, Int) -> Void = { _, _ in }
+    progress: (Double) -> Void = { _ in }
   ) throws(EvaluationError) -> PerplexityResult {
     let perText = texts.map {
       `protocol`.passes(text: $0, length: length, beginningOfSequence: beginningOfSequence)
@@ -29,8 +30,14 @@ extension ContextEvaluator {
           + " needs (the longest has \(longest)); give longer texts or shorter --lengths")
     }
     let total = perText.joined().reduce(0) { $0 + $1.tokens.count }
+    let c = checkpoint.configuration
+    let operations = perText.joined().map {
+      c.forwardOperations(tokens: $0.tokens.count, logits: $0.outputs.count)
+    }
+    let allOperations = operations.reduce(0, +)
+    var operationsDone = 0.0
+    var passIndex = 0
     var models: [Int: LlamaModel] = [:]
-    var done = 0
     var sum = 0.0
     var count = 0
     var textPerplexities: [Double] = []
@@ -42,11 +49,17 @@ extension ContextEvaluator {
         let model = try cachedModel(
           method, factor: factor, sequenceLength: method.isDynamic ? pass.tokens.count : length,
           in: &models)
-        let values = try Self.negativeLogLikelihoods(model, pass, path: checkpoint.path)
+        let passOperations = operations[passIndex]
+        let values = try Self.negativeLogLikelihoods(model, pass, path: checkpoint.path) {
+          layers in
+          progress(
+            (operationsDone + passOperations * Double(layers) / Double(c.layerCount))
+              / allOperations)
+        }
         textSum += values.reduce(0, +)
         textCount += values.count
-        done += pass.tokens.count
-        progress(done, total)
+        operationsDone += passOperations
+        passIndex += 1
       }
       sum += textSum
       count += textCount
@@ -76,15 +89,17 @@ extension ContextEvaluator {
 
   /// `−log softmax(logits)[next token]` at each of the pass's outputs, in Double.
   static func negativeLogLikelihoods(
-    _ model: LlamaModel, _ pass: PerplexityProtocol.Pass, path: String
+    _ model: LlamaModel, _ pass: PerplexityProtocol.Pass, path: String,
+    progress: (_ layersDone: Int) -> Void = { _ in }
   ) throws(EvaluationError) -> [Double] {
     var values: [Double] = []
     values.reserveCapacity(pass.outputs.count)
     // (An array: a Range's subscript takes its own values, not offsets.)
     let outputs = Array(pass.outputs)
     do {
-      try model.logits(tokens: pass.tokens, startPosition: 0, outputs: outputs, chunk: 256) {
-        rows, range in
+      try model.logits(
+        tokens: pass.tokens, startPosition: 0, outputs: outputs, chunk: 256, progress: progress
+      ) { rows, range in
         for (row, output) in zip(rows, outputs[range]) {
           values.append(negativeLogLikelihood(row, target: Int(pass.tokens[output + 1])))
         }

@@ -31,10 +31,12 @@ extension LlamaModel {
   /// tokens follow those in `cache`. With `keepingLayers`, their keys and values are added to the cache; without (the
   /// whole-sequence pass, `cache` empty), one layer's at a time are kept, and `cache` is left
   /// as it was. Only the last layer's queries at `outputs` are computed, as llama.cpp does with
-  /// its output ids.
+  /// its output ids. `layerDone` hears the number of layers run after each one (the blocks
+  /// cost the same, so it is the pass's progress).
   func batchedForward(
     tokens: [Int32], outputs: [Int], cache: inout KeyValueCache, keepingLayers: Bool,
-    batchRows: Int = Self.batchRows, products: Products = .tiled
+    batchRows: Int = Self.batchRows, products: Products = .tiled,
+    layerDone: (Int) -> Void = { _ in }
   ) -> [Float] {
     let c = configuration
     let e = c.embeddingLength
@@ -83,6 +85,7 @@ extension LlamaModel {
       } else {
         scratch = store
       }
+      layerDone(index + 1)
     }
     if keepingLayers { cache.advance(by: n) }
     var hidden = Self.gather(x, rows: outputs, width: e)

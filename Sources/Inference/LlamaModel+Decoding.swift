@@ -6,10 +6,13 @@ extension LlamaModel {
   /// sequence, restricted to the new rows: every step is row-independent (norms, products,
   /// per-row activation rounding) except attention, which reads the cached rows.
   ///
+  /// `progress` hears the layers run so far after each layer (of ``LlamaConfiguration/layerCount``).
+  ///
   /// - Throws: `invalidInput` for an empty `tokens`, a token outside the vocabulary, or a
   ///   cache made for another model.
   public func logits(
-    appending tokens: [Int32], to cache: inout KeyValueCache
+    appending tokens: [Int32], to cache: inout KeyValueCache,
+    progress: (_ layersDone: Int) -> Void = { _ in }
   ) throws(InferenceError) -> [Float] {
     let vocabulary = configuration.vocabularySize
     guard !tokens.isEmpty else {
@@ -31,7 +34,8 @@ extension LlamaModel {
         .invalidInput, name: "cache", "position \(cache.nextPosition) leaves no room")
     }
     let hidden = batchedForward(
-      tokens: tokens, outputs: [tokens.count - 1], cache: &cache, keepingLayers: true)
+      tokens: tokens, outputs: [tokens.count - 1], cache: &cache, keepingLayers: true,
+      layerDone: progress)
     return outputLogits(hidden, count: 1)
   }
 }

@@ -152,12 +152,13 @@ public struct LlamaModel: Sendable {
 
   /// ``logits(tokens:startPosition:outputs:)`` handed to `body` `chunk` rows at a time (with
   /// the range of `outputs` they belong to), so scoring every position of a long probe holds
-  /// `chunk × vocabulary` logits, not `outputs.count × vocabulary`.
+  /// `chunk × vocabulary` logits, not `outputs.count × vocabulary`. `progress` hears the
+  /// layers run so far after each layer (of ``LlamaConfiguration/layerCount``).
   ///
   /// - Throws: as ``logits(tokens:startPosition:outputs:)``.
   public func logits(
     tokens: [Int32], startPosition: Int, outputs: [Int], chunk: Int,
-    _ body: ([[Float]], Range<Int>) -> Void
+    progress: (_ layersDone: Int) -> Void = { _ in }, _ body: ([[Float]], Range<Int>) -> Void
   ) throws(InferenceError) {
     let vocabulary = configuration.vocabularySize
     for (index, token) in tokens.enumerated() where token < 0 || Int(token) >= vocabulary {
@@ -178,7 +179,8 @@ public struct LlamaModel: Sendable {
     guard !tokens.isEmpty, !outputs.isEmpty else { return }
     var transient = KeyValueCache(for: self, startPosition: startPosition)
     let hidden = batchedForward(
-      tokens: tokens, outputs: outputs, cache: &transient, keepingLayers: false)
+      tokens: tokens, outputs: outputs, cache: &transient, keepingLayers: false,
+      layerDone: progress)
     let e = configuration.embeddingLength
     let step = Swift.max(1, chunk)
     var start = 0

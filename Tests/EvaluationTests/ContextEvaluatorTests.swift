@@ -110,6 +110,25 @@ struct ContextEvaluatorTests {
     #expect(result.factor == nil)
     #expect(abs(result.perplexity - exp(result.meanNegativeLogLikelihood)) < 1e-9)
   }
+
+  /// Progress comes after every layer of every pass, as the share of the cell's operations:
+  /// two passes of 128 tokens on the 2-layer model are four reports, a quarter, a half, three
+  /// quarters and all (the passes cost the same), and the count matches the cost estimate.
+  @Test func progressIsTheShareOfOperationsDone() throws {
+    let evaluator = ContextEvaluator(
+      checkpoint: try ModelCheckpoint(path: Self.model), numericMode: .exact)
+    let texts = [Array(Self.tokens.prefix(256))]
+    var shares: [Double] = []
+    _ = try evaluator.perplexity(
+      .none, factor: 4, length: 128, texts: texts, protocol: .llamaCpp, beginningOfSequence: 1,
+      progress: { shares.append($0) })
+    #expect(evaluator.checkpoint.configuration.layerCount == 2)
+    #expect(shares == [0.25, 0.5, 0.75, 1])
+    #expect(
+      evaluator.perplexityOperations(
+        length: 128, texts: texts, protocol: .llamaCpp, beginningOfSequence: 1)
+        == 2 * evaluator.checkpoint.configuration.forwardOperations(tokens: 128, logits: 63))
+  }
 }
 
 extension ContextEvaluatorTests {

@@ -67,6 +67,12 @@ struct PasskeyRetrievalTests {
     let again = try evaluator.passkey(
       .none, factor: 4, length: 300, depth: nil, trials: 2, seed: 7, retrieval: retrieval)
     #expect(first.trials == 2 && first.correct == again.correct)
+    // Progress after each layer of each prompt: two trials on the 2-layer model.
+    var shares: [Double] = []
+    _ = try evaluator.passkey(
+      .none, factor: 4, length: 300, depth: nil, trials: 2, seed: 7, retrieval: retrieval,
+      progress: { shares.append($0) })
+    #expect(shares == [0.25, 0.5, 0.75, 1])
     #expect(first.accuracy == Double(first.correct) / 2)
     // SplitMix64's published first output for seed 0 (Vigna's splitmix64.c).
     var generator = SplitMix64(seed: 0)

@@ -209,11 +209,13 @@ extension Spindle {
         } + passkeyRuns.map { run, _ in evaluator.passkeyOperations(length: run.2, trials: trials) }
       )
       var step = 0
+      let display = StageProgress(command: "eval-context", quiet: quiet)
+      defer { display.finish() }
       func report(_ label: String, _ outcome: String, _ seconds: Double?) {
         step += 1
         remaining.finishStep(seconds: seconds)
         guard !quiet else { return }
-        Terminal.printError(
+        display.report(
           "eval-context [\(step)/\(total)] \(label): \(outcome)"
             + (seconds.map { " in \(Self.figure($0)) s" } ?? "")
             + (remaining.estimate.map { ", about \(RemainingTime.text($0)) left" } ?? ""))
@@ -234,9 +236,10 @@ extension Spindle {
               label, "perplexity \(Self.figure(result.perplexity)), saved by an earlier run", nil)
             continue
           }
+          display.update(step: step + 1, of: total, label)
           let result = try evaluator.perplexity(
             method, factor: factor, length: length, texts: tokenized, protocol: scoringProtocol,
-            beginningOfSequence: beginning)
+            beginningOfSequence: beginning, progress: display.advance)
           document.results.append(result)
           try save(document)
           report(
@@ -254,13 +257,15 @@ extension Spindle {
           report(label, "passkey \(result.correct)/\(result.trials), saved by an earlier run", nil)
           continue
         }
+        display.update(step: step + 1, of: total, label)
         let result = try evaluator.passkey(
           method, factor: factor, length: length, depth: depth, trials: trials, seed: seed,
-          retrieval: retrieval)
+          retrieval: retrieval, progress: display.advance)
         document.passkey.append(result)
         try save(document)
         report(label, "passkey \(result.correct)/\(result.trials)", result.seconds)
       }
+      display.finish()
       let results = document.results
       if let plot {
         let svg = PerplexityPlot(

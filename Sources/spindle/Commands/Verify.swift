@@ -163,7 +163,7 @@ extension Spindle {
         }
         options.probe = .text(probe) { tokenizer.encode($0) }
       }
-      let display = StageProgress(quiet: quiet)
+      let display = StageProgress(command: "verify", quiet: quiet)
       let report = Verifier(path: input.path, options: options).run { step in
         display.update(step: step.step, of: step.stepCount, step.label)
       }

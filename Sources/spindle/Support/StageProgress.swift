@@ -1,26 +1,32 @@
 import Dispatch
+import Evaluation
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A one-line "step k of n, what runs, seconds elapsed" display on stderr for long checks.
+/// A one-line "step k of n, what runs, how far" display on stderr for long steps.
 ///
-/// The forward pass cannot report inside a step, so a timer redraws the elapsed time every
-/// second. Hidden for the first second, when stderr is not a terminal, and with `--quiet`.
+/// A timer redraws it every second: the step's share done and the time its own pace leaves
+/// when the step reports a share (``advance(_:)``), else the seconds elapsed. Hidden for the
+/// first second, when stderr is not a terminal, and with `--quiet`.
 final class StageProgress: @unchecked Sendable {
   private struct State {
     var line = ""
     var stepStarted = 0.0
+    var share: Double?
     var drawn = false
   }
 
+  private let command: String
   private let state = Mutex(State())
   private let started = StageProgress.now()
   private let timer: DispatchSourceTimer?
 
-  init(quiet: Bool) {
+  /// A display for `command`'s steps (`verify [2/5] …`).
+  init(command: String, quiet: Bool) {
+    self.command = command
     guard !quiet && Terminal.stderrIsTerminal else {
       timer = nil
       return
@@ -36,30 +42,54 @@ final class StageProgress: @unchecked Sendable {
   func update(step: Int, of count: Int, _ label: String) {
     guard timer != nil else { return }
     state.withLock {
-      $0.line = "verify [\(step)/\(count)] \(label)"
+      $0.line = "\(command) [\(step)/\(count)] \(label)"
       $0.stepStarted = Self.now()
+      $0.share = nil
     }
     draw()
+  }
+
+  /// The running step's share done, 0…1.
+  func advance(_ share: Double) {
+    guard timer != nil else { return }
+    state.withLock { $0.share = share }
+  }
+
+  /// Ends the running step with `line` on stderr, in place of the display (which shows again
+  /// at the next step).
+  func report(_ line: String) {
+    state.withLock { state in
+      Terminal.printError((state.drawn ? "\r\u{1B}[K" : "") + line)
+      state.drawn = false
+      state.line = ""
+    }
   }
 
   /// Stops the display and clears its line.
   func finish() {
     timer?.cancel()
-    let drawn = state.withLock { state in
-      defer { state.drawn = false }
-      return state.drawn
+    state.withLock { state in
+      if state.drawn { Terminal.printError("\r\u{1B}[K", newline: false) }
+      state.drawn = false
     }
-    if drawn { Terminal.printError("\r\u{1B}[K", newline: false) }
   }
 
   private func draw() {
     let now = Self.now()
     guard now - started >= 1 else { return }
-    let text = state.withLock { state -> String in
+    state.withLock { state in
+      guard !state.line.isEmpty else { return }
+      let elapsed = now - state.stepStarted
+      let progress: String
+      if let share = state.share, share > 0 {
+        let left = elapsed * (1 - min(share, 1)) / share
+        progress = "\(Int(share * 100)) %, about \(RemainingTime.text(left)) left in this step"
+      } else {
+        progress = "\(Int(elapsed)) s"
+      }
+      Terminal.printError("\r\(state.line) … \(progress)\u{1B}[K", newline: false)
       state.drawn = true
-      return "\r\(state.line) … \(Int(now - state.stepStarted)) s\u{1B}[K"
     }
-    Terminal.printError(text, newline: false)
   }
 
   private static func now() -> Double {
