@@ -9,7 +9,7 @@ let package = Package(
       name: "SpindleKit",
       targets: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation",
+        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation", "Deployment",
       ]),
   ],
   dependencies: [
@@ -50,11 +50,12 @@ let package = Package(
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
       ]),
     .target(name: "Evaluation", dependencies: ["RoPE", "Models", "Inference", "Tokenization"]),
+    .target(name: "Deployment", dependencies: ["Formats", "RoPE", "Models"]),
     .executableTarget(
       name: "spindle",
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Rendering", "Inference",
-        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation",
+        "Tokenization", "Verification", "Conversion", "Quantization", "Evaluation", "Deployment",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: repository paths and recorded references, scratch folders,
@@ -108,6 +109,9 @@ let package = Package(
       dependencies: ["Tokenization", "Formats", "Tensors", "TestSupport"]),
     .testTarget(
       name: "QuantizationTests", dependencies: ["Quantization", "Tensors", "TestSupport"]),
+    .testTarget(
+      name: "DeploymentTests",
+      dependencies: ["Deployment", "Formats", "Models", "RoPE", "TestSupport"]),
     .testTarget(
       name: "RoPETests",
       dependencies: [

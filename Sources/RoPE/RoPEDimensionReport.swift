@@ -109,7 +109,9 @@ public struct RoPEDimensionReport: Hashable, Sendable {
 }
 
 extension YaRNCorrectionRange {
-  init(parameters: YaRNParameters, configuration: RotaryConfiguration) {
+  /// The range of `parameters` (betas, truncation) for `configuration`'s rotary dimension,
+  /// base and original context.
+  public init(parameters: YaRNParameters, configuration: RotaryConfiguration) {
     self.init(
       betaFast: parameters.betaFast, betaSlow: parameters.betaSlow,
       rotaryDimension: configuration.rotaryDimension, base: configuration.base,

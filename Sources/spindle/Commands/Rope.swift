@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deployment
 import Formats
 import Patching
 import Rendering
@@ -17,6 +18,13 @@ extension Spindle {
         writes an SVG of inverse frequency per pair (log scale). Tables baked by `spindle tables` \
         are recomputed from their spindle.rope record and compared with the file; a mismatch is \
         printed as an error and exits 1.
+
+        --runtimes reads a Hugging Face config (a folder or a config.json) as each runtime does \
+        at the versions it lists (transformers 4.45–5, vLLM 0.5–0.34, llama.cpp after \
+        convert_hf_to_gguf): the type, factor, original context, correction range, attention \
+        factor and default context it applies, the keys it reads and ignores, and every way it \
+        differs from what the config intends, with the cause and the fix. The what-if options \
+        apply. --runtime ID narrows it to some runtimes.
 
         Exit status: 0 shown, 1 unreadable or invalid model, 64 bad options.
         """)
@@ -44,8 +52,29 @@ extension Spindle {
     @Option(help: ArgumentHelp("Also write an SVG plot here.", valueName: "file.svg"))
     var plot: String?
 
+    @Flag(help: "Show what each runtime applies for this scaling, and why any differs.")
+    var runtimes = false
+
+    @Option(
+      name: .customLong("runtime"),
+      help: ArgumentHelp(
+        "With --runtimes: only this runtime (repeatable): \(Runtime.catalog.map(\.id).joined(separator: ", ")).",
+        valueName: "id"))
+    var runtimeIDs: [String] = []
+
     func validate() throws {
       if json && csv { throw ValidationError("--json and --csv are two formats; give one") }
+      if !runtimeIDs.isEmpty && !runtimes {
+        throw ValidationError("--runtime narrows --runtimes; add --runtimes")
+      }
+      if runtimes && (csv || plot != nil) {
+        throw ValidationError("--runtimes prints its own report; drop --csv and --plot")
+      }
+      if let unknown = runtimeIDs.first(where: { Runtime.named($0) == nil }) {
+        throw ValidationError(
+          "no runtime '\(unknown)'; the runtimes are \(Runtime.catalog.map(\.id).joined(separator: ", "))"
+        )
+      }
       if let sequenceLength, sequenceLength <= 0 {
         throw ValidationError("--sequence-length must be positive, not \(sequenceLength)")
       }
@@ -72,6 +101,7 @@ extension Spindle {
     }
 
     func run() throws {
+      if runtimes { return try runRuntimes() }
       var source = try RoPESource(path: input.path)
       if let headDim { source.settings.headDimension = headDim }
       if let ropeTheta { source.settings.base = ropeTheta }

@@ -1,0 +1,217 @@
+extension Runtime {
+  /// Every runtime version range Spindle models, oldest first within each family.
+  ///
+  /// Read from each project's source at the versions named (PyPI wheels of transformers
+  /// 4.45.2–5.24.0 and vLLM 0.5.5–0.34.0; llama.cpp as vendored in llama-cpp-python 0.3.36);
+  /// the transformers ranges are checked against recordings of the real library
+  /// (`fixtures/runtimes/record-transformers.sh`).
+  public static let catalog: [Runtime] = [
+    transformers445, transformers451, transformers455, transformers456, transformers5,
+    vllm011, vllm012, vllm030, llamaCpp,
+  ]
+
+  /// The runtime with this ``id``.
+  public static func named(_ id: String) -> Runtime? { catalog.first { $0.id == id } }
+
+  private static let transformersRules = RuntimeRules(
+    scalingDictionary: .ropeScalingOnly, typeKey: .typeFirst,
+    originalContext: .declaredElseMaxPositionEmbeddings, factorFromLengths: false,
+    missingFactorFromLengths: false, betas: .declaredOrDefault, attentionFactor: .transformers,
+    readsTruncate: true, readsExtrapolationFactor: false, maxContext: .maxPositionEmbeddings,
+    numerics: .torch, yarnAliases: [], unscaledModelTypes: [])
+
+  private static let droppedParameters = Note(
+    cause:
+      "reads only 'rope_scaling'; this config keeps its scaling in transformers 5's"
+      + " 'rope_parameters', so the model runs unscaled",
+    fix: "write the scaling under 'rope_scaling' as well (transformers 5 reads either)")
+
+  static let transformers445 = Runtime(
+    id: "transformers-4.45", name: "transformers 4.45–4.50", family: .transformers,
+    source: "transformers/modeling_rope_utils.py v4.45.2–v4.50.3 _compute_yarn_parameters",
+    rules: modified(transformersRules) {
+      $0.originalContext = .maxPositionEmbeddings
+      $0.attentionFactor = .declaredElseLogarithm
+      $0.readsTruncate = false
+      $0.unscaledModelTypes = ["mistral"]
+    },
+    notes: [
+      .scaling: droppedParameters,
+      .originalContext: Note(
+        cause:
+          "transformers 4.45–4.50 ignore original_max_position_embeddings and measure the"
+          + " correction range against max_position_embeddings",
+        fix: "require transformers >= 4.56 (4.45–4.50 cannot express an original context)"),
+      .correctionRange: Note(
+        cause: "transformers 4.45–4.50 always round the correction range (truncate is not read)",
+        fix: "require transformers >= 4.55"),
+      .attentionFactor: Note(
+        cause:
+          "transformers 4.45–4.50 ignore mscale and mscale_all_dim and apply 0.1·ln(s) + 1",
+        fix:
+          "stamp with --tables --bake-attention (folds the factor into Q/K), or require"
+          + " transformers >= 4.51"),
+    ])
+
+  static let transformers451 = Runtime(
+    id: "transformers-4.51", name: "transformers 4.51–4.54", family: .transformers,
+    source: "transformers/modeling_rope_utils.py v4.51.0–v4.54.1 _compute_yarn_parameters",
+    rules: modified(transformersRules) {
+      $0.factorFromLengths = true
+      $0.readsTruncate = false
+    },
+    notes: [
+      .scaling: droppedParameters,
+      .factor: factorOverride,
+      .correctionRange: Note(
+        cause: "transformers 4.51–4.54 always round the correction range (truncate is not read)",
+        fix: "require transformers >= 4.55"),
+    ])
+
+  static let transformers455 = Runtime(
+    id: "transformers-4.55", name: "transformers 4.55", family: .transformers,
+    source: "transformers/modeling_rope_utils.py v4.55.0–v4.55.4 _compute_yarn_parameters",
+    rules: modified(transformersRules) { $0.factorFromLengths = true },
+    notes: [.scaling: droppedParameters, .factor: factorOverride])
+
+  private static let factorOverride = Note(
+    cause:
+      "transformers 4.51–4.55 replace factor by max_position_embeddings /"
+      + " original_max_position_embeddings whenever the dict names the original"
+      + " (transformers #38224)",
+    fix:
+      "set max_position_embeddings to factor × original, or require transformers >= 4.56"
+      + " (fixed by #40320)")
+
+  static let transformers456 = Runtime(
+    id: "transformers-4.56", name: "transformers 4.56–4.57", family: .transformers,
+    source: "transformers/modeling_rope_utils.py v4.56.0–v4.57.3 _compute_yarn_parameters",
+    rules: transformersRules, notes: [.scaling: droppedParameters])
+
+  static let transformers5 = Runtime(
+    id: "transformers-5", name: "transformers 5", family: .transformers,
+    source:
+      "transformers/modeling_rope_utils.py v5.0.0–v5.24.0 standardize_rope_params,"
+      + " _compute_yarn_parameters",
+    rules: modified(transformersRules) {
+      $0.scalingDictionary = .ropeScalingFirst
+      $0.typeKey = .ropeTypeFirst
+      $0.missingFactorFromLengths = true
+    },
+    notes: [:])
+
+  private static let vllmRules = modified(transformersRules) {
+    $0.originalContext = .required
+    $0.betas = .declared
+    $0.attentionFactor = .logarithmTimesAttnFactor
+    $0.readsTruncate = false
+    $0.readsExtrapolationFactor = true
+    $0.maxContext = .vllmScaled
+    $0.yarnAliases = ["deepseek_yarn"]
+  }
+
+  private static let vllmAttention = Note(
+    cause:
+      "vLLM <= 0.29 ignores attention_factor, mscale and mscale_all_dim on the yarn path and"
+      + " applies 0.1·ln(s) + 1 (vLLM #48621; PRs #46280, #48351)",
+    fix:
+      "stamp with --tables --bake-attention (folds the factor into Q/K), or require vLLM >= 0.30"
+      + " (#56446)")
+
+  private static let vllmMaxContext = Note(
+    cause:
+      "vLLM <= 0.29 serves original × factor for 'yarn' but max_position_embeddings × factor for"
+      + " other scaled types, so YaRN variants are multiplied twice (vLLM #56446)",
+    fix: "pass --max-model-len with the intended context")
+
+  static let vllm011 = Runtime(
+    id: "vllm-0.11", name: "vLLM 0.5–0.11", family: .vllm,
+    source:
+      "vllm/model_executor/layers/rotary_embedding (get_rope, YaRNScalingRotaryEmbedding)"
+      + " v0.5.5–v0.11.2; vllm/config _get_and_verify_max_len",
+    rules: vllmRules,
+    notes: [
+      .scaling: Note(
+        cause:
+          "vLLM <= 0.11 reads only 'rope_scaling'; this config keeps its scaling in"
+          + " transformers 5's 'rope_parameters', so the model runs unscaled",
+        fix: "write the scaling under 'rope_scaling' as well, or require vLLM >= 0.12 (#28542)"),
+      .correctionRange: Note(
+        cause:
+          "vLLM <= 0.11 always rounds the correction range (truncate is not read; vLLM #27722)",
+        fix: "require vLLM >= 0.12 (#28244)"),
+      .attentionFactor: vllmAttention,
+      .maxContext: vllmMaxContext,
+    ])
+
+  static let vllm012 = Runtime(
+    id: "vllm-0.12", name: "vLLM 0.12–0.29", family: .vllm,
+    source:
+      "vllm/model_executor/layers/rotary_embedding (get_rope, YaRNScalingRotaryEmbedding)"
+      + " v0.12.0–v0.29.0; vllm/config/model.py _get_and_verify_max_len",
+    rules: modified(vllmRules) {
+      $0.scalingDictionary = .ropeScalingFirst
+      $0.readsTruncate = true
+    },
+    notes: [.attentionFactor: vllmAttention, .maxContext: vllmMaxContext])
+
+  static let vllm030 = Runtime(
+    id: "vllm-0.30", name: "vLLM 0.30–0.34", family: .vllm,
+    source:
+      "vllm/model_executor/layers/rotary_embedding/yarn_scaling_rope.py v0.30.0–v0.34.0"
+      + " (PR #56446); vllm/config/model.py _get_and_verify_max_len",
+    rules: modified(vllmRules) {
+      $0.scalingDictionary = .ropeScalingFirst
+      $0.typeKey = .ropeTypeFirst
+      $0.originalContext = .declaredElseMaxPositionEmbeddings
+      $0.attentionFactor = .transformers
+      $0.readsTruncate = true
+      $0.readsExtrapolationFactor = false
+      $0.maxContext = .vllmReworked
+    },
+    notes: [
+      .maxContext: Note(
+        cause:
+          "vLLM >= 0.30 serves max_position_embeddings for YaRN, no longer × factor (#56446)",
+        fix: "set max_position_embeddings to factor × original, or pass --max-model-len")
+    ])
+
+  static let llamaCpp = Runtime(
+    id: "llama.cpp", name: "llama.cpp (after convert_hf_to_gguf)", family: .llamaCpp,
+    source:
+      "llama.cpp as vendored in llama-cpp-python 0.3.36: conversion/base.py"
+      + " set_gguf_parameters, src/llama-model.cpp load_hparams, src/llama-context.cpp,"
+      + " ggml.c ggml_rope_yarn_corr_dims, ggml-cpu/ops.cpp rope_yarn",
+    rules: modified(transformersRules) {
+      $0.scalingDictionary = .ropeParametersFirst
+      $0.typeKey = .ropeTypeFirst
+      $0.originalContext = .required
+      $0.betas = .defaults
+      $0.attentionFactor = .logarithmOnly
+      $0.readsTruncate = false
+      $0.numerics = .ggml
+    },
+    notes: [
+      .correctionRange: Note(
+        cause:
+          "ggml always rounds the correction range (ggml_rope_yarn_corr_dims): truncate: false"
+          + " cannot be expressed in GGUF",
+        fix: "none in GGUF; serve this model with a runtime that reads truncate"),
+      .attentionFactor: Note(
+        cause:
+          "llama.cpp recomputes 0.1·ln(s) + 1 for YaRN; convert_hf_to_gguf writes attention_factor"
+          + " to rope.scaling.yarn_attn_factor, which the llama architecture does not read",
+        fix: "stamp with --tables --bake-attention (folds the factor into Q/K)"),
+      .maxContext: Note(
+        cause: "llama.cpp's default context is context_length, copied from max_position_embeddings",
+        fix: "set max_position_embeddings to factor × original, or run with -c"),
+    ])
+
+  private static func modified(
+    _ rules: RuntimeRules, _ change: (inout RuntimeRules) -> Void
+  ) -> RuntimeRules {
+    var copy = rules
+    change(&copy)
+    return copy
+  }
+}
