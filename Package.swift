@@ -50,7 +50,7 @@ let package = Package(
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
       ]),
     .target(name: "Evaluation", dependencies: ["RoPE", "Models", "Inference", "Tokenization"]),
-    .target(name: "Deployment", dependencies: ["Formats", "RoPE", "Models"]),
+    .target(name: "Deployment", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
     .executableTarget(
       name: "spindle",
       dependencies: [

@@ -15,6 +15,6 @@ struct Spindle: ParsableCommand {
     subcommands: [
       Inspect.self, Validate.self, Verify.self, Rewrite.self, Convert.self, Stamp.self, Tables.self,
       Rope.self,
-      Meta.self, Restore.self, Run.self, EvalContext.self, Bench.self,
+      Memory.self, Meta.self, Restore.self, Run.self, EvalContext.self, Bench.self,
     ])
 }

@@ -110,7 +110,8 @@ struct EditOutcomeCommandTests {
         == "\(path): none (context 2048) → yarn ×4 (original 2048 → 8192), 4 keys changed\n"
         + "\(path): full rewrite with new header room (the new header needs 6041 bytes, the file"
         + " has 5920 before its data): 181,792 → 198,368 bytes, 16,415 bytes of header room"
-        + " reserved" + Self.noUndo)
+        + " reserved" + Self.noUndo
+        + "KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 2.00 MiB at 8192\n")
     #expect(try Self.size(path) == 198_368)
     #expect(!FileManager.default.fileExists(atPath: undo))
 
@@ -120,7 +121,8 @@ struct EditOutcomeCommandTests {
     #expect(
       second.stdout.hasSuffix(
         "\(path): header only, in place (22,496 header bytes written, data untouched, 16,471"
-          + " bytes of header room left); undo: spindle restore \(path) (\(undo))\n"))
+          + " bytes of header room left); undo: spindle restore \(path) (\(undo))\n"
+          + "KV cache (llama.cpp, f16): 2.00 MiB at 8192 tokens → 1.00 MiB at 4096\n"))
     #expect(FileManager.default.fileExists(atPath: undo))
 
     let meta = try SpindleProcess.run("meta", "set", path, "general.name=tiny", "--in-place")
@@ -166,7 +168,8 @@ struct EditOutcomeCommandTests {
       folderEdit.stdout
         == "\(hf): none (context 2048) → yarn ×2 (original 2048 → 4096), 2 keys changed\n"
         + "\(hf): full rewrite (config.json, 631 → 721 bytes, is replaced whole through a"
-        + " temporary file, fsync and rename)" + Self.noUndo)
+        + " temporary file, fsync and rename)" + Self.noUndo
+        + "KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 1.00 MiB at 4096\n")
   }
 
   /// `restore` names a missing file as missing, and on a folder names the edited file and its

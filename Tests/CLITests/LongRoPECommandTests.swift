@@ -20,6 +20,7 @@ struct LongRoPECommandTests {
         "-phi3.context_length: UINT32 4096", "+phi3.context_length: UINT32 131072",
         "+phi3.rope.scaling.attn_factor: FLOAT32 1.1902381",
         "+ tensor rope_factors_long.weight F32 [8]", "+ tensor rope_factors_short.weight F32 [8]",
+        "KV cache (llama.cpp, f16): 0.50 MiB at 4096 tokens → 16.00 MiB at 131072",
       ])
   }
 
@@ -39,7 +40,8 @@ struct LongRoPECommandTests {
     #expect(
       stamp.stdout
         == "\(explicit): none (context 4096) → longrope ×32 (original 4096 → 131072), 2 keys"
-        + " and 2 tensors changed\n")
+        + " and 2 tensors changed\n"
+        + "KV cache (llama.cpp, f16): 0.50 MiB at 4096 tokens → 16.00 MiB at 131072\n")
     let fromConfig = "\(folder)/config.gguf"
     #expect(
       try SpindleProcess.run("stamp", Self.gguf, "--from-config", Self.config, "-o", fromConfig)

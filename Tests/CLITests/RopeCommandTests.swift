@@ -95,6 +95,7 @@ struct RopeCommandTests {
           5     1986.92   1.03074  0.75  blended        0.00316228    0.0013835    2.28571
           6     6283.19  0.325949     1  interpolated        0.001      0.00025          4
           7     19869.2  0.103074     1  interpolated  0.000316228  7.90569e-05          4
+        KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 2.00 MiB at 8192
 
         """)
   }

@@ -35,6 +35,7 @@ struct StampCommandTests {
         +    "original_max_position_embeddings": 2048,
         +    "rope_type": "yarn"
         +  },
+        KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 2.00 MiB at 8192
 
         """)
   }
@@ -55,6 +56,7 @@ struct StampCommandTests {
         +llama.rope.scaling.original_context_length: UINT32 2048
         +llama.rope.scaling.attn_factor: FLOAT32 1.0538986
         +llama.rope.scaling.yarn_attn_factor: FLOAT32 1.2
+        KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 2.00 MiB at 8192
 
         """)
     #expect(
@@ -87,7 +89,8 @@ struct StampCommandTests {
     #expect(first.status == 0)
     #expect(
       first.stdout
-        == "\(output): none (context 2048) → yarn ×4 (original 2048 → 8192), 4 keys changed\n")
+        == "\(output): none (context 2048) → yarn ×4 (original 2048 → 8192), 4 keys changed\n"
+        + "KV cache (llama.cpp, f16): 0.50 MiB at 2048 tokens → 2.00 MiB at 8192\n")
     #expect(
       try Self.contents(input)
         == Self.contents("\(Repository.root)/fixtures/gguf/tiny-llama.gguf"))

@@ -171,10 +171,11 @@ struct TerminalWidthTests {
     #expect(diff.stdout.split(separator: "\n").prefix(3).map(String.init) == header)
     let stamp = try SpindleProcess.run(
       ["stamp", file, "--yarn", "4", "--in-place"], environment: wide)
-    // Two statements (what changed, how it was written), each continued two spaces in.
+    // Three statements (what changed, how it was written, the KV cache at the new context),
+    // each continued two spaces in.
     let lines = stamp.stdout.split(separator: "\n")
     let continuations = lines.filter { $0.hasPrefix(" ") }
-    #expect(lines.count - continuations.count == 2)
+    #expect(lines.count - continuations.count == 3)
     #expect(continuations.count >= 4)
     #expect(continuations.allSatisfy { $0.hasPrefix("  ") && !$0.hasPrefix("   ") })
     #expect(

@@ -128,6 +128,12 @@ extension Spindle {
         print(document.csv, terminator: "")
       } else {
         print(text(document))
+        if let preview,
+          let memory = LlamaCppMemory.contextChange(
+            modelAt: input.path, from: source.settings.contextLength, to: preview.contextLength)
+        {
+          Terminal.printFitted(memory)
+        }
         if let plot { print("plot: \(plot)") }
       }
       for problem in tables.problems { Terminal.printError("error: \(problem.description)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deployment
 import Formats
 import Patching
 
@@ -81,6 +82,8 @@ extension Spindle {
         return
       }
       if destination.dryRun {
+        let memory = LlamaCppMemory.contextChange(
+          modelAt: path, from: plan.before.contextLength, to: plan.after.contextLength)
         if destination.json {
           try JSONOutput.print(
             EditDocument(
@@ -88,9 +91,12 @@ extension Spindle {
               warnings: plan.warnings))
         } else {
           print(fittedDiff(plan.diff, width: Terminal.outputColumns), terminator: "")
+          if let memory { Terminal.printFitted(memory) }
         }
         return
       }
+      let memory = LlamaCppMemory.contextChange(
+        modelAt: path, from: plan.before.contextLength, to: plan.after.contextLength)
       let result = try plan.execute(destination.output.map(StampPlan.Output.path) ?? .inPlace)
       if destination.json {
         try JSONOutput.print(
@@ -106,6 +112,7 @@ extension Spindle {
           + " key\(plan.changes.count == 1 ? "" : "s")"
           + (tensors == 0 ? "" : " and \(tensors) tensor\(tensors == 1 ? "" : "s")") + " changed")
       if result.inPlace { Terminal.printFitted(result.text) }
+      if let memory { Terminal.printFitted(memory) }
     }
 
     /// Says `sentence`; nothing to change, and, with `-o OUT`, writes an identical copy of the
