@@ -48,6 +48,7 @@ let package = Package(
       name: "Verification",
       dependencies: [
         "Tensors", "Formats", "RoPE", "Models", "Patching", "Inference", "Quantization",
+        "Deployment",
       ]),
     .target(name: "Evaluation", dependencies: ["RoPE", "Models", "Inference", "Tokenization"]),
     .target(name: "Deployment", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),

@@ -48,9 +48,7 @@ extension Runtime {
       .attentionFactor: Note(
         cause:
           "transformers 4.45–4.50 ignore mscale and mscale_all_dim and apply 0.1·ln(s) + 1",
-        fix:
-          "stamp with --tables --bake-attention (folds the factor into Q/K), or require"
-          + " transformers >= 4.51"),
+        fix: "require transformers >= 4.51"),
     ])
 
   static let transformers451 = Runtime(
@@ -115,8 +113,8 @@ extension Runtime {
       "vLLM <= 0.29 ignores attention_factor, mscale and mscale_all_dim on the yarn path and"
       + " applies 0.1·ln(s) + 1 (vLLM #48621; PRs #46280, #48351)",
     fix:
-      "stamp with --tables --bake-attention (folds the factor into Q/K), or require vLLM >= 0.30"
-      + " (#56446)")
+      "require vLLM >= 0.30 (#56446); older vLLM cannot be given another factor for plain"
+      + " yarn")
 
   private static let vllmMaxContext = Note(
     cause:
@@ -201,11 +199,28 @@ extension Runtime {
         cause:
           "llama.cpp recomputes 0.1·ln(s) + 1 for YaRN; convert_hf_to_gguf writes attention_factor"
           + " to rope.scaling.yarn_attn_factor, which the llama architecture does not read",
-        fix: "stamp with --tables --bake-attention (folds the factor into Q/K)"),
+        fix:
+          "after converting, set rope.scaling.attn_factor to intended / (0.1·ln s + 1)"
+          + " (spindle stamp on the GGUF writes it)"),
       .maxContext: Note(
         cause: "llama.cpp's default context is context_length, copied from max_position_embeddings",
         fix: "set max_position_embeddings to factor × original, or run with -c"),
     ])
+
+  /// llama.cpp reading a GGUF file's own keys (no conversion in between).
+  static let llamaCppGGUF = Runtime(
+    id: "llama.cpp", name: "llama.cpp", family: .llamaCpp,
+    source: llamaCpp.source, rules: llamaCpp.rules,
+    notes: llamaCpp.notes.merging([
+      .maxContext: Note(
+        cause: "llama.cpp's default context is the file's context_length",
+        fix: "stamp the context (spindle stamp --context), or run with -c"),
+      .attentionFactor: Note(
+        cause:
+          "llama.cpp applies 0.1·ln(s) + 1 times rope.scaling.attn_factor, and this file's"
+          + " attn_factor does not bring that to the intended factor",
+        fix: "restamp with spindle stamp, which writes the compensating attn_factor"),
+    ]) { $1 })
 
   private static func modified(
     _ rules: RuntimeRules, _ change: (inout RuntimeRules) -> Void

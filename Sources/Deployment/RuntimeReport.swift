@@ -181,7 +181,7 @@ public struct RuntimeReport: Sendable {
       add(
         .attentionFactor, text(intended.attentionFactor), text(reading.scaling.attentionFactor),
         "\(runtime.name) computes another attention factor\(ignoring)",
-        "stamp with --tables --bake-attention (folds the factor into Q/K)")
+        "state the attention factor in a key \(runtime.name) reads")
     }
     if let context = intended.maxContext, let found = reading.scaling.maxContext, context != found {
       add(
@@ -226,5 +226,49 @@ extension RuntimeReport {
       for member in whatIf.huggingFaceMembers(for: config) { config[member.key] = member.value }
     }
     self.init(config: config, path: path, runtimes: runtimes)
+  }
+}
+
+extension RuntimeReport {
+  /// The report of a GGUF file: llama.cpp, its one runtime, against what the file intends.
+  ///
+  /// `settings` are the file's scaling as Spindle reads it (the `spindle.rope` record of baked
+  /// tables included) and `attentionMultiplier` its `rope.scaling.attn_factor`, which
+  /// llama.cpp multiplies into its own YaRN magnitude.
+  public init(ggufSettings settings: RoPESettings, path: String, attentionMultiplier: Double) {
+    declaration = ScalingDeclaration(config: JSONObject(), path: path)
+    findings = []
+    var reading = RuntimeReading(
+      runtime: .llamaCppGGUF, keysRead: [], keysIgnored: [], assumptions: [])
+    do {
+      let intended = try Self.intended(settings)
+      self.intended = intended
+      let context = settings.contextLength ?? settings.originalContextLength ?? 0
+      let configuration = RotaryConfiguration(
+        base: settings.base ?? 10_000, headDimension: settings.headDimension ?? 0,
+        partialRotaryFactor: settings.partialRotaryFactor ?? 1, maxPositionEmbeddings: context,
+        originalContextLength: settings.originalContextLength)
+      let ggml = try GGMLRoPE(
+        scaling: settings.scaling, configuration: configuration,
+        sequenceLength: Int(Double(context) * max(intended.factor, 1)))
+      let rotations = ggml.rotations(atPosition: 1)
+      var applied = intended
+      applied.inverseFrequencies = rotations.map { Double($0.angle) }
+      applied.attentionFactor = Double(rotations.first?.magnitude ?? 1) * attentionMultiplier
+      applied.maxContext = intended.maxContext == nil ? nil : context
+      if intended.correctionRange != nil {
+        let dimensions = ggml.correctionDimensions
+        applied.correctionRange = YaRNCorrectionRange(
+          low: Double(dimensions.low), high: Double(dimensions.high))
+        applied.rounded = true
+      }
+      reading.scaling = applied
+      readings = [reading]
+      findings = Self.findings(reading, intended: intended)
+    } catch {
+      problem = "\(error)"
+      reading.failure = "\(error)"
+      readings = [reading]
+    }
   }
 }

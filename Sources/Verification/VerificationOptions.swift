@@ -65,6 +65,9 @@ public struct VerificationOptions: Sendable {
   /// Fail the long-context check, instead of skipping it, when the probe never goes past the
   /// original window (`--require-long-context`).
   public var requireLongContext = false
+  /// Runtime ids (``Deployment/Runtime/id``) whose disagreement with the intended scaling
+  /// fails the `runtimes` check; `nil` lists every runtime's without failing.
+  public var runtimes: [String]?
 
   public init(against: String? = nil) {
     self.against = against
@@ -84,6 +87,7 @@ public struct VerificationOptions: Sendable {
     object["numerics"] = .string(numericMode == .exact ? "exact" : "llama.cpp")
     object["structure_only"] = .bool(structureOnly)
     object["require_long_context"] = .bool(requireLongContext)
+    object["runtimes"] = runtimes.map { .array($0.map { .string($0) }) } ?? .null
     return object
   }
 }

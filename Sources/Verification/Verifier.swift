@@ -57,6 +57,7 @@ public struct Verifier: Sendable {
     report("comparing tensors and scanning values")
     checks.append(changesCheck(patched, original: original))
     checks.append(valuesCheck(patched))
+    checks.append(runtimesCheck(patched))
     if !options.structureOnly {
       let numerics = NumericChecks(verifier: self, patched: patched, original: original)
       report("equivalence: runtime scaling vs baked tables")

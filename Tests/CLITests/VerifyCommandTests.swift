@@ -119,10 +119,27 @@ struct VerifyCommandTests {
     let checks = report["checks"]?.array ?? []
     #expect(
       checks.compactMap { $0["name"]?.string } == [
-        "file", "tables", "scaling", "changes", "values", "equivalence", "drift", "long-context",
+        "file", "tables", "scaling", "changes", "values", "runtimes", "equivalence", "drift",
+        "long-context",
       ])
-    for check in checks {
+    for check in checks where check["name"]?.string != "runtimes" {
       #expect(check["status"]?.string == "pass", "\(check)")
+    }
+    // llama.cpp reads a stamped GGUF as intended. Of the runtimes reading a stamped config,
+    // transformers 4.45–4.50 (no original context) differ, and with the attention factor
+    // folded into the weights (`attention_factor: 1.0`), so do vLLM <= 0.29 and llama.cpp
+    // after conversion, which apply their own: listed, not failed.
+    let runtimes = try #require(Self.check(report, "runtimes"))
+    if good.source.hasSuffix(".gguf") {
+      #expect(runtimes["status"]?.string == "pass", "\(runtimes)")
+    } else {
+      #expect(runtimes["status"]?.string == "skip", "\(runtimes)")
+      let disagreeing = runtimes["data"]?["disagreeing"]?.array?.compactMap(\.string)
+      #expect(
+        disagreeing
+          == (good.request.bakeAttention
+            ? ["llama.cpp", "transformers-4.45", "vllm-0.11", "vllm-0.12"]
+            : ["transformers-4.45"]))
     }
     let equivalence = try #require(Self.check(report, "equivalence"))
     #expect((equivalence["value"]?.number?.double ?? 1) <= 1e-5, "\(equivalence)")
@@ -140,6 +157,28 @@ struct VerifyCommandTests {
       buckets.allSatisfy { $0["patched_nll"]?.number != nil && $0["original_nll"]?.number != nil })
     #expect(report["settings"]?["max_mean_kl"]?.number?.double == 0.4)
     #expect(report["settings"]?["probe_length"]?.number?.int == 16)
+  }
+
+  /// `--runtimes` turns the runtime list into a gate: a stamped config fails for
+  /// transformers 4.45–4.50 (which ignore its original context), passes for the runtimes that
+  /// read it as intended, and an unknown id is a usage error.
+  @Test func runtimesGate() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let output = "\(folder)/stamped"
+    try StampPlan(path: "fixtures/hf/tiny-llama", request: VerifyFixture.request(tables: false))
+      .execute(.path(output))
+    let all = try SpindleProcess.run("verify", output, "--structure-only", "--runtimes", "all")
+    #expect(all.status == 1)
+    #expect(all.stdout.contains("FAIL  runtimes  1 of 9 differ: 1 named runtime(s) would apply"))
+    #expect(all.stdout.contains("transformers 4.45–4.50: original context 8192, intended 2048"))
+    let current = try SpindleProcess.run(
+      "verify", output, "--structure-only", "--runtimes", "transformers-5,vllm-0.30,llama.cpp")
+    #expect(current.status == 0, "\(current.stdout)")
+    #expect(current.stdout.contains("PASS  runtimes  3 agree"))
+    let unknown = try SpindleProcess.run("verify", output, "--runtimes", "vllm-9")
+    #expect(unknown.status == 64)
+    #expect(unknown.stderr.contains("no runtime 'vllm-9' in --runtimes"))
   }
 
   /// Without an original, what needs one is skipped, not failed; the text report ends with the
@@ -161,7 +200,10 @@ struct VerifyCommandTests {
       result.stdout.contains(
         "SKIP  long-context  probed 48 tokens, window 2048: the probe never goes past the original"
           + " window: nothing past it was checked; give --long-context 4096\n"))
-    #expect(result.stdout.contains("result: PASS (4 passed, 4 skipped)"))
+    #expect(
+      result.stdout.contains(
+        "PASS  runtimes      1 agree: every runtime applies the intended scaling: llama.cpp\n"))
+    #expect(result.stdout.contains("result: PASS (5 passed, 4 skipped)"))
   }
 
   /// A probe that stays inside the original window checks nothing past it: SKIP with the
@@ -194,7 +236,7 @@ struct VerifyCommandTests {
       required.stdout.contains(
         "  FAIL  long-context  probed 48 tokens, window 2048: the probe never goes past the"
           + " original window"))
-    #expect(required.stdout.hasSuffix("result: FAIL (7 passed, 1 failed)\n"))
+    #expect(required.stdout.hasSuffix("result: FAIL (8 passed, 1 failed)\n"))
 
     // 2112 tokens reach past 2048, but 2 buckets of 4 evenly spaced samples stop at 1847.
     let sparse = try SpindleProcess.run(

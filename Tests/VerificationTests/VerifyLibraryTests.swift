@@ -79,7 +79,7 @@ struct VerifyLibraryTests {
     #expect(required.checks.first { $0.name == "long-context" }?.status == .fail)
     #expect(!required.passed)
     #expect(report.text.hasPrefix("verify \(patched) against \(original)\n"))
-    #expect(report.text.hasSuffix("result: PASS (8 passed)"))
+    #expect(report.text.hasSuffix("result: PASS (9 passed)"))
     #expect(report.json["passed"] == .bool(true))
 
     // YaRN moves the tiny model's logits a little: a zero drift budget fails, with the figure.
@@ -93,6 +93,9 @@ struct VerifyLibraryTests {
 
     options.structureOnly = true
     let structure = Verifier(path: patched, options: options).run()
-    #expect(structure.checks.map(\.name) == ["file", "tables", "scaling", "changes", "values"])
+    #expect(
+      structure.checks.map(\.name) == [
+        "file", "tables", "scaling", "changes", "values", "runtimes",
+      ])
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deployment
 import Formats
 import Inference
 import Tensors
@@ -94,6 +95,13 @@ extension Spindle {
 
     @OptionGroup var numerics: NumericsOptions
 
+    @Option(
+      help: ArgumentHelp(
+        "Fail when one of these runtimes would apply another scaling: all, or ids such as"
+          + " transformers-4.51,vllm-0.30,llama.cpp (spindle rope --runtimes lists them).",
+        valueName: "all|id,…"))
+    var runtimes: String?
+
     @Flag(help: "Only the structure checks (no forward pass).")
     var structureOnly = false
 
@@ -106,7 +114,19 @@ extension Spindle {
     @Flag(help: "No progress display.")
     var quiet = false
 
+    /// `--runtimes` as runtime ids (`all`: every one); `nil` when not given.
+    var runtimeIDs: [String]? {
+      guard let runtimes else { return nil }
+      if runtimes == "all" { return Runtime.catalog.map(\.id) }
+      return runtimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     func validate() throws {
+      if let unknown = runtimeIDs?.first(where: { Runtime.named($0) == nil }) {
+        throw ValidationError(
+          "no runtime '\(unknown)' in --runtimes; give all or some of "
+            + Runtime.catalog.map(\.id).joined(separator: ", "))
+      }
       for (name, value) in [
         ("--probe-length", probeLength), ("--buckets", buckets),
         ("--samples-per-bucket", samplesPerBucket),
@@ -146,6 +166,7 @@ extension Spindle {
       options.numericMode = numerics.mode
       options.structureOnly = structureOnly
       options.requireLongContext = requireLongContext
+      options.runtimes = runtimeIDs
       if let tokenFile {
         let ids = try Self.readTokens(tokenFile)
         options.probe = .tokens(ids)
