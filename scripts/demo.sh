@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
 #   convert → inspect → validate → stamp YaRN → bake tables → check them → verify with the forward
-#   pass → compare scalings by perplexity (eval-context).
+#   pass → compare scalings by perplexity (eval-context) → what each runtime applies (rope
+#   --runtimes) → what the window costs (memory).
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -74,3 +75,10 @@ fi
 step "8. eval-context: perplexity by context length under each scaling, applied at load time (random weights here, so only the mechanics show; docs/long-context.md has SmolLM2's figures)" \
   "$BIN" eval-context "$MODEL" --text README.md --lengths 1024,2048,4096 \
   --methods none,linear,yarn,dynamic-yarn --plot "$WORK/perplexity.svg" --quiet
+step "9. before deployment: what each runtime applies for a stamped config (transformers, vLLM, llama.cpp by version), with causes and fixes" \
+  "$BIN" stamp fixtures/runtimes/llama3-default --yarn 4 -o "$WORK/llama3-yarn4"
+step "   ..." "$BIN" rope "$WORK/llama3-yarn4" --runtimes
+step "   Qwen3's published recipe (max_position_embeddings 40960, YaRN ×4 from 32768) as runtimes read it" \
+  "$BIN" rope fixtures/runtimes/qwen3-yarn4-40960/config.json --runtimes
+step "10. memory: llama.cpp's buffers at the stamped window (KV cache as llama.cpp sizes it to the byte)" \
+  "$BIN" memory "$WORK/tiny-llama-yarn4.gguf"

@@ -230,7 +230,7 @@ struct FileMistakeTests {
     (
       ["frob", model],
       "Unknown command 'frob'. The commands are inspect, validate, verify, rewrite, convert, stamp,"
-        + " tables, rope, meta, restore, run, eval-context, help.", nil
+        + " tables, rope, memory, meta, restore, run, eval-context, help.", nil
     ),
   ])
   func misspelledOptionsAndCommands(arguments: [String], message: String, command: String?) throws {

@@ -65,6 +65,7 @@ struct JSONDocumentTests {
     Invocation(
       section: "convert",
       arguments: ["convert", "fixtures/architectures/models/llama", "--dry-run", "--json"]),
+    Invocation(section: "memory", arguments: ["memory", tiny, "--json"]),
     Invocation(section: "error document", arguments: ["inspect", "nothere.gguf", "--json"]),
   ]
 

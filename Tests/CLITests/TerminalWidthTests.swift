@@ -209,8 +209,8 @@ struct TerminalWidthTests {
     #expect(
       verify.stdout.contains(
         """
-          PASS  file     GGUF, 21 tensors, 23 metadata entries: reads as the reference
-                         loaders read it (no problems)
+          PASS  file      GGUF, 21 tensors, 23 metadata entries: reads as the reference
+                          loaders read it (no problems)
 
         """))
   }
