@@ -28,7 +28,9 @@ extension Runtime {
 
   static let transformers445 = Runtime(
     id: "transformers-4.45", name: "transformers 4.45–4.50", family: .transformers,
-    source: "transformers/modeling_rope_utils.py v4.45.2–v4.50.3 _compute_yarn_parameters",
+    source:
+      "transformers/modeling_rope_utils.py v4.45.2 _compute_yarn_parameters L163-239 (unchanged"
+      + " to v4.50.3); models/mistral/modeling_mistral.py v4.45.2 (no rope_scaling)",
     rules: modified(transformersRules) {
       $0.originalContext = .maxPositionEmbeddings
       $0.attentionFactor = .declaredElseLogarithm
@@ -53,7 +55,9 @@ extension Runtime {
 
   static let transformers451 = Runtime(
     id: "transformers-4.51", name: "transformers 4.51–4.54", family: .transformers,
-    source: "transformers/modeling_rope_utils.py v4.51.0–v4.54.1 _compute_yarn_parameters",
+    source:
+      "transformers/modeling_rope_utils.py v4.51.0 _compute_yarn_parameters L226-322 (factor"
+      + " override L263-265; unchanged to v4.54.1)",
     rules: modified(transformersRules) {
       $0.factorFromLengths = true
       $0.readsTruncate = false
@@ -68,7 +72,9 @@ extension Runtime {
 
   static let transformers455 = Runtime(
     id: "transformers-4.55", name: "transformers 4.55", family: .transformers,
-    source: "transformers/modeling_rope_utils.py v4.55.0–v4.55.4 _compute_yarn_parameters",
+    source:
+      "transformers/modeling_rope_utils.py v4.55.0 _compute_yarn_parameters L197-290 (truncate"
+      + " L278; unchanged to v4.55.4)",
     rules: modified(transformersRules) { $0.factorFromLengths = true },
     notes: [.scaling: droppedParameters, .factor: factorOverride])
 
@@ -83,14 +89,17 @@ extension Runtime {
 
   static let transformers456 = Runtime(
     id: "transformers-4.56", name: "transformers 4.56–4.57", family: .transformers,
-    source: "transformers/modeling_rope_utils.py v4.56.0–v4.57.3 _compute_yarn_parameters",
+    source:
+      "transformers/modeling_rope_utils.py v4.56.0 _compute_yarn_parameters L197-284 (#40320;"
+      + " unchanged to v4.57.3)",
     rules: transformersRules, notes: [.scaling: droppedParameters])
 
   static let transformers5 = Runtime(
     id: "transformers-5", name: "transformers 5", family: .transformers,
     source:
-      "transformers/modeling_rope_utils.py v5.0.0–v5.24.0 standardize_rope_params,"
-      + " _compute_yarn_parameters",
+      "transformers/modeling_rope_utils.py v5.24.0 convert_rope_params_to_dict L775-777,"
+      + " standardize_rope_params L806-866, _compute_yarn_parameters L346-485 (same rules"
+      + " from v5.0.0)",
     rules: modified(transformersRules) {
       $0.scalingDictionary = .ropeScalingFirst
       $0.typeKey = .ropeTypeFirst
@@ -125,8 +134,10 @@ extension Runtime {
   static let vllm011 = Runtime(
     id: "vllm-0.11", name: "vLLM 0.5–0.11", family: .vllm,
     source:
-      "vllm/model_executor/layers/rotary_embedding (get_rope, YaRNScalingRotaryEmbedding)"
-      + " v0.5.5–v0.11.2; vllm/config _get_and_verify_max_len",
+      "vllm v0.11.0 model_executor/layers/rotary_embedding/__init__.py get_rope L146-172,"
+      + " yarn_scaling_rope.py L38-67, common.py L86-89, config/model.py"
+      + " _get_and_verify_max_len L1839-1863, transformers_utils/config.py patch_rope_scaling"
+      + " L365-399 (same rules from v0.5.5 to v0.11.2)",
     rules: vllmRules,
     notes: [
       .scaling: Note(
@@ -145,8 +156,10 @@ extension Runtime {
   static let vllm012 = Runtime(
     id: "vllm-0.12", name: "vLLM 0.12–0.29", family: .vllm,
     source:
-      "vllm/model_executor/layers/rotary_embedding (get_rope, YaRNScalingRotaryEmbedding)"
-      + " v0.12.0–v0.29.0; vllm/config/model.py _get_and_verify_max_len",
+      "vllm v0.12.0 model_executor/layers/rotary_embedding/__init__.py get_rope L200-215"
+      + " (truncate, #28244), common.py L114-127, transformers_utils/config.py"
+      + " patch_rope_parameters L301-325 (#28542); v0.29.0 config/model.py"
+      + " _get_and_verify_max_len L2445-2469",
     rules: modified(vllmRules) {
       $0.scalingDictionary = .ropeScalingFirst
       $0.readsTruncate = true
@@ -156,8 +169,9 @@ extension Runtime {
   static let vllm030 = Runtime(
     id: "vllm-0.30", name: "vLLM 0.30–0.34", family: .vllm,
     source:
-      "vllm/model_executor/layers/rotary_embedding/yarn_scaling_rope.py v0.30.0–v0.34.0"
-      + " (PR #56446); vllm/config/model.py _get_and_verify_max_len",
+      "vllm v0.30.0 model_executor/layers/rotary_embedding/yarn_scaling_rope.py L38-46,"
+      + " __init__.py get_rope L240-255, config/model.py _get_and_verify_max_len L2468-2492"
+      + " (PR #56446; unchanged to v0.34.0)",
     rules: modified(vllmRules) {
       $0.scalingDictionary = .ropeScalingFirst
       $0.typeKey = .ropeTypeFirst
@@ -177,9 +191,10 @@ extension Runtime {
   static let llamaCpp = Runtime(
     id: "llama.cpp", name: "llama.cpp (after convert_hf_to_gguf)", family: .llamaCpp,
     source:
-      "llama.cpp as vendored in llama-cpp-python 0.3.36: conversion/base.py"
-      + " set_gguf_parameters, src/llama-model.cpp load_hparams, src/llama-context.cpp,"
-      + " ggml.c ggml_rope_yarn_corr_dims, ggml-cpu/ops.cpp rope_yarn",
+      "llama.cpp 0c1e570 (llama-cpp-python 0.3.36): conversion/base.py L1359 (dict), L1474-1483"
+      + " (keys written); src/llama-model.cpp L1406-1432 (keys read); src/llama-context.cpp"
+      + " L114-139, L173-214 (original context, attention factor); ggml/src/ggml.c L4478-4490"
+      + " (correction range); ggml/src/ggml-cpu/ops.cpp L6180-6217 (rope_yarn)",
     rules: modified(transformersRules) {
       $0.scalingDictionary = .ropeParametersFirst
       $0.typeKey = .ropeTypeFirst

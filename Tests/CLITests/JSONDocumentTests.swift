@@ -66,6 +66,9 @@ struct JSONDocumentTests {
       section: "convert",
       arguments: ["convert", "fixtures/architectures/models/llama", "--dry-run", "--json"]),
     Invocation(section: "memory", arguments: ["memory", tiny, "--json"]),
+    Invocation(
+      section: "rope --runtimes",
+      arguments: ["rope", "fixtures/runtimes/qwen3-yarn4-40960", "--runtimes", "--json"]),
     Invocation(section: "error document", arguments: ["inspect", "nothere.gguf", "--json"]),
   ]
 

@@ -132,6 +132,13 @@ struct RuntimeReportTests {
 
   /// The recipes the seed stamps agree everywhere but where a runtime is known to differ.
   @Test(arguments: [
+    (
+      "qwen2.5-yarn4",
+      [
+        "transformers-4.51 factor 1", "transformers-4.55 factor 1",
+        "vllm-0.30 max_context 32768", "llama.cpp max_context 32768",
+      ]
+    ),
     ("mistral-7b-yarn4", ["transformers-4.45 scaling default"]),
     ("llama2-yarn32", ["transformers-4.45 original_context 131072"]),
     ("linear-4", []), ("llama3.1", []), ("llama3-default", []),
