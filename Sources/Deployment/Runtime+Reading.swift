@@ -16,6 +16,12 @@ extension Runtime {
   }
 }
 
+/// The rope types the runtimes share, by their config names.
+private enum ScalingType: String {
+  case none = "default"
+  case linear, dynamic, yarn, llama3
+}
+
 /// One runtime's pass over one declaration.
 private struct ScalingReader {
   let runtime: Runtime
@@ -61,10 +67,10 @@ private struct ScalingReader {
     var configuration = RotaryConfiguration(
       base: base ?? rules.defaultBase, headDimension: head, partialRotaryFactor: partial,
       maxPositionEmbeddings: maxPositions)
-    var type = "default"
+    var typeName = ScalingType.none.rawValue
     if let dict {
       let typeKeys = rules.typeKey == .typeFirst ? ["type", "rope_type"] : ["rope_type", "type"]
-      type = typeKeys.lazy.compactMap { dict[$0]?.string }.first ?? "default"
+      typeName = typeKeys.lazy.compactMap { dict[$0]?.string }.first ?? typeName
     }
     if let modelType = declaration.modelType, rules.unscaledModelTypes.contains(modelType),
       let dict
@@ -81,20 +87,22 @@ private struct ScalingReader {
       }
       return unscaled(configuration)
     }
-    let isYaRNAlias = rules.yarnAliases.contains(type)
-    if isYaRNAlias { type = "yarn" }
-    reading.scaling.ropeType = type
+    let isYaRNAlias = rules.yarnAliases.contains(typeName)
+    guard let type = isYaRNAlias ? .yarn : ScalingType(rawValue: typeName) else {
+      return failed("unknown rope type \"\(typeName)\"")
+    }
+    reading.scaling.ropeType = type.rawValue
     var read: Set<String> = ["type", "rope_type", "rope_theta", "partial_rotary_factor"]
     let scaling: RoPEScaling
     switch type {
-    case "default":
+    case .none:
       scaling = .none
-    case "linear", "dynamic":
+    case .linear, .dynamic:
       read.insert("factor")
       guard let factor = dict["factor"]?.number?.double else { return failed(keyError("factor")) }
-      scaling = type == "linear" ? .linear(factor: factor) : .dynamicNTK(factor: factor)
+      scaling = type == .linear ? .linear(factor: factor) : .dynamicNTK(factor: factor)
       reading.scaling.factor = factor
-    case "llama3":
+    case .llama3:
       read.formUnion([
         "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings",
       ])
@@ -108,7 +116,7 @@ private struct ScalingReader {
       reading.scaling.originalContextLength = original
       reading.scaling.factor = factor
       scaling = .llama3(factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high)
-    case "yarn":
+    case .yarn:
       read.insert("factor")
       read.formUnion(rules.yarnKeys)
       guard
@@ -117,8 +125,6 @@ private struct ScalingReader {
       else { return reading }
       configuration.originalContextLength = original
       scaling = yarn
-    default:
-      return failed("unknown rope type \"\(type)\"")
     }
     reading.keysRead = dict.keys.filter { read.contains($0) && !Self.geometryKeys.contains($0) }
     reading.keysIgnored = dict.keys.filter { !read.contains($0) }
@@ -222,19 +228,19 @@ private struct ScalingReader {
   }
 
   /// The default context the runtime serves.
-  func maxContext(type: String, isAlias: Bool, maxPositions: Int) -> Int? {
+  func maxContext(type: ScalingType, isAlias: Bool, maxPositions: Int) -> Int? {
     let factor = reading.scaling.factor
     func times(_ length: Int) -> Int { Int(Double(length) * factor) }
     switch (rules.maxContext, runtime.family) {
     case (.maxPositionEmbeddings, .transformers): return nil
     case (.maxPositionEmbeddings, _): return maxPositions
     case (.vllmScaled, _):
-      if type == "yarn" && !isAlias {
+      if type == .yarn && !isAlias {
         return times(reading.scaling.originalContextLength ?? maxPositions)
       }
-      return ["linear", "dynamic", "yarn"].contains(type) ? times(maxPositions) : maxPositions
+      return [.linear, .dynamic, .yarn].contains(type) ? times(maxPositions) : maxPositions
     case (.vllmReworked, _):
-      return ["linear", "dynamic"].contains(type) ? times(maxPositions) : maxPositions
+      return [.linear, .dynamic].contains(type) ? times(maxPositions) : maxPositions
     }
   }
 
@@ -270,7 +276,7 @@ private struct ScalingReader {
   }
 
   mutating func unscaled(_ configuration: RotaryConfiguration) -> RuntimeReading {
-    reading.scaling.ropeType = "default"
+    reading.scaling.ropeType = ScalingType.none.rawValue
     reading.scaling.maxContext =
       runtime.family == .transformers ? nil : configuration.maxPositionEmbeddings
     return tables(.none, configuration)

@@ -13,6 +13,10 @@ struct SmolLM2MemoryCommandTests {
       .compactMap(\.object).filter { $0["exit_status"]?.number?.int == 0 } ?? []
   }()
 
+  @Test func everyLoadedCaseIsRecorded() {
+    #expect(Self.cases.count == 60)
+  }
+
   @Test(arguments: cases.map { $0["id"]?.string ?? "" })
   func matchesWhatLlamaCppPrinted(id: String) throws {
     let recorded = try #require(Self.cases.first { $0["id"]?.string == id })

@@ -39,12 +39,9 @@ struct LlamaCppMemoryTests {
     return options
   }
 
+  /// The ggml type llama.cpp names `name` (`f16`, `q8_0`, `q4_0`).
   static func cacheType(_ name: String?) -> DType {
-    switch name {
-    case "q8_0": .q8_0
-    case "q4_0": .q4_0
-    default: .f16
-    }
+    DType.allCases.first { $0.name.lowercased() == name } ?? .f16
   }
 
   @Test func everyCaseIsRecorded() {
