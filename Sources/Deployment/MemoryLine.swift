@@ -36,6 +36,20 @@ extension LlamaCppMemory {
   }
 }
 
+extension LlamaCppMemory {
+  /// What a reader of the lines should know: a declared sliding window llama.cpp does not use.
+  public func notes(shape: ModelShape) -> [String] {
+    guard let window = shape.slidingWindow else { return [] }
+    let reason =
+      shape.slidingWindowDisabledBy.map { "llama.cpp turns it off for this architecture (\($0))" }
+      ?? "llama.cpp does not read it for this architecture"
+    return [
+      "the model declares a sliding window of \(window) tokens; \(reason), so every layer"
+        + " caches all \(cellsPerStream) cells"
+    ]
+  }
+}
+
 extension PythonRuntimeMemory {
   /// The report's lines for `shape`: bf16 weights and each runtime's KV cache.
   public func lines(shape: ModelShape) -> [MemoryLine] {

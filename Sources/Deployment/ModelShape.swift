@@ -14,6 +14,11 @@ public struct ModelShape: Hashable, Sendable {
   public var contextLength: Int
   /// Parameters, for the bf16 estimates of the Python runtimes.
   public var parameterCount: Int
+  /// The sliding window the file declares (`{arch}.attention.sliding_window`, config.json
+  /// `sliding_window`), and where llama.cpp turns it off for this architecture; see
+  /// ``LlamaCppMemory/notes(shape:)``.
+  public var slidingWindow: Int?
+  public var slidingWindowDisabledBy: String?
 
   public init(
     layerCount: Int, embeddingLength: Int, feedForwardLength: Int, headCount: Int,

@@ -40,12 +40,17 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
   /// Whether llama.cpp's loader reads `rope.scaling.yarn_beta_fast`/`_slow` (grok, mistral3);
   /// every other architecture runs with the defaults 32 and 1.
   public var readsYaRNBetas: Bool
+  /// Where llama.cpp's loader turns off a declared sliding window
+  /// (`{arch}.attention.sliding_window`) and caches the whole context anyway; `nil` when it
+  /// does not read the key at all. None of these architectures gets a sliding-window cache.
+  public var llamaCppDisablesSlidingWindow: String?
 
   public init(
     ggufName: String, huggingFaceModelTypes: [String], huggingFaceArchitectures: [String],
     huggingFaceLayerPrefix: String = "model.layers.", hyperparameters: [HyperparameterKey],
     tensors: [StoredTensor], ggufRotaryLayout: RotaryEmbedding.Layout,
-    recipe: BlockRecipe = .llama, ropeTables: Set<RopeTable> = [], readsYaRNBetas: Bool = false
+    recipe: BlockRecipe = .llama, ropeTables: Set<RopeTable> = [], readsYaRNBetas: Bool = false,
+    llamaCppDisablesSlidingWindow: String? = nil
   ) {
     self.ggufName = ggufName
     self.huggingFaceModelTypes = huggingFaceModelTypes
@@ -57,6 +62,7 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
     self.recipe = recipe
     self.ropeTables = ropeTables
     self.readsYaRNBetas = readsYaRNBetas
+    self.llamaCppDisablesSlidingWindow = llamaCppDisablesSlidingWindow
   }
 
   /// The rotary layout of `format`'s Q/K rows.

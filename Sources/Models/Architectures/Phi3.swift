@@ -33,5 +33,7 @@ extension Architecture {
       ],
     ggufRotaryLayout: .halves,
     // llama.cpp's phi3 graph scales Q by 1/√d before attention (kq_scale 1).
-    recipe: BlockRecipe(attentionScaling: .queries), ropeTables: [.longShortFactors])
+    recipe: BlockRecipe(attentionScaling: .queries), ropeTables: [.longShortFactors],
+    // "Phi SWA is currently disabled": n_swa = 0, swa_type none (llama.cpp PR #13676).
+    llamaCppDisablesSlidingWindow: "src/models/phi3.cpp L13-23")
 }

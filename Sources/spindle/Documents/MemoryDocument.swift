@@ -26,6 +26,8 @@ struct MemoryDocument: Encodable {
     var lines: [Line]
     var totalBytes: Int
     var totalMib: String
+    /// What a reader should know (a declared sliding window llama.cpp does not use).
+    var notes: [String]
   }
 
   struct Python: Encodable {
@@ -55,7 +57,8 @@ struct MemoryDocument: Encodable {
       flashAttention: memory.options.flashAttention, batch: memory.batch,
       ubatch: memory.microBatch, sequences: max(memory.options.sequences, 1),
       mapped: memory.options.mapped, lines: memory.lines(shape: shape).map(line),
-      totalBytes: memory.totalBytes, totalMib: LlamaCppMemory.mebibytes(memory.totalBytes))
+      totalBytes: memory.totalBytes, totalMib: LlamaCppMemory.mebibytes(memory.totalBytes),
+      notes: memory.notes(shape: shape))
     self.python = Python(context: python.context, lines: python.lines(shape: shape).map(line))
   }
 
@@ -72,6 +75,7 @@ struct MemoryDocument: Encodable {
       table(
         rows(llamaCpp.lines) + [["total", "\(llamaCpp.totalMib) MiB", ""]],
         rightAligned: [1], minimum: 8))
+    out += llamaCpp.notes.map { "  note: \($0)" }
     out.append(
       "transformers / vLLM, bf16, one sequence of \(python.context) tokens (activations not modelled):"
     )
