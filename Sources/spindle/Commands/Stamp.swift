@@ -42,7 +42,10 @@ extension Spindle {
     @Flag(help: "Bake the scaling into the checkpoint as a frequency table (see above).")
     var tables = false
 
-    @Flag(help: "With --tables: fold the attention factor into the Q/K weights (portable).")
+    @Flag(
+      help:
+        "With --tables: fold the attention factor into the Q/K weights (portable to runtimes that read attention_factor; see rope --runtimes)."
+    )
     var bakeAttention = false
 
     @OptionGroup var destination: OutputOptions
