@@ -29,7 +29,7 @@ public struct LlamaCppMemory: Hashable, Sendable {
   /// What the user asks llama.cpp for (its flags: `-c`, `-ctk`/`-ctv`, `-fa`, `-b`, `-ub`,
   /// `-np`, `-kvu`, `--no-mmap`).
   public struct Options: Hashable, Sendable {
-    /// `-c`; `nil` or 0 is the model's context length.
+    /// `-c`; `nil` or 0 is the model's context length. At most ``Formats/Limits/contextTokens``.
     public var context: Int?
     public var keyCacheType: DType = .f16
     public var valueCacheType: DType = .f16

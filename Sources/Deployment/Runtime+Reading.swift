@@ -64,6 +64,12 @@ private struct ScalingReader {
     guard let maxPositions = declaration.maxPositionEmbeddings else {
       return failed("no max_position_embeddings in the config")
     }
+    guard (1...Limits.headDimension).contains(head) else {
+      return failed("head_dim \(head) is outside 1…\(Limits.headDimension)")
+    }
+    guard (1...Limits.contextTokens).contains(maxPositions) else {
+      return failed("max_position_embeddings \(maxPositions) is outside 1…\(Limits.contextTokens)")
+    }
     var configuration = RotaryConfiguration(
       base: base ?? rules.defaultBase, headDimension: head, partialRotaryFactor: partial,
       maxPositionEmbeddings: maxPositions)
@@ -230,7 +236,8 @@ private struct ScalingReader {
   /// The default context the runtime serves.
   func maxContext(type: ScalingType, isAlias: Bool, maxPositions: Int) -> Int? {
     let factor = reading.scaling.factor
-    func times(_ length: Int) -> Int { Int(Double(length) * factor) }
+    // A factor no runtime could serve leaves the context unstated rather than overflowing.
+    func times(_ length: Int) -> Int? { RuntimeReport.tokens(Double(length) * factor) }
     switch (rules.maxContext, runtime.family) {
     case (.maxPositionEmbeddings, .transformers): return nil
     case (.maxPositionEmbeddings, _): return maxPositions
@@ -249,7 +256,10 @@ private struct ScalingReader {
     -> RuntimeReading
   {
     // Dynamic NTK is compared at the longest context it is stamped for.
-    let length = Int(Double(configuration.maxPositionEmbeddings) * max(reading.scaling.factor, 1))
+    let length =
+      RuntimeReport.tokens(
+        Double(configuration.maxPositionEmbeddings) * max(reading.scaling.factor, 1))
+      ?? configuration.maxPositionEmbeddings
     do throws(RoPEError) {
       switch rules.numerics {
       case .torch:

@@ -80,7 +80,7 @@ public struct RuntimeReport: Sendable {
       partialRotaryFactor: settings.partialRotaryFactor ?? 1, maxPositionEmbeddings: context,
       originalContextLength: settings.originalContextLength)
     let factor = settings.factor ?? 1
-    let length = Int(Double(context) * max(factor, 1))
+    let length = Self.tokens(Double(context) * max(factor, 1)) ?? context
     let tables = try settings.scaling.frequencies(for: configuration, sequenceLength: length)
     var intended = AppliedScaling()
     intended.ropeType = settings.scaling.ropeType
@@ -93,7 +93,7 @@ public struct RuntimeReport: Sendable {
       intended.rounded = parameters.truncate
       intended.correctionRange = YaRNCorrectionRange(
         parameters: parameters, configuration: configuration)
-      intended.maxContext = Int((Double(original) * factor).rounded())
+      intended.maxContext = Self.tokens((Double(original) * factor).rounded())
     } else if case .llama3 = settings.scaling {
       intended.originalContextLength = configuration.originalContextLength
     }
@@ -202,6 +202,11 @@ public struct RuntimeReport: Sendable {
     return result
   }
 
+  /// `count` as a token count, `nil` when no context could be that long (a factor of 1e300).
+  static func tokens(_ count: Double) -> Int? {
+    count.isFinite && count >= 0 && count < 0x1p62 ? Int(count) : nil
+  }
+
   static func nearlyEqual(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
     a == b || (a - b).magnitude <= tolerance * max(a.magnitude, b.magnitude)
   }
@@ -250,7 +255,7 @@ extension RuntimeReport {
         originalContextLength: settings.originalContextLength)
       let ggml = try GGMLRoPE(
         scaling: settings.scaling, configuration: configuration,
-        sequenceLength: Int(Double(context) * max(intended.factor, 1)))
+        sequenceLength: Self.tokens(Double(context) * max(intended.factor, 1)) ?? context)
       let rotations = ggml.rotations(atPosition: 1)
       var applied = intended
       applied.inverseFrequencies = rotations.map { Double($0.angle) }

@@ -49,8 +49,9 @@ struct MemoryCommandTests {
   @Test(arguments: [
     (["--cache-type", "q3_0"], "no cache type 'q3_0'"),
     (["--cache-type", "q8_0", "--cache-type-k", "f16"], "--cache-type sets both K and V"),
-    (["--context", "0"], "--context must be positive"),
-    (["--parallel", "0"], "--parallel must be positive"),
+    (["--context", "0"], "--context must be 1…16777216, not 0"),
+    (["--context", "99999999999999"], "--context must be 1…16777216"),
+    (["--parallel", "257"], "--parallel must be 1…256, not 257"),
   ])
   func badOptionsAreRejectedBeforeReading(arguments: [String], message: String) throws {
     let result = try SpindleProcess.run(["memory", "nothere.gguf"] + arguments)

@@ -147,3 +147,39 @@ struct RuntimeReportTests {
     #expect(Self.findings(try Self.report(name)) == expected)
   }
 }
+
+/// Hostile configs get a located failure per runtime, never a trap or an unbounded table.
+struct RuntimeReportHostileConfigTests {
+  static func config(head: Int, maxPositions: Int, factor: Double) -> JSONObject {
+    JSONObject([
+      ("model_type", .string("llama")), ("head_dim", .integer(head)),
+      ("max_position_embeddings", .integer(maxPositions)),
+      (
+        "rope_scaling",
+        .object(
+          JSONObject([
+            ("rope_type", .string("yarn")), ("factor", .double(factor)),
+            ("original_max_position_embeddings", .integer(4096)),
+          ]))
+      ),
+    ])
+  }
+
+  @Test func hugeHeadDimensionFailsEachReading() {
+    let report = RuntimeReport(
+      config: Self.config(head: 1 << 40, maxPositions: 8192, factor: 2), path: "huge.json")
+    #expect(report.intended == nil)
+    #expect(
+      report.readings.allSatisfy {
+        $0.failure == "head_dim 1099511627776 is outside 1…16384"
+      })
+  }
+
+  @Test func absurdFactorLeavesTheContextUnstated() {
+    let report = RuntimeReport(
+      config: Self.config(head: 64, maxPositions: 8192, factor: 1e300), path: "factor.json")
+    let old = report.readings.first { $0.runtime.id == "vllm-0.11" }
+    #expect(old?.failure == nil)
+    #expect(old?.scaling.maxContext == nil)
+  }
+}

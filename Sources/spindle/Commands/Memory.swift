@@ -1,5 +1,6 @@
 import ArgumentParser
 import Deployment
+import Formats
 import Models
 import Tensors
 
@@ -67,12 +68,11 @@ extension Spindle {
     ]
 
     func validate() throws {
-      if let context, context <= 0 {
-        throw ValidationError("--context must be positive, not \(context)")
-      }
-      for (name, value) in [("batch", batch), ("ubatch", ubatch), ("parallel", parallel)]
-      where value <= 0 {
-        throw ValidationError("--\(name) must be positive, not \(value)")
+      for (name, value, limit) in [
+        ("context", context ?? 1, Limits.contextTokens), ("batch", batch, Limits.contextTokens),
+        ("ubatch", ubatch, Limits.contextTokens), ("parallel", parallel, 256),
+      ] where !(1...limit).contains(value) {
+        throw ValidationError("--\(name) must be 1…\(limit), not \(value)")
       }
       if cacheType != nil && (cacheTypeK != nil || cacheTypeV != nil) {
         throw ValidationError("--cache-type sets both K and V; give it or --cache-type-k/-v")
