@@ -76,7 +76,7 @@ extension LlamaModel {
           isLast ? lastRows.filter { batch.contains($0) } : Array(batch)
         layerStep(
           layer, x: &x, batch: batch, queries: queries, store: &store, cosines: cosines,
-          sines: sines, singleTokenBatch: n == 1, products: products)
+          sines: sines, callTokens: n, products: products)
         batchStart = batch.upperBound
       }
       if keepingLayers {

@@ -14,12 +14,13 @@ extension LlamaModel {
   /// One layer over the rows `batch` of `x`.
   ///
   /// Their keys and values are appended to `store`, and the rows `queries` (a subset of
-  /// `batch`, ascending) attend and are replaced by the layer's output. `singleTokenBatch`: the
-  /// whole call holds one token, where llama.cpp's attention products take
-  /// `ggml_vec_dot_f16`'s order (tinyBLAS declines).
+  /// `batch`, ascending) attend and are replaced by the layer's output. `callTokens`: the
+  /// tokens of the whole call; one token is where llama.cpp's attention products take
+  /// `ggml_vec_dot_f16`'s order (tinyBLAS declines), and its micro-batches of 512 decide the
+  /// flash-attention path.
   func layerStep(
     _ layer: Layer, x: inout [Float], batch: Range<Int>, queries: [Int],
-    store: inout LayerKeyValues, cosines: [Float], sines: [Float], singleTokenBatch: Bool,
+    store: inout LayerKeyValues, cosines: [Float], sines: [Float], callTokens: Int,
     products: Products
   ) {
     let c = configuration
@@ -54,11 +55,19 @@ extension LlamaModel {
       let scale = 1 / CMath.squareRoot(Float(c.headDimension))
       for i in q.indices { q[i] *= scale }
     }
-    if llamaCpp { q = q.map(Self.roundedToHalf) }
-    let attention = Self.causalAttention(
-      q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-      configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: singleTokenBatch,
-      scoreScale: queriesScaled ? 1 : nil)
+    let attention: [Float]
+    if llamaCpp && flashAttention {
+      attention = Self.flashAttention(
+        q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
+        callStart: store.past, callTokens: callTokens, configuration: c,
+        scoreScale: queriesScaled ? 1 : nil)
+    } else {
+      if llamaCpp { q = q.map(Self.roundedToHalf) }
+      attention = Self.causalAttention(
+        q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
+        configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: callTokens == 1,
+        scoreScale: queriesScaled ? 1 : nil)
+    }
     var o = product(layer.attentionOutput, attention, count: queries.count, products)
     if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
     var residual = Self.gather(x, rows: queries, width: e)

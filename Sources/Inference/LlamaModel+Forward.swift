@@ -35,76 +35,46 @@ extension LlamaModel {
       return exactAttention(q: q, k: k, v: v, queryRows: queryRows, configuration: c)
     }
     let d = c.headDimension
-    let heads = c.headCount
-    let group = c.headCount / c.keyValueHeadCount
     let kvStride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
-    var output = [Float](repeating: 0, count: queryRows.count * c.queryLength)
     let maxKeys = (queryRows.max() ?? 0) + 1
-    q.withUnsafeBufferPointer { qBuffer in
-      k.withUnsafeBufferPointer { kBuffer in
-        v.withUnsafeBufferPointer { vBuffer in
-          output.withUnsafeMutableBufferPointer { outBuffer in
-            guard let qb = qBuffer.baseAddress, let kb = kBuffer.baseAddress,
-              let vb = vBuffer.baseAddress, let ob = outBuffer.baseAddress
-            else { return }
-            nonisolated(unsafe) let qs = qb
-            nonisolated(unsafe) let ks = kb
-            nonisolated(unsafe) let vs = vb
-            nonisolated(unsafe) let os = ob
-            let items = queryRows.count * heads
-            let chunks = max(1, min(items, WeightMatrix.workerCount * 4))
-            Parallelism.perform(iterations: chunks) { chunk in
-              let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxKeys)
-              defer { scores.deallocate() }
-              for item in (items * chunk / chunks)..<(items * (chunk + 1) / chunks) {
-                let i = item / heads
-                let head = item % heads
-                let kvHead = head / group
-                let query = qs + i * c.queryLength + head * d
-                let keys = queryRows[i] + 1
-                for j in 0..<keys {
-                  let key = ks + j * kvStride + kvHead * d
-                  let product =
-                    !roundProbabilities
-                    ? Kernels.dot(query, key, count: d)
-                    : singleTokenBatch
-                      ? Kernels.dotGGMLVector(query, key, count: d)
-                      : Kernels.dotF16Lanes(query, key, count: d)
-                  scores[j] = product * scale
-                }
-                if roundProbabilities {
-                  Kernels.softmaxGGML(scores, count: keys)
-                } else {
-                  Kernels.softmax(scores, count: keys)
-                }
-                if roundProbabilities {
-                  for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
-                }
-                let out = os + i * c.queryLength + head * d
-                if roundProbabilities && singleTokenBatch {
-                  Kernels.accumulateValuesGGMLVector(
-                    values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,
-                    dimension: d, into: out)
-                } else if roundProbabilities {
-                  // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
-                  Kernels.accumulateValuesGGML(
-                    values: vs + kvHead * d, stride: kvStride, probabilities: scores, keys: keys,
-                    dimension: d, into: out)
-                } else {
-                  for j in 0..<keys {
-                    let p = scores[j]
-                    let value = vs + j * kvStride + kvHead * d
-                    for t in 0..<d { out[t] += p * value[t] }
-                  }
-                }
-              }
-            }
-          }
+    return perQueryHead(
+      q: q, k: k, v: v, queryCount: queryRows.count, configuration: c, scratch: maxKeys
+    ) { i, _, query, kb, vb, out, scores in
+      let keys = queryRows[i] + 1
+      for j in 0..<keys {
+        let key = kb + j * kvStride
+        let product =
+          !roundProbabilities
+          ? Kernels.dot(query, key, count: d)
+          : singleTokenBatch
+            ? Kernels.dotGGMLVector(query, key, count: d)
+            : Kernels.dotF16Lanes(query, key, count: d)
+        scores[j] = product * scale
+      }
+      if roundProbabilities {
+        Kernels.softmaxGGML(scores, count: keys)
+        for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
+      } else {
+        Kernels.softmax(scores, count: keys)
+      }
+      if roundProbabilities && singleTokenBatch {
+        Kernels.accumulateValuesGGMLVector(
+          values: vb, stride: kvStride, probabilities: scores, keys: keys, dimension: d,
+          into: out)
+      } else if roundProbabilities {
+        // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
+        Kernels.accumulateValuesGGML(
+          values: vb, stride: kvStride, probabilities: scores, keys: keys, dimension: d,
+          into: out)
+      } else {
+        for j in 0..<keys {
+          let p = scores[j]
+          let value = vb + j * kvStride
+          for t in 0..<d { out[t] += p * value[t] }
         }
       }
     }
-    return output
   }
 
   static func gather(_ x: [Float], rows: [Int], width: Int) -> [Float] {

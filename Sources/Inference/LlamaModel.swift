@@ -21,6 +21,10 @@ public struct LlamaModel: Sendable {
   public let rotary: RotaryEmbedding
   /// Where intermediate values are rounded.
   public var numericMode: NumericMode
+  /// With ``NumericMode/llamaCpp``: attention as llama.cpp's flash-attention kernel computes it
+  /// (its default on the CPU backend, `-fa auto`), instead of the soft_max and two products
+  /// it runs with `-fa off`. See `Kernels+FlashAttention.swift`.
+  public var flashAttention = false
 
   struct Layer: Sendable {
     var attentionNorm: [Float]

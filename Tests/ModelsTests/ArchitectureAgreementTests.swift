@@ -44,6 +44,28 @@ struct ArchitectureAgreementTests {
     #expect(gap <= 1e-4, "\(name): max |Δ| / max |logit| = \(gap)")
   }
 
+  /// llama.cpp's default attention on the CPU backend (flash attention on): the same logits,
+  /// bit for bit.
+  @Test(
+    "converted GGUF, llama.cpp numerics, flash attention: llama.cpp's logits", arguments: models)
+  func llamaCppFlashAttentionLogits(_ name: String) throws {
+    let checkpoint = try ModelCheckpoint(
+      path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
+    var model = try checkpoint.model(
+      rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
+    model.flashAttention = true
+    let recorded = try Recorded(architectures: "\(name)/short.llamacpp-ctx256-flash-on")
+    let ours = try Self.logits(model, recorded)
+    #expect(recorded.rows.count == 16 && ours.count == recorded.rows.count)
+    func differing(_ rows: [[Float]]) -> Int {
+      zip(rows.joined(), recorded.rows.joined()).filter { $0.bitPattern != $1.bitPattern }.count
+    }
+    #expect(differing(ours) == 0, "\(name): gap \(recorded.relativeGap(ours))")
+    // The path matters: without it the same model misses llama.cpp's flash-attention logits.
+    model.flashAttention = false
+    #expect(differing(try Self.logits(model, recorded)) > 0)
+  }
+
   @Test("converted GGUF, llama.cpp numerics: llama.cpp's greedy tokens", arguments: models)
   func llamaCppGreedy(_ name: String) throws {
     let checkpoint = try ModelCheckpoint(

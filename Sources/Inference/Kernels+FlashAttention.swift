@@ -1,0 +1,195 @@
+/// llama.cpp's CPU flash attention (`ggml_compute_forward_flash_attn_ext_f16`, F16 K/V cache,
+/// AVX-512 build), bit for bit.
+///
+/// ggml takes one of three paths, by shape (ggml/src/ggml-cpu/ops.cpp of llama.cpp 0c1e570):
+/// - **one chunk** (`ops.cpp` 8843–9079; fewer than 64 query tokens in the micro-batch, or one
+///   token with fewer than 512 keys in view): per (query, head), `Q` rounded to F16; for each
+///   unmasked key in cache order, `s = vec_dot_f16(k, Q)·scale`; a running maximum `M` (strict
+///   `>`), `ms = expf(M_old − M)` rescaling the F16 accumulator, else `vs = expf(s − M)`
+///   (glibc `expf`); `acc = f16(fma(v, vs, acc))` after every key; `S = fma(S, ms, vs)`;
+///   output `f32(acc) · (1/S)`;
+/// - **tiled** (`ops.cpp` 9081–9368; 64 or more query tokens): all in F32, `Q` not rounded;
+///   keys in tiles of 64: scores as a sequential `fma` chain over the head, `·scale`, masked to
+///   `−∞`; the tile's maximum; when the maximum grows, `acc` and `S` times `expf(M − M_new)`;
+///   weights `ggml_v_expf(s − M)`, summed per 16 with `_mm512_reduce_add_ps` into a Double
+///   added to `S`; `acc = fma(v, p, acc)` key by key; output `acc · (1/S)`;
+/// - **split over keys** (`ops.cpp` 9371–9521; one query token, 512 or more keys in view):
+///   the view cut into `⌈n_kv / threads⌉`-key chunks, one chunk each as above without the
+///   division, then merged chunk by chunk: `V = fma(V, expf(M − M'), acc_i·expf(M_i − M'))`,
+///   `S = fma(S, expf(M − M'), S_i·expf(M_i − M'))`, output `V · (1/S)`. The only path whose
+///   result depends on the thread count.
+///
+/// The keys in view are llama.cpp's `n_kv`: the used cells rounded up to 256 (at least 256);
+/// keys past a query's position are masked.
+extension Kernels {
+  /// The path ggml takes for a micro-batch of `tokens` queries with `keysInView` keys.
+  enum FlashAttentionPath: Equatable {
+    case oneChunk, tiled, splitKeys
+  }
+
+  /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`).
+  static let flashAttentionTile = 64
+
+  /// ggml's choice of path (`ops.cpp` 9441–9574).
+  static func flashAttentionPath(tokens: Int, keysInView: Int) -> FlashAttentionPath {
+    if tokens == 1 && keysInView >= 512 { return .splitKeys }
+    return tokens >= flashAttentionTile ? .tiled : .oneChunk
+  }
+
+  /// llama.cpp's `n_kv` for `used` cells: a multiple of 256, at least 256.
+  static func keysInView(used: Int) -> Int { max(256, (used + 255) / 256 * 256) }
+
+  /// The state of one (query, head) over a run of keys in the one-chunk order.
+  struct FlashAttentionChunk {
+    var maximum = -Float.infinity
+    var sum: Float = 0
+    /// The value accumulator, each element an F16 value held in a Float.
+    var accumulator: [Float]
+
+    init(dimension: Int) { accumulator = [Float](repeating: 0, count: dimension) }
+
+    /// Adds keys `range` (all unmasked) for `query` (F16 values).
+    mutating func add(
+      query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+      stride: Int, range: Range<Int>, dimension d: Int, scale: Float
+    ) {
+      accumulator.withUnsafeMutableBufferPointer { buffer in
+        guard let acc = buffer.baseAddress else { return }
+        for j in range {
+          let score = Kernels.dotGGMLVector(keys + j * stride, query, count: d) * scale
+          var rescale: Float = 1
+          var weight: Float = 1
+          if score > maximum {
+            rescale = CMath.exp(maximum - score)
+            maximum = score
+            for t in 0..<d { acc[t] = LlamaModel.roundedToHalf(acc[t] * rescale) }
+          } else {
+            weight = CMath.exp(score - maximum)
+          }
+          let value = values + j * stride
+          for t in 0..<d {
+            acc[t] = LlamaModel.roundedToHalf(acc[t].addingProduct(value[t], weight))
+          }
+          sum = weight.addingProduct(sum, rescale)
+        }
+      }
+    }
+  }
+
+  /// One (query, head) of the one-chunk path: `keys` unmasked keys from the start of the
+  /// cache; `query` unrounded (rounded to F16 here). Writes `dimension` values to `out`.
+  static func flashAttentionOneChunk(
+    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    stride: Int, count: Int, dimension d: Int, scale: Float, into out: UnsafeMutablePointer<Float>
+  ) {
+    withHalfQuery(query, dimension: d) { half in
+      var chunk = FlashAttentionChunk(dimension: d)
+      chunk.add(
+        query: half, keys: keys, values: values, stride: stride, range: 0..<count, dimension: d,
+        scale: scale)
+      let inverse: Float = chunk.sum == 0 ? 0 : 1 / chunk.sum
+      for t in 0..<d { out[t] = chunk.accumulator[t] * inverse }
+    }
+  }
+
+  /// One query token of the split path: the `keysInView` keys cut into `threads` chunks, the
+  /// first `count` unmasked.
+  static func flashAttentionSplit(
+    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    stride: Int, count: Int, keysInView: Int, threads: Int, dimension d: Int, scale: Float,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    withHalfQuery(query, dimension: d) { half in
+      let chunkLength = (keysInView + threads - 1) / threads
+      var maximum = -Float.infinity
+      var sum: Float = 0
+      var merged = [Float](repeating: 0, count: d)
+      for chunkIndex in 0..<threads {
+        let start = chunkIndex * chunkLength
+        let end = min(start + chunkLength, count)
+        guard start < end else { continue }
+        var chunk = FlashAttentionChunk(dimension: d)
+        chunk.add(
+          query: half, keys: keys, values: values, stride: stride, range: start..<end,
+          dimension: d, scale: scale)
+        guard chunk.sum != 0 else { continue }
+        let newMaximum = Swift.max(maximum, chunk.maximum)
+        let old = CMath.exp(maximum - newMaximum)
+        let new = CMath.exp(chunk.maximum - newMaximum)
+        for t in 0..<d { merged[t] = (chunk.accumulator[t] * new).addingProduct(merged[t], old) }
+        sum = (chunk.sum * new).addingProduct(sum, old)
+        maximum = newMaximum
+      }
+      let inverse: Float = sum == 0 ? 0 : 1 / sum
+      for t in 0..<d { out[t] = sum == 0 ? merged[t] : merged[t] * inverse }
+    }
+  }
+
+  /// One (query, head) of the tiled path: `count` unmasked keys of `keysInView`, the rest
+  /// masked (their values are the cache's zeros).
+  static func flashAttentionTiled(
+    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    stride: Int, count: Int, keysInView: Int, dimension d: Int, scale: Float,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let tile = flashAttentionTile
+    var maximum = -Float.infinity
+    var sum: Float = 0
+    var acc = [Float](repeating: 0, count: d)
+    var weights = [Float](repeating: 0, count: tile)
+    var tileStart = 0
+    while tileStart < keysInView {
+      let live = Swift.max(0, Swift.min(tile, count - tileStart))
+      guard live > 0 else { break }
+      var tileMaximum = -Float.infinity
+      for j in 0..<tile {
+        var score = -Float.infinity
+        if j < live {
+          let key = keys + (tileStart + j) * stride
+          var product: Float = 0
+          for t in 0..<d { product = product.addingProduct(key[t], query[t]) }
+          score = product * scale + 0
+        }
+        weights[j] = score
+        tileMaximum = tileMaximum > score ? tileMaximum : score
+      }
+      let newMaximum = Swift.max(maximum, tileMaximum)
+      if newMaximum > maximum {
+        let rescale = CMath.exp(maximum - newMaximum)
+        for t in 0..<d { acc[t] *= rescale }
+        sum *= rescale
+      }
+      maximum = newMaximum
+      var tileSum: Double = 0
+      for group in Swift.stride(from: 0, to: tile, by: 16) {
+        var lanes = SIMD16<Float>(repeating: 0)
+        for lane in 0..<16 {
+          let weight = ggmlExp(weights[group + lane] - newMaximum)
+          weights[group + lane] = weight
+          lanes[lane] = weight
+        }
+        tileSum += Double(reduce16(lanes))
+      }
+      sum = Float(Double(sum) + tileSum)
+      for j in 0..<live {
+        let value = values + (tileStart + j) * stride
+        let weight = weights[j]
+        for t in 0..<d { acc[t] = acc[t].addingProduct(value[t], weight) }
+      }
+      tileStart += tile
+    }
+    let inverse: Float = sum == 0 ? 0 : 1 / sum
+    for t in 0..<d { out[t] = acc[t] * inverse }
+  }
+
+  /// `query` rounded to F16, for the one-chunk and split paths.
+  private static func withHalfQuery(
+    _ query: UnsafePointer<Float>, dimension d: Int, _ body: (UnsafePointer<Float>) -> Void
+  ) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { buffer in
+      guard let half = buffer.baseAddress else { return }
+      for t in 0..<d { half[t] = LlamaModel.roundedToHalf(query[t]) }
+      body(half)
+    }
+  }
+}
