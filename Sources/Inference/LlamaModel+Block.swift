@@ -60,7 +60,8 @@ extension LlamaModel {
       attention = Self.flashAttention(
         q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
         callStart: store.past, callTokens: callTokens, configuration: c,
-        scoreScale: queriesScaled ? 1 : nil)
+        scoreScale: queriesScaled ? 1 : nil,
+        threads: flashAttentionThreads ?? Parallelism.threadCount)
     } else {
       if llamaCpp { q = q.map(Self.roundedToHalf) }
       attention = Self.causalAttention(

@@ -9,16 +9,14 @@ extension LlamaModel {
   ///
   /// Each query's path follows its llama.cpp micro-batch: the call's rows in groups of
   /// ``llamaCppMicroBatch``, with `n_kv` the cells in use after that group rounded up to 256;
-  /// the split path divides keys among ``Parallelism/threadCount`` threads, as llama.cpp
-  /// divides them among its own (run both with the same count).
+  /// the split path divides keys among `threads`, as llama.cpp divides them among its own.
   static func flashAttention(
     q: [Float], k: [Float], v: [Float], queryRows: [Int], callStart: Int, callTokens: Int,
-    configuration c: LlamaConfiguration, scoreScale: Float?
+    configuration c: LlamaConfiguration, scoreScale: Float?, threads: Int
   ) -> [Float] {
     let d = c.headDimension
     let stride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
-    let threads = Parallelism.threadCount
     return perQueryHead(q: q, k: k, v: v, queryCount: queryRows.count, configuration: c) {
       i, _, query, keys, values, out, _ in
       let row = queryRows[i]

@@ -25,6 +25,10 @@ public struct LlamaModel: Sendable {
   /// (its default on the CPU backend, `-fa auto`), instead of the soft_max and two products
   /// it runs with `-fa off`. See `Kernels+FlashAttention.swift`.
   public var flashAttention = false
+  /// The threads llama.cpp divides a flash-attention decode over (its split path's chunks
+  /// depend on them); `nil`: ``Parallelism/threadCount``, as `spindle` and llama.cpp run with
+  /// the same `--threads`.
+  public var flashAttentionThreads: Int?
 
   struct Layer: Sendable {
     var attentionNorm: [Float]
