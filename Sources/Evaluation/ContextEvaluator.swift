@@ -16,6 +16,8 @@ public struct ContextEvaluator: Sendable {
   public let checkpoint: ModelCheckpoint
   /// The forward pass's rounding.
   public let numericMode: NumericMode
+  /// With llama.cpp numerics, llama.cpp's flash-attention path (``Inference/LlamaModel/flashAttention``).
+  public var flashAttention = false
   /// The window the methods extend, `L`.
   public let originalContextLength: Int
 
@@ -48,10 +50,12 @@ public struct ContextEvaluator: Sendable {
     do {
       guard var scaling = method.scaling(factor: factor) else {
         if checkpoint.format == .gguf {
-          return try checkpoint.model(rotary: .llamaCpp, numericMode: numericMode)
+          return try checkpoint.model(
+            rotary: .llamaCpp, numericMode: numericMode, flashAttention: flashAttention)
         }
         return try checkpoint.model(
-          rotary: .runtime, longRoPE: .context(sequenceLength), numericMode: numericMode)
+          rotary: .runtime, longRoPE: .context(sequenceLength), numericMode: numericMode,
+          flashAttention: flashAttention)
       }
       if checkpoint.frequencyFactors != nil || checkpoint.longRoPETables != nil {
         throw EvaluationError(
@@ -77,7 +81,8 @@ public struct ContextEvaluator: Sendable {
           layout: checkpoint.rotaryLayout,
           frequencies: try scaling.frequencies(for: geometry, sequenceLength: sequenceLength))
       }
-      return try checkpoint.model(rotary: rotary, numericMode: numericMode)
+      return try checkpoint.model(
+        rotary: rotary, numericMode: numericMode, flashAttention: flashAttention)
     } catch let error as EvaluationError {
       throw error
     } catch let error as RoPEError {

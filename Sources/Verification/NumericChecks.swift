@@ -114,7 +114,8 @@ struct NumericChecks {
   /// The model as its runtime runs it.
   func deployed(_ checkpoint: ModelCheckpoint) throws -> LlamaModel {
     let source: ModelCheckpoint.RotarySource = isGGUF(checkpoint) ? .llamaCpp : .runtime
-    return try checkpoint.model(rotary: source, numericMode: options.numericMode)
+    return try checkpoint.model(
+      rotary: source, numericMode: options.numericMode, flashAttention: options.flashAttention)
   }
 
   /// Every position's logits.
@@ -226,9 +227,13 @@ struct NumericChecks {
       let description =
         "runtime \(scaling.ropeType) from the keys vs θ_i / f_i tables computed here"
       return EquivalencePair(
-        runtime: try model.model(rotary: .runtime, numericMode: mode),
-        baked: try model.model(rotary: baked, numericMode: mode),
-        kernel: gguf ? try model.model(rotary: .llamaCpp, numericMode: mode) : nil,
+        runtime: try model.model(
+          rotary: .runtime, numericMode: mode, flashAttention: options.flashAttention),
+        baked: try model.model(
+          rotary: baked, numericMode: mode, flashAttention: options.flashAttention),
+        kernel: gguf
+          ? try model.model(
+            rotary: .llamaCpp, numericMode: mode, flashAttention: options.flashAttention) : nil,
         runtimeName: "runtime \(scaling.ropeType)", bakedName: "the table computed here",
         description: description)
     }
@@ -259,10 +264,13 @@ struct NumericChecks {
     }
     let runtime = RotaryEmbedding(layout: weightsOwner.rotaryLayout, frequencies: frequencies)
     return EquivalencePair(
-      runtime: try weightsOwner.model(rotary: runtime, numericMode: mode),
-      baked: try model.model(rotary: stored, numericMode: mode),
+      runtime: try weightsOwner.model(
+        rotary: runtime, numericMode: mode, flashAttention: options.flashAttention),
+      baked: try model.model(
+        rotary: stored, numericMode: mode, flashAttention: options.flashAttention),
       kernel: gguf && record.attention == .metadata
-        ? try model.model(rotary: .llamaCpp, numericMode: mode) : nil,
+        ? try model.model(
+          rotary: .llamaCpp, numericMode: mode, flashAttention: options.flashAttention) : nil,
       runtimeName: runtimeName,
       bakedName: "the stored '\(record.tableName)' table"
         + (record.attention == .weights ? " with the folded weights" : ""),

@@ -60,6 +60,9 @@ public struct VerificationOptions: Sendable {
   public var maximumNLLIncrease = 0.5
   /// Where the forward pass rounds: `.exact` (Float activations) by default.
   public var numericMode: NumericMode = .exact
+  /// With llama.cpp numerics, llama.cpp's flash-attention path (its CPU default; `spindle
+  /// verify` turns it on unless `--flash-attn off`).
+  public var flashAttention = false
   /// Skip the forward-pass checks (structure only).
   public var structureOnly = false
   /// Fail the long-context check, instead of skipping it, when the probe never goes past the
@@ -85,6 +88,7 @@ public struct VerificationOptions: Sendable {
     object["max_mean_kl"] = .double(maximumMeanKL)
     object["max_nll_increase"] = .double(maximumNLLIncrease)
     object["numerics"] = .string(numericMode == .exact ? "exact" : "llama.cpp")
+    object["flash_attention"] = .bool(numericMode == .llamaCpp && flashAttention)
     object["structure_only"] = .bool(structureOnly)
     object["require_long_context"] = .bool(requireLongContext)
     object["runtimes"] = runtimes.map { .array($0.map { .string($0) }) } ?? .null

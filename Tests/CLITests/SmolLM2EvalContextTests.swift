@@ -57,5 +57,23 @@ struct SmolLM2EvalContextTests {
       let theirs = try #require(recorded["perplexity"]?[name]?.number?.double)
       #expect(abs(ours / theirs - 1) < 0.01, "\(name): spindle \(ours), llama-perplexity \(theirs)")
     }
+
+    // llama.cpp's numerics with its default flash attention: llama-perplexity's figures to the
+    // four decimals it prints.
+    let mirrored = try SpindleProcess.run([
+      "eval-context", model, "--text", text, "--lengths", "512", "--protocol", "llama.cpp",
+      "--methods", "none,linear,yarn", "--factor", "4", "--numerics", "llama.cpp", "--threads",
+      "2", "--json", "--quiet",
+    ])
+    try #require(mirrored.status == 0, "\(mirrored.stderr)")
+    let llamaCpp = try JSONValue.parse(mirrored.stdout)
+    #expect(llamaCpp["flash_attention"]?.bool == true)
+    for (index, name) in ["none", "linear", "yarn"].enumerated() {
+      let ours = try #require(llamaCpp["results"]?.array?[index]["perplexity"]?.number?.double)
+      let theirs = try #require(recorded["perplexity"]?[name]?.number?.double)
+      #expect(
+        String(format: "%.4f", ours) == String(format: "%.4f", theirs),
+        "\(name): spindle \(ours), llama-perplexity \(theirs)")
+    }
   }
 }

@@ -86,23 +86,30 @@ public struct ModelCheckpoint: Sendable {
 
   /// A model over these weights.
   ///
-  /// - Parameter longRoPE: the LongRoPE table; `nil` is the source's runtime default (see
-  ///   ``rotary(_:longRoPE:)``).
+  /// - Parameters:
+  ///   - longRoPE: the LongRoPE table; `nil` is the source's runtime default (see
+  ///     ``rotary(_:longRoPE:)``).
+  ///   - flashAttention: with llama.cpp numerics, llama.cpp's flash-attention path
+  ///     (``Inference/LlamaModel/flashAttention``).
   /// - Throws: `model` when a tensor does not fit the configuration, `settings` for the rotary.
   public func model(
     rotary source: RotarySource = .llamaCpp, longRoPE: LongRoPEFactors? = nil,
-    numericMode: NumericMode = .exact
+    numericMode: NumericMode = .exact, flashAttention: Bool = false
   ) throws(ModelError) -> LlamaModel {
-    try model(rotary: rotary(source, longRoPE: longRoPE), numericMode: numericMode)
+    try model(
+      rotary: rotary(source, longRoPE: longRoPE), numericMode: numericMode,
+      flashAttention: flashAttention)
   }
 
   /// A model over these weights with a caller-made rotary description (baked tables, say).
   public func model(
-    rotary: RotaryEmbedding, numericMode: NumericMode = .exact
+    rotary: RotaryEmbedding, numericMode: NumericMode = .exact, flashAttention: Bool = false
   ) throws(ModelError) -> LlamaModel {
     do {
-      return try LlamaModel(
+      var model = try LlamaModel(
         configuration: configuration, weights: weights, rotary: rotary, numericMode: numericMode)
+      model.flashAttention = flashAttention
+      return model
     } catch {
       throw ModelError(error, path: path)
     }

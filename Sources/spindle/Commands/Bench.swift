@@ -67,7 +67,7 @@ extension Spindle {
       if let threads { Parallelism.threadCount = threads }
       let checkpoint = try LlamaCheckpoint(path: model)
       let forward = try checkpoint.model(
-        rotary: .llamaCpp, numericMode: numerics.mode)
+        rotary: .llamaCpp, numericMode: numerics.mode, flashAttention: numerics.flashAttention)
       let vocabulary = forward.configuration.vocabularySize
       // llama-bench draws std::rand() ids; any fixed ids do (the cost does not depend on them).
       var state: UInt64 = 0x9E37_79B9_7F4A_7C15

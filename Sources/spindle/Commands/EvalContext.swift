@@ -157,7 +157,8 @@ extension Spindle {
     func run() throws {
       if let threads { Parallelism.threadCount = threads }
       let checkpoint = try ModelCheckpoint(path: model)
-      let evaluator = ContextEvaluator(checkpoint: checkpoint, numericMode: numerics.mode)
+      var evaluator = ContextEvaluator(checkpoint: checkpoint, numericMode: numerics.mode)
+      evaluator.flashAttention = numerics.flashAttention
       let tokenizer = try Tokenizer(path: model)
       var documents: [EvalContextDocument.Text] = []
       var tokenized: [[Int32]] = []
@@ -223,6 +224,7 @@ extension Spindle {
       var document = EvalContextDocument(
         model: model, protocol: scoring.rawValue, stride: stride,
         numerics: numerics.numerics.rawValue,
+        flashAttention: numerics.mode == .llamaCpp ? numerics.flashAttention : nil,
         originalContextLength: evaluator.originalContextLength, textSource: citation,
         texts: documents, results: [], passkey: [],
         passkeyTrials: passkey ? trials : nil, passkeySeed: passkey ? seed : nil)

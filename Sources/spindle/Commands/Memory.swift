@@ -23,10 +23,6 @@ extension Spindle {
         Exit status: 0 shown, 1 unreadable model or a request llama.cpp refuses, 64 bad options.
         """)
 
-    enum FlashAttention: String, ExpressibleByArgument, CaseIterable {
-      case auto, on, off
-    }
-
     @OptionGroup var input: InputOptions
 
     @Option(help: "Tokens of context (llama.cpp -c; default: the model's context length).")
@@ -42,7 +38,7 @@ extension Spindle {
     var cacheTypeV: String?
 
     @Option(help: "Flash attention (llama.cpp -fa): auto is on for the CPU backend.")
-    var flashAttn: FlashAttention = .auto
+    var flashAttn: FlashAttentionSetting = .auto
 
     @Option(help: "Logical batch (llama.cpp -b).")
     var batch = 2048
@@ -90,7 +86,7 @@ extension Spindle {
       options.context = context
       options.keyCacheType = (cacheTypeK ?? cacheType).flatMap { Self.cacheTypes[$0] } ?? .f16
       options.valueCacheType = (cacheTypeV ?? cacheType).flatMap { Self.cacheTypes[$0] } ?? .f16
-      options.flashAttention = flashAttn != .off
+      options.flashAttention = flashAttn.isOn
       options.batch = batch
       options.microBatch = ubatch
       options.sequences = parallel

@@ -70,7 +70,7 @@ extension Spindle {
       let checkpoint = try LlamaCheckpoint(path: model)
       let tokenizer = try Tokenizer(path: model)
       let forward = try checkpoint.model(
-        rotary: .llamaCpp, numericMode: numerics.mode)
+        rotary: .llamaCpp, numericMode: numerics.mode, flashAttention: numerics.flashAttention)
       let promptTokens = tokenizer.encode(prompt)
       guard !promptTokens.isEmpty else {
         throw CommandFailure("the prompt gives no tokens; give some text")

@@ -164,6 +164,7 @@ extension Spindle {
       options.maximumMeanKL = maxKL
       options.maximumNLLIncrease = maxNLLIncrease
       options.numericMode = numerics.mode
+      options.flashAttention = numerics.flashAttention
       options.structureOnly = structureOnly
       options.requireLongContext = requireLongContext
       options.runtimes = runtimeIDs

@@ -15,6 +15,8 @@ struct EvalContextDocument: Encodable {
   var `protocol`: String
   var stride: Int?
   var numerics: String
+  /// With llama.cpp numerics, whether its flash-attention path ran; `nil` for exact.
+  var flashAttention: Bool?
   var originalContextLength: Int
   /// Where the default texts come from (MANIFEST's citation); `nil` for `--text` files.
   var textSource: String?

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Inference
 
-/// `--numerics exact|llama.cpp`, one spelling for every command that runs the forward pass
-/// (`run`, `verify`, `bench`).
+/// `--numerics exact|llama.cpp` and `--flash-attn`, one spelling for every command that runs
+/// the forward pass (`run`, `verify`, `bench`, `eval-context`).
 struct NumericsOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -11,8 +11,18 @@ struct NumericsOptions: ParsableArguments {
     transform: Numerics.init(parsing:))
   var numerics: Numerics = .exact
 
+  @Option(
+    name: .customLong("flash-attn"),
+    help: ArgumentHelp(
+      "With --numerics llama.cpp: llama.cpp's attention path, as its -fa (auto: on, its CPU default).",
+      valueName: "auto|on|off"))
+  var flashAttn: FlashAttentionSetting = .auto
+
   /// The forward pass's rounding.
   var mode: NumericMode { numerics.mode }
+
+  /// Whether the forward pass takes llama.cpp's flash-attention path.
+  var flashAttention: Bool { numerics == .llamaCpp && flashAttn.isOn }
 }
 
 /// The values of `--numerics`.

@@ -23,9 +23,9 @@ struct SavedResults {
     }
     let mine = try JSONValueEncoder().encode(run)
     for key in [
-      "model", "protocol", "stride", "numerics", "original_context_length", "passkey_trials",
-      "passkey_seed",
-    ] where saved[key] != mine[key] {
+      "model", "protocol", "stride", "numerics", "flash_attention", "original_context_length",
+      "passkey_trials", "passkey_seed",
+    ] where (saved[key] ?? .null) != (mine[key] ?? .null) {
       throw CommandFailure(
         "\(path) holds another run's results (its \(key) is \(Self.shown(saved[key])), this"
           + " run's \(Self.shown(mine[key]))); remove it or name another file", path: path)
