@@ -42,7 +42,7 @@ extension LlamaCppMemory {
     guard let window = shape.slidingWindow else { return [] }
     let reason =
       shape.slidingWindowDisabledBy.map { "llama.cpp turns it off for this architecture (\($0))" }
-      ?? "llama.cpp does not read it for this architecture"
+      ?? "llama.cpp does not use it"
     return [
       "the model declares a sliding window of \(window) tokens; \(reason), so every layer"
         + " caches all \(cellsPerStream) cells"

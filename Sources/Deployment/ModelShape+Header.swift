@@ -14,11 +14,13 @@ extension ModelShape {
       vocabularySize: configuration.vocabularySize,
       contextLength: header.ropeSettings.contextLength ?? 0,
       parameterCount: header.tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) })
-    let declared =
-      header.ggufMetadata["\(header.definition.ggufName).attention.sliding_window"]?.integer
-      ?? header.config["sliding_window"]?.number?.int
-    slidingWindow = declared.flatMap { $0 > 0 ? $0 : nil }
-    slidingWindowDisabledBy = header.definition.llamaCppDisablesSlidingWindow
+    if let keys = header.definition.slidingWindow {
+      let declared =
+        header.ggufMetadata["\(header.definition.ggufName).\(keys.gguf)"]?.integer
+        ?? header.config[keys.huggingFace]?.number?.int
+      slidingWindow = declared.flatMap { $0 > 0 ? $0 : nil }
+      slidingWindowDisabledBy = keys.llamaCppDisabledAt
+    }
   }
 }
 

@@ -23,7 +23,7 @@
 /// keys past a query's position are masked.
 extension Kernels {
   /// The path ggml takes for a micro-batch of `tokens` queries with `keysInView` keys.
-  enum FlashAttentionPath: Equatable {
+  enum FlashAttentionPath: Hashable {
     case oneChunk, tiled, splitKeys
   }
 

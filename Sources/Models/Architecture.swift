@@ -40,17 +40,27 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
   /// Whether llama.cpp's loader reads `rope.scaling.yarn_beta_fast`/`_slow` (grok, mistral3);
   /// every other architecture runs with the defaults 32 and 1.
   public var readsYaRNBetas: Bool
-  /// Where llama.cpp's loader turns off a declared sliding window
-  /// (`{arch}.attention.sliding_window`) and caches the whole context anyway; `nil` when it
-  /// does not read the key at all. None of these architectures gets a sliding-window cache.
-  public var llamaCppDisablesSlidingWindow: String?
+  /// A sliding window the architecture's files declare, and what llama.cpp does with it;
+  /// `nil` when llama.cpp does not read one. None of these architectures gets a
+  /// sliding-window cache in llama.cpp.
+  public var slidingWindow: SlidingWindowKeys?
+
+  /// Where a sliding window is declared, and where llama.cpp's loader turns it off.
+  public struct SlidingWindowKeys: Hashable, Sendable {
+    /// The GGUF key after `{arch}.` (`attention.sliding_window`).
+    public var gguf: String
+    /// The config.json key (`sliding_window`).
+    public var huggingFace: String
+    /// Where llama.cpp reads the key and then caches the whole context anyway.
+    public var llamaCppDisabledAt: String
+  }
 
   public init(
     ggufName: String, huggingFaceModelTypes: [String], huggingFaceArchitectures: [String],
     huggingFaceLayerPrefix: String = "model.layers.", hyperparameters: [HyperparameterKey],
     tensors: [StoredTensor], ggufRotaryLayout: RotaryEmbedding.Layout,
     recipe: BlockRecipe = .llama, ropeTables: Set<RopeTable> = [], readsYaRNBetas: Bool = false,
-    llamaCppDisablesSlidingWindow: String? = nil
+    slidingWindow: SlidingWindowKeys? = nil
   ) {
     self.ggufName = ggufName
     self.huggingFaceModelTypes = huggingFaceModelTypes
@@ -62,7 +72,7 @@ public struct Architecture: Hashable, Sendable, CustomStringConvertible {
     self.recipe = recipe
     self.ropeTables = ropeTables
     self.readsYaRNBetas = readsYaRNBetas
-    self.llamaCppDisablesSlidingWindow = llamaCppDisablesSlidingWindow
+    self.slidingWindow = slidingWindow
   }
 
   /// The rotary layout of `format`'s Q/K rows.

@@ -35,5 +35,7 @@ extension Architecture {
     // llama.cpp's phi3 graph scales Q by 1/√d before attention (kq_scale 1).
     recipe: BlockRecipe(attentionScaling: .queries), ropeTables: [.longShortFactors],
     // "Phi SWA is currently disabled": n_swa = 0, swa_type none (llama.cpp PR #13676).
-    llamaCppDisablesSlidingWindow: "src/models/phi3.cpp L13-23")
+    slidingWindow: SlidingWindowKeys(
+      gguf: "attention.sliding_window", huggingFace: "sliding_window",
+      llamaCppDisabledAt: "src/models/phi3.cpp L13-23"))
 }
