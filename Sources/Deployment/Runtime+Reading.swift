@@ -1,4 +1,5 @@
 import Formats
+public import Models
 import RoPE
 
 #if canImport(Glibc)
@@ -48,12 +49,11 @@ private struct ScalingReader {
     let dict = self.dict
     let unread = dict == nil ? (declaration.ropeParameters ?? declaration.ropeScaling) : nil
     let fromParameters = dict != nil && dict == declaration.ropeParameters
-    var base = fromParameters ? dict?["rope_theta"]?.number?.double : nil
-    base = base ?? declaration.topLevelBase
-    if base == nil {
-      base = rules.defaultBase
+    let declaredBase =
+      (fromParameters ? dict?["rope_theta"]?.number?.double : nil) ?? declaration.topLevelBase
+    if declaredBase == nil {
       reading.assumptions.append(
-        "rope_theta \(NumberText.compact(rules.defaultBase)) (the config class default)")
+        "rope_theta \(NumberText.compact(Self.configClassBase)) (the config class default)")
     }
     let partial =
       (fromParameters ? dict?["partial_rotary_factor"]?.number?.double : nil)
@@ -71,7 +71,8 @@ private struct ScalingReader {
       return failed("max_position_embeddings \(maxPositions) is outside 1…\(Limits.contextTokens)")
     }
     var configuration = RotaryConfiguration(
-      base: base ?? rules.defaultBase, headDimension: head, partialRotaryFactor: partial,
+      base: declaredBase ?? Self.configClassBase, headDimension: head,
+      partialRotaryFactor: partial,
       maxPositionEmbeddings: maxPositions)
     var typeName = ScalingType.none.rawValue
     if let dict {
@@ -138,6 +139,9 @@ private struct ScalingReader {
       type: type, isAlias: isYaRNAlias, maxPositions: maxPositions)
     return tables(scaling, configuration)
   }
+
+  /// The `rope_theta` the config classes fall back to when a runtime finds none.
+  static let configClassBase = 10_000.0
 
   /// Keys of the dict that are geometry, not scaling; the type keys are listed as read.
   static let geometryKeys: Set<String> = ["rope_theta", "partial_rotary_factor"]

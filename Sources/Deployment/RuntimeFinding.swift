@@ -9,3 +9,11 @@ public struct RuntimeFinding: Hashable, Sendable {
   public var cause: String
   public var fix: String
 }
+
+extension RuntimeFinding {
+  /// `transformers 4.51–4.54: factor 1.25, intended 4`, as reports print a finding.
+  public var summary: String {
+    "\(runtime.name): \(aspect.rawValue.split(separator: "_").joined(separator: " ")) \(found),"
+      + " intended \(intended)"
+  }
+}

@@ -211,9 +211,11 @@ public struct RuntimeReport: Sendable {
     a == b || (a - b).magnitude <= tolerance * max(a.magnitude, b.magnitude)
   }
 
-  static func text(_ value: Double) -> String { NumberText.compact(value) }
+  /// A report figure: six significant digits, integers as integers.
+  public static func text(_ value: Double) -> String { NumberText.compact(value) }
 
-  static func rangeText(_ range: YaRNCorrectionRange, _ rounded: Bool?) -> String {
+  /// `rounded [23, 40]`, `unrounded [8.09278, 17.398]`.
+  public static func rangeText(_ range: YaRNCorrectionRange, _ rounded: Bool?) -> String {
     "\(rounded == false ? "unrounded" : "rounded") [\(text(range.low)), \(text(range.high))]"
   }
 }

@@ -102,9 +102,6 @@ public struct RuntimeRules: Hashable, Sendable {
   /// `model_type`s whose model class ignores the scaling altogether (transformers 4.45's
   /// Mistral).
   public var unscaledModelTypes: Set<String>
-  /// The `rope_theta` a model class falls back to when the runtime finds none (the config
-  /// classes' default).
-  public var defaultBase: Double = 10_000
 
   /// The dict keys this runtime reads for YaRN, besides the type and the factor.
   var yarnKeys: Set<String> {

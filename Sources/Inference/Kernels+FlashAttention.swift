@@ -43,143 +43,154 @@ extension Kernels {
   struct FlashAttentionChunk {
     var maximum = -Float.infinity
     var sum: Float = 0
-    /// The value accumulator, each element an F16 value held in a Float.
-    var accumulator: [Float]
+    /// The value accumulator (`dimension` values, the caller's memory), each element an F16
+    /// value held in a Float.
+    let accumulator: UnsafeMutablePointer<Float>
 
-    init(dimension: Int) { accumulator = [Float](repeating: 0, count: dimension) }
+    /// Starts a chunk over `accumulator`, which it zeroes.
+    init(accumulator: UnsafeMutablePointer<Float>, dimension: Int) {
+      self.accumulator = accumulator
+      accumulator.update(repeating: 0, count: dimension)
+    }
 
     /// Adds keys `range` (all unmasked) for `query` (F16 values).
     mutating func add(
       query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
       stride: Int, range: Range<Int>, dimension d: Int, scale: Float
     ) {
-      accumulator.withUnsafeMutableBufferPointer { buffer in
-        guard let acc = buffer.baseAddress else { return }
-        for j in range {
-          let score = Kernels.dotGGMLVector(keys + j * stride, query, count: d) * scale
-          var rescale: Float = 1
-          var weight: Float = 1
-          if score > maximum {
-            rescale = CMath.exp(maximum - score)
-            maximum = score
-            for t in 0..<d { acc[t] = LlamaModel.roundedToHalf(acc[t] * rescale) }
-          } else {
-            weight = CMath.exp(score - maximum)
-          }
-          let value = values + j * stride
-          for t in 0..<d {
-            acc[t] = LlamaModel.roundedToHalf(acc[t].addingProduct(value[t], weight))
-          }
-          sum = weight.addingProduct(sum, rescale)
+      let acc = accumulator
+      for j in range {
+        let score = Kernels.dotGGMLVector(keys + j * stride, query, count: d) * scale
+        var rescale: Float = 1
+        var weight: Float = 1
+        if score > maximum {
+          rescale = CMath.exp(maximum - score)
+          maximum = score
+          for t in 0..<d { acc[t] = LlamaModel.roundedToHalf(acc[t] * rescale) }
+        } else {
+          weight = CMath.exp(score - maximum)
         }
+        let value = values + j * stride
+        for t in 0..<d {
+          acc[t] = LlamaModel.roundedToHalf(acc[t].addingProduct(value[t], weight))
+        }
+        sum = weight.addingProduct(sum, rescale)
       }
     }
   }
 
   /// One (query, head) of the one-chunk path: `keys` unmasked keys from the start of the
-  /// cache; `query` unrounded (rounded to F16 here). Writes `dimension` values to `out`.
+  /// cache; `query` unrounded (rounded to F16 here). Writes `dimension` values to `out`, which
+  /// holds the accumulator meanwhile.
   static func flashAttentionOneChunk(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, count: Int, dimension d: Int, scale: Float, into out: UnsafeMutablePointer<Float>
   ) {
     withHalfQuery(query, dimension: d) { half in
-      var chunk = FlashAttentionChunk(dimension: d)
+      var chunk = FlashAttentionChunk(accumulator: out, dimension: d)
       chunk.add(
         query: half, keys: keys, values: values, stride: stride, range: 0..<count, dimension: d,
         scale: scale)
       let inverse: Float = chunk.sum == 0 ? 0 : 1 / chunk.sum
-      for t in 0..<d { out[t] = chunk.accumulator[t] * inverse }
+      for t in 0..<d { out[t] *= inverse }
     }
   }
 
   /// One query token of the split path: the `keysInView` keys cut into `threads` chunks, the
-  /// first `count` unmasked.
+  /// first `count` unmasked. `out` holds the merged values meanwhile.
   static func flashAttentionSplit(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, count: Int, keysInView: Int, threads: Int, dimension d: Int, scale: Float,
     into out: UnsafeMutablePointer<Float>
   ) {
     withHalfQuery(query, dimension: d) { half in
-      let chunkLength = (keysInView + threads - 1) / threads
-      var maximum = -Float.infinity
-      var sum: Float = 0
-      var merged = [Float](repeating: 0, count: d)
-      for chunkIndex in 0..<threads {
-        let start = chunkIndex * chunkLength
-        let end = min(start + chunkLength, count)
-        guard start < end else { continue }
-        var chunk = FlashAttentionChunk(dimension: d)
-        chunk.add(
-          query: half, keys: keys, values: values, stride: stride, range: start..<end,
-          dimension: d, scale: scale)
-        guard chunk.sum != 0 else { continue }
-        let newMaximum = Swift.max(maximum, chunk.maximum)
-        let old = CMath.exp(maximum - newMaximum)
-        let new = CMath.exp(chunk.maximum - newMaximum)
-        for t in 0..<d { merged[t] = (chunk.accumulator[t] * new).addingProduct(merged[t], old) }
-        sum = (chunk.sum * new).addingProduct(sum, old)
-        maximum = newMaximum
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { buffer in
+        guard let accumulator = buffer.baseAddress else { return }
+        let chunkLength = (keysInView + threads - 1) / threads
+        var maximum = -Float.infinity
+        var sum: Float = 0
+        out.update(repeating: 0, count: d)
+        for chunkIndex in 0..<threads {
+          let start = chunkIndex * chunkLength
+          let end = min(start + chunkLength, count)
+          guard start < end else { continue }
+          var chunk = FlashAttentionChunk(accumulator: accumulator, dimension: d)
+          chunk.add(
+            query: half, keys: keys, values: values, stride: stride, range: start..<end,
+            dimension: d, scale: scale)
+          guard chunk.sum != 0 else { continue }
+          let newMaximum = Swift.max(maximum, chunk.maximum)
+          let old = CMath.exp(maximum - newMaximum)
+          let new = CMath.exp(chunk.maximum - newMaximum)
+          for t in 0..<d { out[t] = (accumulator[t] * new).addingProduct(out[t], old) }
+          sum = (chunk.sum * new).addingProduct(sum, old)
+          maximum = newMaximum
+        }
+        if sum != 0 {
+          let inverse = 1 / sum
+          for t in 0..<d { out[t] *= inverse }
+        }
       }
-      let inverse: Float = sum == 0 ? 0 : 1 / sum
-      for t in 0..<d { out[t] = sum == 0 ? merged[t] : merged[t] * inverse }
     }
   }
 
   /// One (query, head) of the tiled path: `count` unmasked keys of `keysInView`, the rest
-  /// masked (their values are the cache's zeros).
+  /// masked (their values are the cache's zeros). `out` holds the accumulator meanwhile.
   static func flashAttentionTiled(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, count: Int, keysInView: Int, dimension d: Int, scale: Float,
     into out: UnsafeMutablePointer<Float>
   ) {
     let tile = flashAttentionTile
-    var maximum = -Float.infinity
-    var sum: Float = 0
-    var acc = [Float](repeating: 0, count: d)
-    var weights = [Float](repeating: 0, count: tile)
-    var tileStart = 0
-    while tileStart < keysInView {
-      let live = Swift.max(0, Swift.min(tile, count - tileStart))
-      guard live > 0 else { break }
-      var tileMaximum = -Float.infinity
-      for j in 0..<tile {
-        var score = -Float.infinity
-        if j < live {
-          let key = keys + (tileStart + j) * stride
-          var product: Float = 0
-          for t in 0..<d { product = product.addingProduct(key[t], query[t]) }
-          score = product * scale + 0
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: tile) { buffer in
+      guard let weights = buffer.baseAddress else { return }
+      var maximum = -Float.infinity
+      var sum: Float = 0
+      out.update(repeating: 0, count: d)
+      var tileStart = 0
+      while tileStart < keysInView {
+        let live = Swift.max(0, Swift.min(tile, count - tileStart))
+        guard live > 0 else { break }
+        var tileMaximum = -Float.infinity
+        for j in 0..<tile {
+          var score = -Float.infinity
+          if j < live {
+            let key = keys + (tileStart + j) * stride
+            var product: Float = 0
+            for t in 0..<d { product = product.addingProduct(key[t], query[t]) }
+            score = product * scale + 0
+          }
+          weights[j] = score
+          tileMaximum = tileMaximum > score ? tileMaximum : score
         }
-        weights[j] = score
-        tileMaximum = tileMaximum > score ? tileMaximum : score
-      }
-      let newMaximum = Swift.max(maximum, tileMaximum)
-      if newMaximum > maximum {
-        let rescale = CMath.exp(maximum - newMaximum)
-        for t in 0..<d { acc[t] *= rescale }
-        sum *= rescale
-      }
-      maximum = newMaximum
-      var tileSum: Double = 0
-      for group in Swift.stride(from: 0, to: tile, by: 16) {
-        var lanes = SIMD16<Float>(repeating: 0)
-        for lane in 0..<16 {
-          let weight = ggmlExp(weights[group + lane] - newMaximum)
-          weights[group + lane] = weight
-          lanes[lane] = weight
+        let newMaximum = Swift.max(maximum, tileMaximum)
+        if newMaximum > maximum {
+          let rescale = CMath.exp(maximum - newMaximum)
+          for t in 0..<d { out[t] *= rescale }
+          sum *= rescale
         }
-        tileSum += Double(reduce16(lanes))
+        maximum = newMaximum
+        var tileSum: Double = 0
+        for group in Swift.stride(from: 0, to: tile, by: 16) {
+          var lanes = SIMD16<Float>(repeating: 0)
+          for lane in 0..<16 {
+            let weight = ggmlExp(weights[group + lane] - newMaximum)
+            weights[group + lane] = weight
+            lanes[lane] = weight
+          }
+          tileSum += Double(reduce16(lanes))
+        }
+        sum = Float(Double(sum) + tileSum)
+        for j in 0..<live {
+          let value = values + (tileStart + j) * stride
+          let weight = weights[j]
+          for t in 0..<d { out[t] = out[t].addingProduct(value[t], weight) }
+        }
+        tileStart += tile
       }
-      sum = Float(Double(sum) + tileSum)
-      for j in 0..<live {
-        let value = values + (tileStart + j) * stride
-        let weight = weights[j]
-        for t in 0..<d { acc[t] = acc[t].addingProduct(value[t], weight) }
-      }
-      tileStart += tile
+      let inverse: Float = sum == 0 ? 0 : 1 / sum
+      for t in 0..<d { out[t] *= inverse }
     }
-    let inverse: Float = sum == 0 ? 0 : 1 / sum
-    for t in 0..<d { out[t] = acc[t] * inverse }
   }
 
   /// `query` rounded to F16, for the one-chunk and split paths.

@@ -30,10 +30,7 @@ extension Verifier {
     }
     let runtimes = report.readings.map(\.runtime.name).joined(separator: ", ")
     let details =
-      report.findings.map {
-        "\($0.runtime.name): \($0.aspect.rawValue.split(separator: "_").joined(separator: " "))"
-          + " \($0.found), intended \($0.intended): \($0.cause); fix: \($0.fix)"
-      }
+      report.findings.map { "\($0.summary): \($0.cause); fix: \($0.fix)" }
       + report.readings.compactMap { reading in
         reading.failure.map { "\(reading.runtime.name) fails: \($0)" }
       }

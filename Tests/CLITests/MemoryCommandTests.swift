@@ -22,6 +22,16 @@ struct MemoryCommandTests {
     #expect(bytes("output") == 4 * 256)
     #expect(bytes("weights") == 175_872)
     #expect(llama["notes"]?.array?.isEmpty == true)
+
+    // bf16 for transformers and vLLM: 2 B per parameter; per token, K and V of 2 layers × 2
+    // KV heads × 16 at 2 B; vLLM in blocks of 16 tokens (5120 is a multiple already).
+    let python = try #require(try JSONValue.parse(result.stdout)["python"]?["lines"]?.array)
+    func pythonBytes(_ name: String) -> Int? {
+      python.first { $0["name"]?.string == name }?["bytes"]?.number?.int
+    }
+    #expect(pythonBytes("weights (bf16)") == 2 * 106_816)
+    #expect(pythonBytes("transformers KV cache") == 2 * 2 * (16 + 16) * 2 * 5120)
+    #expect(pythonBytes("vLLM KV cache") == 2 * 2 * (16 + 16) * 2 * 5120)
   }
 
   /// A declared sliding window is named, with where llama.cpp turns it off, and the cache

@@ -181,6 +181,30 @@ struct VerifyCommandTests {
     #expect(unknown.stderr.contains("no runtime 'vllm-9' in --runtimes"))
   }
 
+  /// A GGUF file is read by llama.cpp from its own keys: stamped with an attention factor,
+  /// the compensating `rope.scaling.attn_factor` makes llama.cpp apply it; with that key
+  /// edited back to 1, llama.cpp applies its own 1 + 0.1·ln 4 and the gate fails.
+  @Test func ggufAttentionFactorAsLlamaCppAppliesIt() throws {
+    let folder = try Scratch.folder()
+    defer { Scratch.cleanUp(folder) }
+    let stamped = "\(folder)/stamped.gguf"
+    let edited = "\(folder)/edited.gguf"
+    var request = VerifyFixture.request(tables: false)
+    request.attentionFactor = 1.2
+    try StampPlan(path: VerifyFixture.original, request: request).execute(.path(stamped))
+    let good = try SpindleProcess.run(
+      "verify", stamped, "--structure-only", "--runtimes", "llama.cpp", "--quiet")
+    #expect(good.status == 0, "\(good.stdout)")
+    #expect(good.stdout.contains("PASS  runtimes  1 agree"))
+    let set = try SpindleProcess.run(
+      "meta", "set", stamped, "llama.rope.scaling.attn_factor=1.0", "-o", edited)
+    #expect(set.status == 0, "\(set.stderr)")
+    let bad = try SpindleProcess.run(
+      "verify", edited, "--structure-only", "--runtimes", "llama.cpp", "--quiet")
+    #expect(bad.status == 1)
+    #expect(bad.stdout.contains("llama.cpp: attention factor 1.13863, intended 1.2"))
+  }
+
   /// Without an original, what needs one is skipped, not failed; the text report ends with the
   /// verdict.
   @Test func skipsWhatNeedsTheOriginal() throws {

@@ -1,5 +1,6 @@
 import Deployment
 import Formats
+import Models
 import TestSupport
 import Testing
 

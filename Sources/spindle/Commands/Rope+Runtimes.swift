@@ -42,11 +42,9 @@ extension Spindle.Rope {
   }
 
   static func text(_ report: RuntimeReport) -> String {
-    func number(_ value: Double) -> String { NumberText.compact(value) }
+    let number = RuntimeReport.text
     func range(_ range: YaRNCorrectionRange?, _ rounded: Bool?) -> String {
-      guard let range else { return "-" }
-      return
-        "\(rounded == false ? "unrounded" : "rounded") [\(number(range.low)), \(number(range.high))]"
+      range.map { RuntimeReport.rangeText($0, rounded) } ?? "-"
     }
     var rows = [
       [
@@ -95,9 +93,7 @@ extension Spindle.Rope {
       } else {
         lines.append("disagreements (\(report.findings.count)):")
         for finding in report.findings {
-          lines.append(
-            "  \(finding.runtime.name): \(finding.aspect.rawValue.replacingOccurrences(of: "_", with: " "))"
-              + " \(finding.found), intended \(finding.intended)")
+          lines.append("  \(finding.summary)")
           lines.append("    cause: \(finding.cause)")
           lines.append("    fix: \(finding.fix)")
         }

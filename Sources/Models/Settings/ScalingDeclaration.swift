@@ -4,7 +4,7 @@ public import Formats
 /// the geometry, before any runtime's defaults.
 ///
 /// Runtimes disagree on which of these they read, so nothing here is resolved: each
-/// ``Runtime`` takes what its rules say.
+/// runtime (Deployment's `Runtime`) takes what its rules say.
 public struct ScalingDeclaration: Sendable {
   /// The config file, for messages.
   public var path: String
