@@ -105,7 +105,8 @@ extension Spindle {
       } catch {
         throw CommandFailure("\(input.path): \(error)", path: input.path)
       }
-      let python = PythonRuntimeMemory(shape: shape, context: memory.contextLength)
+      // The tokens asked for: llama.cpp's padding to 256 is its own.
+      let python = PythonRuntimeMemory(shape: shape, context: context ?? shape.contextLength)
       let document = MemoryDocument(
         path: input.path, shape: shape, llamaCpp: memory, python: python)
       if json {
