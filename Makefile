@@ -6,11 +6,12 @@ BIN = .build/$(CONFIG)/spindle
 DEMO_MODEL ?= fixtures/gguf/tiny-llama.gguf
 PEERS_VENV ?= .build/peers-venv
 CI_FLAGS = -Xswiftc -warnings-as-errors
-# Release builds target this machine's CPU (AVX2/AVX-512, F16C, FMA instructions for the kernels);
-# set RELEASE_FLAGS= for a binary that runs on any x86-64.
-RELEASE_FLAGS ?= -Xswiftc -target-cpu -Xswiftc native
+# No CPU flags: the vector kernels are compiled per x86-64 level and chosen at run time
+# (Inference's KernelLevel), so this binary is as fast as a -target-cpu native one and runs on
+# any x86-64. RELEASE_FLAGS adds flags to every release build.
+RELEASE_FLAGS ?=
 
-.PHONY: all deps resolve build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos fuzz eval-texts format lint clean
+.PHONY: all deps test-deps resolve build demo test unit-tests release-tests smollm2 peer-check check-convert bench protos check-protos fuzz eval-texts format lint clean
 
 all: build
 
@@ -41,7 +42,18 @@ demo: build
 ## The release steps come first and together: a debug build in between makes SwiftPM rebuild
 ## the release SwiftProtobuf module (and what links it), about two minutes on 2 cores.
 test: BUILD_FLAGS = $(TEST_BUILD_FLAGS)
-test: deps resolve peer-check release-tests unit-tests
+test: deps test-deps resolve peer-check release-tests unit-tests
+
+## test-deps: qemu-user, whose CPU models run the portable-binary tests (PortableBinaryTests: the
+## kernels on a CPU without AVX-512, and without AVX).
+test-deps:
+	@if command -v qemu-x86_64 >/dev/null 2>&1 || [ "$$(uname -m)" != x86_64 ]; then \
+	  echo "test-deps: qemu-x86_64 found (or not an x86-64 host)"; \
+	else \
+	  echo "test-deps: installing qemu-user"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends qemu-user; \
+	fi
 
 ## resolve: fetch the packages, then let a second pass before the first build. SwiftPM takes a
 ## file stamped in the second its build started as possibly changed and rebuilds it next time: in
@@ -89,11 +101,12 @@ check-convert: build
 	  $$P/venv/bin/python scripts/check-convert.py $(BIN) $$P/llama.cpp $$H; \
 	fi
 
-## release-tests: the numeric suites that need SmolLM2 (too slow in a debug build).
+## release-tests: the numeric suites that need SmolLM2 (too slow in a debug build), and the
+## kernel instructions of the release binary.
 release-tests: smollm2
 	$(SWIFT) build -c release $(TEST_BUILD_FLAGS)
 	SPINDLE_SMOLLM2=$${SPINDLE_MODELS:-$${XDG_CACHE_HOME:-$$HOME/.cache}/spindle/models}/SmolLM2-135M-Instruct.Q4_1.gguf \
-	  $(SWIFT) test -c release --skip-build --filter '[Ss]molLM2' 2>&1 | tee .build/release-test-output.txt; \
+	  $(SWIFT) test -c release --skip-build --filter '[Ss]molLM2|KernelBinary' 2>&1 | tee .build/release-test-output.txt; \
 	  exit $${PIPESTATUS[0]}
 
 $(PEERS_VENV)/.ok:
@@ -120,6 +133,16 @@ bench: build smollm2
 	  $$M/smollm2-f32.gguf $$M/SmolLM2-135M-Instruct.Q4_1.gguf
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/convert.sh $(BIN) $$P && \
 	  bash Benchmarks/sparse-folder.sh $(BIN)
+
+## bench-levels: a plain release build (kernels chosen at run time) against a -target-cpu native
+## build of the same sources (in .build-native), and the plain binary's avx2 and baseline kernels,
+## on SmolLM2 (Benchmarks/kernel-levels.sh; docs/performance.md "Kernels chosen at run time").
+.PHONY: bench-levels
+bench-levels: build smollm2
+	$(SWIFT) build -c release --product spindle --build-path .build-native $(CI_FLAGS) \
+	  -Xswiftc -target-cpu -Xswiftc native
+	@M=$(SMOLLM2_DIR) && T=$(BENCH_THREADS) bash Benchmarks/kernel-levels.sh $(BIN) \
+	  .build-native/release/spindle $$M/smollm2-f32.gguf $$M/SmolLM2-135M-Instruct.Q4_1.gguf
 
 ## protos: regenerate the committed Swift code of Sources/*/Protos/*.proto (protoc from Debian's
 ## protobuf-compiler; protoc-gen-swift built from the resolved swift-protobuf checkout).

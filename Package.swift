@@ -1,6 +1,29 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The vector kernels are one Swift source (Sources/VectorKernels) compiled once per x86-64
+// level; Sources/VectorKernelsAVX2 and Sources/VectorKernelsAVX512 are symbolic links to it.
+// Swift has no per-function target attribute, so the level is a module's compiler flag, and
+// the forward pass picks a module at run time from the CPU (Inference's KernelLevel). The
+// flags are `unsafeFlags`, which SwiftPM accepts in a root package or a local or branch
+// dependency, but not in a dependency pinned to a version.
+var kernelTargets: [Target] = [
+  .target(name: "KernelInterface", dependencies: ["Tensors"]),
+  .target(name: "VectorKernels", dependencies: ["Tensors", "KernelInterface"]),
+]
+var kernelModules: [Target.Dependency] = ["KernelInterface", "VectorKernels"]
+#if arch(x86_64)
+for (level, name) in [("x86-64-v3", "AVX2"), ("x86-64-v4", "AVX512")] {
+  kernelTargets.append(
+    .target(
+      name: "VectorKernels\(name)", dependencies: ["Tensors", "KernelInterface"],
+      swiftSettings: [
+        .define("SPINDLE_KERNELS_\(name)"), .unsafeFlags(["-Xcc", "-march=\(level)"]),
+      ]))
+  kernelModules.append(.target(name: "VectorKernels\(name)"))
+}
+#endif
+
 let package = Package(
   name: "Spindle",
   products: [
@@ -17,7 +40,7 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
   ],
-  targets: [
+  targets: kernelTargets + [
     .systemLibrary(
       name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
     .systemLibrary(
@@ -26,7 +49,7 @@ let package = Package(
     .target(name: "Tensors", dependencies: ["CSystemShims"]),
     .target(name: "Formats", dependencies: ["Tensors", "CZstd", "CJSONC"]),
     .target(name: "RoPE"),
-    .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"]),
+    .target(name: "Inference", dependencies: ["Tensors", "RoPE", "CSystemShims"] + kernelModules),
     .target(name: "Models", dependencies: ["Tensors", "Formats", "RoPE", "Inference"]),
     .target(name: "Patching", dependencies: ["Tensors", "Formats", "RoPE", "Models"]),
     .target(
@@ -89,7 +112,7 @@ let package = Package(
       name: "InferenceTests",
       dependencies: [
         "Inference", "Verification", "Formats", "Models", "Patching", "RoPE", "Tensors",
-        "TestSupport",
+        "TestSupport", "VectorKernels", "KernelInterface",
       ]),
     .testTarget(
       name: "ModelsTests",

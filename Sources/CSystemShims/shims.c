@@ -174,3 +174,12 @@ int spindle_mapping_lookup(const void *address, char **path, size_t *length) {
   pthread_mutex_unlock(&registry_lock);
   return found;
 }
+
+int spindle_cpu_level(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("x86-64-v4")) return 4;
+  if (__builtin_cpu_supports("x86-64-v3")) return 3;
+#endif
+  return 1;
+}

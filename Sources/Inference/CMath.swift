@@ -6,8 +6,9 @@ internal import Musl
 internal import Darwin
 #endif
 
-/// The C math functions the kernels call, named so they never shadow the C ones: `cosf`,
-/// `sinf`, `expf`, `tanhf`, `erff`, `sqrtf` in Float (as ggml calls them), `pow` in Double, and `sysconf`.
+/// The C math functions the forward pass calls outside the vector kernels (which have their
+/// own), named so they never shadow the C ones: `cosf`, `sinf`, `expf`, `tanhf`, `erff`,
+/// `sqrtf` in Float (as ggml calls them), `pow` in Double, and `sysconf`.
 enum CMath {
   static func cos(_ x: Float) -> Float { cosf(x) }
   static func sin(_ x: Float) -> Float { sinf(x) }
@@ -16,7 +17,6 @@ enum CMath {
   static func erf(_ x: Float) -> Float { erff(x) }
   static func squareRoot(_ x: Float) -> Float { sqrtf(x) }
   static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
-  static func scale(_ x: Float, byPowerOfTwo n: Int32) -> Float { scalbnf(x, n) }
   /// Online processors (at least 1), for splitting matrix rows over threads.
   static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }

@@ -8,17 +8,9 @@
 /// output is `Σ_j p_j·v_j` summed in key order from zero, products then sums. What changes is
 /// only where the numbers sit: the partial sums of four pairs are the 16 lanes of one vector
 /// (query `c`'s partial `r` in lane `4c + r`), four keys run side by side, a key's values are
-/// loaded once for all four pairs, ``attentionTileGroup`` tiles read the keys and values block
-/// by block together (``AttentionTile/attend(_:keys:values:stride:dimension:)``), and the groups
-/// go to the threads longest first.
+/// loaded once for all four pairs, eight tiles read the keys and values block by block together
+/// (the kernels' `attendExact`), and the groups go to the threads longest first.
 extension LlamaModel {
-  /// (query, head) pairs per tile.
-  static let attentionTile = 4
-
-  /// Tiles that share each block of keys and values: 32 pairs, whose scores at 32k keys
-  /// (4 MB) stay in the L3 cache.
-  static let attentionTileGroup = 8
-
   /// `softmax(q·Kᵀ/√d + causal mask)·V` in `.exact` numerics; `headDimension` must be a
   /// multiple of 4.
   static func exactAttention(
@@ -26,11 +18,12 @@ extension LlamaModel {
   ) -> [Float] {
     let d = c.headDimension
     precondition(d.isMultiple(of: 4), "exactAttention needs a head dimension divisible by 4")
+    let kernels = KernelLevel.selected.kernels
     let headsPerKVHead = c.headCount / c.keyValueHeadCount
     let kvHeads = c.keyValueHeadCount
     let pairsPerKVHead = queryRows.count * headsPerKVHead
-    let tilesPerKVHead = (pairsPerKVHead + attentionTile - 1) / attentionTile
-    let groupsPerKVHead = (tilesPerKVHead + attentionTileGroup - 1) / attentionTileGroup
+    let pairsPerGroup = kernels.attentionPairsPerGroup
+    let groupsPerKVHead = (pairsPerKVHead + pairsPerGroup - 1) / pairsPerGroup
     var output = [Float](repeating: 0, count: queryRows.count * c.queryLength)
     q.withUnsafeBufferPointer { qBuffer in
       k.withUnsafeBufferPointer { kBuffer in
@@ -50,24 +43,21 @@ extension LlamaModel {
                 // Last rows (most keys) first, so the threads finish together.
                 let kvHead = index % kvHeads
                 let group = groupsPerKVHead - 1 - index / kvHeads
-                let firstTile = group * attentionTileGroup
-                let tiles = (firstTile..<min(tilesPerKVHead, firstTile + attentionTileGroup)).map {
-                  tile in
-                  let first = tile * attentionTile
-                  let count = min(attentionTile, pairsPerKVHead - first)
-                  var pairs = AttentionTile(count: count)
-                  for p in 0..<count {
-                    let pair = first + p
-                    let i = pair / headsPerKVHead
-                    let head = kvHead * headsPerKVHead + pair % headsPerKVHead
-                    pairs.queries[p] = qs + i * c.queryLength + head * d
-                    pairs.outputs[p] = os + i * c.queryLength + head * d
-                    pairs.keyCounts[p] = rows[i] + 1
-                  }
-                  return pairs
+                let first = group * pairsPerGroup
+                let count = min(pairsPerGroup, pairsPerKVHead - first)
+                var queries = [UnsafePointer<Float>]()
+                var outputs = [UnsafeMutablePointer<Float>]()
+                var keyCounts = [Int]()
+                for pair in first..<(first + count) {
+                  let i = pair / headsPerKVHead
+                  let head = kvHead * headsPerKVHead + pair % headsPerKVHead
+                  queries.append(qs + i * c.queryLength + head * d)
+                  outputs.append(os + i * c.queryLength + head * d)
+                  keyCounts.append(rows[i] + 1)
                 }
-                AttentionTile.attend(
-                  tiles, keys: ks + kvHead * d, values: vs + kvHead * d, stride: c.keyValueLength,
+                kernels.attendExact(
+                  queries: queries, outputs: outputs, keyCounts: keyCounts, pairs: count,
+                  keys: ks + kvHead * d, values: vs + kvHead * d, stride: c.keyValueLength,
                   dimension: d)
               }
             }

@@ -3,6 +3,20 @@ extension LlamaModel {
   /// per micro-batch.
   static let llamaCppMicroBatch = 512
 
+  /// The path ggml takes for a micro-batch of `tokens` queries with `keysInView` keys.
+  enum FlashAttentionPath: Hashable {
+    case oneChunk, tiled, splitKeys
+  }
+
+  /// ggml's choice of path (`ops.cpp` 9441–9574).
+  static func flashAttentionPath(tokens: Int, keysInView: Int) -> FlashAttentionPath {
+    if tokens == 1 && keysInView >= 512 { return .splitKeys }
+    return tokens >= KernelLevel.selected.kernels.flashAttentionTile ? .tiled : .oneChunk
+  }
+
+  /// llama.cpp's `n_kv` for `used` cells: a multiple of 256, at least 256.
+  static func keysInView(used: Int) -> Int { max(256, (used + 255) / 256 * 256) }
+
   /// Causal attention as llama.cpp's flash-attention kernel computes it, for queries at
   /// `queryRows` (absolute rows of `k`/`v`) of a call that added `callTokens` rows after
   /// `callStart`.
@@ -17,23 +31,24 @@ extension LlamaModel {
     let d = c.headDimension
     let stride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
+    let kernels = KernelLevel.selected.kernels
     return perQueryHead(q: q, k: k, v: v, queryCount: queryRows.count, configuration: c) {
       i, _, query, keys, values, out, _ in
       let row = queryRows[i]
       let microStart = (row - callStart) / llamaCppMicroBatch * llamaCppMicroBatch
       let tokens = min(llamaCppMicroBatch, callTokens - microStart)
-      let keysInView = Kernels.keysInView(used: callStart + microStart + tokens)
-      switch Kernels.flashAttentionPath(tokens: tokens, keysInView: keysInView) {
+      let keysInView = Self.keysInView(used: callStart + microStart + tokens)
+      switch Self.flashAttentionPath(tokens: tokens, keysInView: keysInView) {
       case .oneChunk:
-        Kernels.flashAttentionOneChunk(
+        kernels.flashAttentionOneChunk(
           query: query, keys: keys, values: values, stride: stride, count: row + 1,
           dimension: d, scale: scale, into: out)
       case .tiled:
-        Kernels.flashAttentionTiled(
+        kernels.flashAttentionTiled(
           query: query, keys: keys, values: values, stride: stride, count: row + 1,
           keysInView: keysInView, dimension: d, scale: scale, into: out)
       case .splitKeys:
-        Kernels.flashAttentionSplit(
+        kernels.flashAttentionSplit(
           query: query, keys: keys, values: values, stride: stride, count: row + 1,
           keysInView: keysInView, threads: threads, dimension: d, scale: scale, into: out)
       }

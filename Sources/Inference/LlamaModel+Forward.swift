@@ -38,42 +38,14 @@ extension LlamaModel {
     let kvStride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
     let maxKeys = (queryRows.max() ?? 0) + 1
+    let kernels = KernelLevel.selected.kernels
     return perQueryHead(
       q: q, k: k, v: v, queryCount: queryRows.count, configuration: c, scratch: maxKeys
     ) { i, _, query, kb, vb, out, scores in
-      let keys = queryRows[i] + 1
-      for j in 0..<keys {
-        let key = kb + j * kvStride
-        let product =
-          !roundProbabilities
-          ? Kernels.dot(query, key, count: d)
-          : singleTokenBatch
-            ? Kernels.dotGGMLVector(query, key, count: d)
-            : Kernels.dotF16Lanes(query, key, count: d)
-        scores[j] = product * scale
-      }
-      if roundProbabilities {
-        Kernels.softmaxGGML(scores, count: keys)
-        for j in 0..<keys { scores[j] = roundedToHalf(scores[j]) }
-      } else {
-        Kernels.softmax(scores, count: keys)
-      }
-      if roundProbabilities && singleTokenBatch {
-        Kernels.accumulateValuesGGMLVector(
-          values: vb, stride: kvStride, probabilities: scores, keys: keys, dimension: d,
-          into: out)
-      } else if roundProbabilities {
-        // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
-        Kernels.accumulateValuesGGML(
-          values: vb, stride: kvStride, probabilities: scores, keys: keys, dimension: d,
-          into: out)
-      } else {
-        for j in 0..<keys {
-          let p = scores[j]
-          let value = vb + j * kvStride
-          for t in 0..<d { out[t] += p * value[t] }
-        }
-      }
+      kernels.attendOne(
+        query: query, keys: kb, values: vb, stride: kvStride, keyCount: queryRows[i] + 1,
+        dimension: d, scale: scale, roundProbabilities: roundProbabilities,
+        singleTokenBatch: singleTokenBatch, scores: scores, into: out)
     }
   }
 

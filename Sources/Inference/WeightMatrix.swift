@@ -61,12 +61,12 @@ struct WeightMatrix: Sendable {
   /// `input · Wᵀ` for `count` vectors of ``columns`` values: `count × rows` values, row-major.
   ///
   /// Rows are split over the cores; each row is decoded (or unpacked) once into a scratch
-  /// buffer and multiplied with every input vector. Float products use 16 fused lanes
-  /// (``Kernels/dotF16Lanes(_:_:count:)``). In ``NumericMode/llamaCpp`` the input first takes
+  /// buffer and multiplied with every input vector (the selected ``KernelLevel``'s
+  /// `multiplyRows`). Float products use 16 fused lanes. In ``NumericMode/llamaCpp`` the input first takes
   /// the rounding of the weight's `vec_dot_type`; Q8_0 and Q4_1 rows are multiplied in integer
   /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four outputs
   /// at a time (four rows with one vector, or one row with four vectors), each still its own
-  /// chain in llama.cpp's order (`Kernels.dotBlocks4`).
+  /// chain in llama.cpp's order (`multiplyBlockRows`).
   func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
     if mode == .llamaCpp, multipliesInIntegerBlocks {
@@ -79,18 +79,14 @@ struct WeightMatrix: Sendable {
     let columns = columns
     let rowBytes = rowBytes
     let dtype = view.dtype
+    let kernels = KernelLevel.selected.kernels
     return vectors.withUnsafeBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return [] }
       nonisolated(unsafe) let x = base
       return forEachRow(count: count) { weights, range, y in
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
-        defer { scratch.deallocate() }
-        for r in range {
-          Dequantization.decode(weights + r * rowBytes, dtype: dtype, count: columns, into: scratch)
-          for t in 0..<count {
-            y[t * rows + r] = Kernels.dotF16Lanes(scratch, x + t * columns, count: columns)
-          }
-        }
+        kernels.multiplyRows(
+          weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
+          first: range.lowerBound, end: range.upperBound, input: x, count: count, output: y)
       }
     }
   }
@@ -100,7 +96,7 @@ struct WeightMatrix: Sendable {
   private func multiplyBlocks(_ input: [Float], count: Int, minimums: Bool) -> [Float] {
     let activations = BlockActivations(input, columns: columns, withSums: minimums)
     let rows = rows
-    let blocks = columns / BlockActivations.blockSize
+    let columns = columns
     let rowBytes = rowBytes
     return activations.lanes.withUnsafeBufferPointer { lanes in
       activations.scales.withUnsafeBufferPointer { scales in
@@ -112,68 +108,13 @@ struct WeightMatrix: Sendable {
           nonisolated(unsafe) let ad = scaleBase
           // Q8_0 activations have no sums; the pointer is then never read.
           nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
+          let kernels = KernelLevel.selected.kernels
           return forEachRow(count: count) { weights, range, y in
-            // Four unpacked rows: lanes, then scales, then minimums (Q4_1) per row.
-            let rowFloats = blocks * 34
-            let w = UnsafeMutablePointer<Float>.allocate(capacity: 4 * rowFloats)
-            defer { w.deallocate() }
-            func unpack(_ r: Int, into slot: Int) -> UnsafePointer<Float> {
-              let lanes = w + slot * rowFloats
-              let row = weights + r * rowBytes
-              if minimums {
-                Kernels.unpackQ4One(
-                  row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32,
-                  minimums: lanes + blocks * 33)
-              } else {
-                Kernels.unpackQ8Zero(row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32)
-              }
-              return UnsafePointer(lanes)
-            }
-            func one(_ lanes: UnsafePointer<Float>, _ t: Int) -> Float {
-              let scales = lanes + blocks * 32
-              if minimums {
-                return Kernels.dotQ4One(
-                  lanes: lanes, scales: scales, minimums: scales + blocks,
-                  activations: a + t * blocks * 32, activationScales: ad + t * blocks,
-                  activationSums: asum + t * blocks, blocks: blocks)
-              }
-              return Kernels.dotQ8Zero(
-                lanes: lanes, scales: scales, activations: a + t * blocks * 32,
-                activationScales: ad + t * blocks, blocks: blocks)
-            }
-            var r = range.lowerBound
-            if count == 1 {
-              // Generation: four rows with the one vector.
-              while r + 4 <= range.upperBound {
-                let tile = (
-                  unpack(r, into: 0), unpack(r + 1, into: 1), unpack(r + 2, into: 2),
-                  unpack(r + 3, into: 3)
-                )
-                let out = Kernels.dotBlocks4(
-                  rows: tile, vectors: (0, 0, 0, 0), activations: a, activationScales: ad,
-                  activationSums: asum, blocks: blocks, minimums: minimums)
-                for i in 0..<4 { y[r + i] = out[i] }
-                r += 4
-              }
-            }
-            while r < range.upperBound {
-              // Prompts: each row with four vectors at a time.
-              let lanes = unpack(r, into: 0)
-              var t = 0
-              while t + 4 <= count {
-                let out = Kernels.dotBlocks4(
-                  rows: (lanes, lanes, lanes, lanes), vectors: (t, t + 1, t + 2, t + 3),
-                  activations: a, activationScales: ad, activationSums: asum, blocks: blocks,
-                  minimums: minimums)
-                for j in 0..<4 { y[(t + j) * rows + r] = out[j] }
-                t += 4
-              }
-              while t < count {
-                y[t * rows + r] = one(lanes, t)
-                t += 1
-              }
-              r += 1
-            }
+            kernels.multiplyBlockRows(
+              weights: weights, rowBytes: rowBytes, rows: rows, columns: columns,
+              first: range.lowerBound, end: range.upperBound, activations: a,
+              activationScales: ad, activationSums: asum, count: count, minimums: minimums,
+              output: y)
           }
         }
       }

@@ -178,7 +178,9 @@ struct VocabularyTests {
     let validate = try JSONValue.parse(
       try SpindleProcess.run("validate", Self.model, "--json").stdout)
     #expect(
-      validate.object?.keys == ["path", "passed", "format", "problems", "warnings", "rope_table_problems"])
+      validate.object?.keys == [
+        "path", "passed", "format", "problems", "warnings", "rope_table_problems",
+      ])
     #expect(validate["passed"] == .bool(true))
     #expect(validate["format"] == inspect["format"])
     let broken = try SpindleProcess.run(
@@ -208,11 +210,11 @@ struct VocabularyTests {
     try #require(lines.count == 2)
     #expect(
       try JSONValue.parse(lines[0]).object?.keys == [
-        "test", "numerics", "threads", "tokens", "seconds", "peak_rss_bytes",
+        "test", "numerics", "threads", "kernels", "tokens", "seconds", "peak_rss_bytes",
       ])
     #expect(
       try JSONValue.parse(lines[1]).object?.keys == [
-        "test", "numerics", "threads", "tokens", "repetitions", "mean_seconds",
+        "test", "numerics", "threads", "kernels", "tokens", "repetitions", "mean_seconds",
         "tokens_per_second", "stddev_tokens_per_second",
       ])
   }

@@ -4,6 +4,7 @@ import Testing
 import Verification
 
 @testable import Inference
+@testable import VectorKernels
 
 /// The batched forward pass and the tiled products change only the order of the loops, so
 /// every value must be bit for bit what the unbatched reference computes.
@@ -82,10 +83,11 @@ struct BatchedForwardTests {
         bytes.withUnsafeBytes { raw in
           let source = raw.baseAddress! + row * matrix.rowBytes
           reference.withUnsafeMutableBufferPointer {
-            Dequantization.decode(source, dtype: dtype, count: columns, into: $0.baseAddress!)
+            Inference.Dequantization.decode(
+              source, dtype: dtype, count: columns, into: $0.baseAddress!)
           }
           scratch.withUnsafeMutableBufferPointer { out in
-            let decoded = WeightMatrix.decodedRow(
+            let decoded = VectorKernels.Kernels.decodedRow(
               source, dtype: dtype, columns: columns, scratch: out.baseAddress!)
             for i in 0..<columns { out[i] = decoded[i] }
           }
@@ -132,21 +134,22 @@ struct BatchedForwardTests {
               for r in 0..<rows {
                 let row = raw.baseAddress! + r * blocks * block
                 if dtype == .q4_1 {
-                  Kernels.unpackQ4One(
+                  VectorKernels.Kernels.unpackQ4One(
                     row, blocks: blocks, lanes: w, scales: w + 32 * blocks,
                     minimums: w + 33 * blocks)
                 } else {
-                  Kernels.unpackQ8Zero(row, blocks: blocks, lanes: w, scales: w + 32 * blocks)
+                  VectorKernels.Kernels.unpackQ8Zero(
+                    row, blocks: blocks, lanes: w, scales: w + 32 * blocks)
                 }
                 for t in 0..<count {
                   let a = quants.baseAddress! + t * columns
                   expected[t * rows + r] =
                     dtype == .q4_1
-                    ? Kernels.dotQ4One(
+                    ? VectorKernels.Kernels.dotQ4One(
                       lanes: w, scales: w + 32 * blocks, minimums: w + 33 * blocks,
                       activations: a, activationScales: ad + t * blocks,
                       activationSums: s + t * blocks, blocks: blocks)
-                    : Kernels.dotQ8Zero(
+                    : VectorKernels.Kernels.dotQ8Zero(
                       lanes: w, scales: w + 32 * blocks, activations: a,
                       activationScales: ad + t * blocks, blocks: blocks)
                 }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Inference
+@testable import VectorKernels
 
 #if canImport(Glibc)
 import Glibc

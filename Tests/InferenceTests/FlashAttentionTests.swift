@@ -5,8 +5,9 @@ import Testing
 
 @testable import Inference
 
-/// ``Kernels`` flash attention against ggml's own `ggml_flash_attn_ext` on seeded inputs
-/// (`fixtures/inference/flash-attn/record.sh`), bit for bit on each of its three paths.
+/// The kernels' flash attention against ggml's own `ggml_flash_attn_ext` on seeded inputs
+/// (`fixtures/inference/flash-attn/record.sh`), bit for bit on each of its three paths, at
+/// every kernel level this machine runs.
 struct FlashAttentionTests {
   struct Case: Sendable, CustomTestStringConvertible {
     var name: String
@@ -42,15 +43,16 @@ struct FlashAttentionTests {
   @Test func everyPathIsRecorded() {
     #expect(Self.cases.count == 8)
     let paths = Self.cases.map {
-      Kernels.flashAttentionPath(tokens: $0.tokens, keysInView: $0.keysInView)
+      LlamaModel.flashAttentionPath(tokens: $0.tokens, keysInView: $0.keysInView)
     }
     #expect(Set(paths) == [.oneChunk, .tiled, .splitKeys])
   }
 
   /// The inputs record.cpp draws: `u = (next() >> 40)·2⁻²³ − 1`; Q = 2u, K = f16(u),
   /// V = f16(4u), laid out as Spindle's cache holds them (`[position][kv head][d]`).
-  @Test(arguments: cases)
-  func matchesGGML(_ c: Case) {
+  @Test(arguments: cases, KernelLevel.runnable)
+  func matchesGGML(_ c: Case, level: KernelLevel) {
+    let kernels = level.kernels
     var generator = SplitMix64(seed: c.seed)
     func uniform() -> Float { Float(generator.next() >> 40) * 0x1p-23 - 1 }
     let d = c.dimension
@@ -74,7 +76,7 @@ struct FlashAttentionTests {
       }
     }
     let scale = 1 / CMath.squareRoot(Float(d))
-    let path = Kernels.flashAttentionPath(tokens: c.tokens, keysInView: c.keysInView)
+    let path = LlamaModel.flashAttentionPath(tokens: c.tokens, keysInView: c.keysInView)
     var out = [Float](repeating: .nan, count: c.tokens * c.heads * d)
     let group = c.heads / c.keyValueHeads
     for token in 0..<c.tokens {
@@ -90,15 +92,15 @@ struct FlashAttentionTests {
                 let o = op.baseAddress! + (token * c.heads + head) * d
                 switch path {
                 case .oneChunk:
-                  Kernels.flashAttentionOneChunk(
+                  kernels.flashAttentionOneChunk(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
                     dimension: d, scale: scale, into: o)
                 case .tiled:
-                  Kernels.flashAttentionTiled(
+                  kernels.flashAttentionTiled(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
                     keysInView: c.keysInView, dimension: d, scale: scale, into: o)
                 case .splitKeys:
-                  Kernels.flashAttentionSplit(
+                  kernels.flashAttentionSplit(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
                     keysInView: c.keysInView, threads: c.threads, dimension: d, scale: scale,
                     into: o)

@@ -45,10 +45,15 @@ struct ArchitectureAgreementTests {
   }
 
   /// llama.cpp's default attention on the CPU backend (flash attention on): the same logits,
-  /// bit for bit.
+  /// bit for bit, at every kernel level this machine runs.
   @Test(
-    "converted GGUF, llama.cpp numerics, flash attention: llama.cpp's logits", arguments: models)
-  func llamaCppFlashAttentionLogits(_ name: String) throws {
+    "converted GGUF, llama.cpp numerics, flash attention: llama.cpp's logits",
+    arguments: models, KernelLevel.runnable)
+  func llamaCppFlashAttentionLogits(_ name: String, level: KernelLevel) throws {
+    try KernelLevel.withLevel(level) { try llamaCppFlashAttentionLogits(name) }
+  }
+
+  private func llamaCppFlashAttentionLogits(_ name: String) throws {
     let checkpoint = try ModelCheckpoint(
       path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
     var model = try checkpoint.model(

@@ -16,16 +16,18 @@ public enum SpindleProcess {
       .path
   }()
 
-  /// Runs `spindle arguments…` in the repository root and collects its output.
+  /// Runs `spindle arguments…` in the repository root and collects its output; with a
+  /// `launcher` (an emulator and its options), runs `launcher… spindle arguments…`.
   public static func run(
-    _ arguments: [String], environment: [String: String] = [:]
+    _ arguments: [String], environment: [String: String] = [:], launcher: [String] = []
   ) throws -> Output {
     let process = Process()
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    process.executableURL = URL(fileURLWithPath: launcher.first ?? executable)
+    process.arguments =
+      launcher.isEmpty ? arguments : launcher.dropFirst() + [executable] + arguments
     process.currentDirectoryURL = URL(fileURLWithPath: Repository.root)
     let out = Pipe()
     let err = Pipe()

@@ -21,6 +21,12 @@ static inline void spindle_cpu_relax(void) {
 #endif
 }
 
+/// The x86-64 microarchitecture level this CPU and its OS support, for choosing kernels at run
+/// time: 4 (x86-64-v4: AVX-512 F/BW/CD/DQ/VL), 3 (x86-64-v3: AVX2, FMA, F16C, BMI1/2, LZCNT,
+/// MOVBE), else 1; always 1 on other architectures. The compiler's CPU model checks XCR0, so a
+/// feature the OS does not save across context switches counts as missing.
+int spindle_cpu_level(void);
+
 /// Mapped-file guard: a SIGBUS inside a registered mapping (its file was truncated or shrunk
 /// by another process) maps zero pages over the rest of that mapping, marks it changed and
 /// lets the faulting read go on; a SIGBUS anywhere else goes to the previous handler. The

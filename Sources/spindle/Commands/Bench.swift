@@ -116,7 +116,8 @@ extension Spindle {
             style: .compact)
         } else {
           print(
-            "context\(context) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount):"
+            "context\(context) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount)"
+              + " kernels=\(KernelLevel.selected.rawValue):"
               + " \((seconds * 100).rounded() / 100) s, peak RSS \(peak / 1_048_576) MiB")
         }
       }
@@ -146,7 +147,8 @@ extension Spindle {
           let rounded = (rate * 100).rounded() / 100
           let spread = (deviation * 100).rounded() / 100
           print(
-            "\(test.name) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount):"
+            "\(test.name) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount)"
+              + " kernels=\(KernelLevel.selected.rawValue):"
               + " \(rounded) ± \(spread) tokens/s")
         }
       }

@@ -1,3 +1,5 @@
+import Inference
+
 /// One line of `spindle bench --json`: a pp or tg test (rate over repetitions), or the
 /// whole-sequence `context` pass (seconds and peak memory).
 ///
@@ -7,6 +9,8 @@ struct BenchDocument: Encodable {
   var test: String
   var numerics: String
   var threads: Int
+  /// The kernel level the forward pass ran (`KernelLevel`).
+  var kernels: String = KernelLevel.selected.rawValue
   var tokens: Int
   var repetitions: Int?
   var meanSeconds: Double?
@@ -16,7 +20,7 @@ struct BenchDocument: Encodable {
   var peakRSSBytes: Int?
 
   private enum CodingKeys: String, CodingKey {
-    case test, numerics, threads, tokens, repetitions, meanSeconds, tokensPerSecond
+    case test, numerics, threads, kernels, tokens, repetitions, meanSeconds, tokensPerSecond
     case stddevTokensPerSecond, seconds, peakRSSBytes
   }
 
@@ -25,6 +29,7 @@ struct BenchDocument: Encodable {
     try container.encode(test, forKey: .test)
     try container.encode(numerics, forKey: .numerics)
     try container.encode(threads, forKey: .threads)
+    try container.encode(kernels, forKey: .kernels)
     try container.encode(tokens, forKey: .tokens)
     // Only the members this test measured.
     if let repetitions { try container.encode(repetitions, forKey: .repetitions) }

@@ -18,6 +18,11 @@ struct NumericsOptions: ParsableArguments {
       valueName: "auto|on|off"))
   var flashAttn: FlashAttentionSetting = .auto
 
+  /// Refuses an unknown or unrunnable `SPINDLE_KERNELS` before any I/O.
+  func validate() throws {
+    if case .failure(let error) = KernelLevel.requested { throw ValidationError(error.message) }
+  }
+
   /// The forward pass's rounding.
   var mode: NumericMode { numerics.mode }
 

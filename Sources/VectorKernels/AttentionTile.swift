@@ -1,5 +1,8 @@
-/// Up to ``LlamaModel/attentionTile`` (query, head) pairs that read the same keys and values.
+/// Up to ``capacity`` (query, head) pairs that read the same keys and values.
 struct AttentionTile {
+  /// (query, head) pairs per tile: their partial sums fill the 16 lanes of one vector.
+  static let capacity = 4
+
   var count: Int
   var queries: [UnsafePointer<Float>]
   var outputs: [UnsafeMutablePointer<Float>]
@@ -10,9 +13,9 @@ struct AttentionTile {
     self.count = count
     // Placeholders for absent pairs (index ≥ count), never read or written.
     let none = UnsafeMutablePointer<Float>(bitPattern: 16)!
-    queries = Array(repeating: UnsafePointer(none), count: LlamaModel.attentionTile)
-    outputs = Array(repeating: none, count: LlamaModel.attentionTile)
-    keyCounts = Array(repeating: 0, count: LlamaModel.attentionTile)
+    queries = Array(repeating: UnsafePointer(none), count: Self.capacity)
+    outputs = Array(repeating: none, count: Self.capacity)
+    keyCounts = Array(repeating: 0, count: Self.capacity)
   }
 
   /// Keys per block: a block's keys and values (`2 · 256 · d` floats) stay in the core's L2

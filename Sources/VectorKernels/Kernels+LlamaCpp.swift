@@ -84,8 +84,8 @@ extension Kernels {
   }
 
   /// `silu(g)·u` as ggml's `swiglu` on AVX-512: `g / (1 + ggmlExp(0 − g)) · u`.
-  static func swiGLUGGML(gate: inout [Float], up: [Float]) {
-    for i in gate.indices {
+  static func swiGLUGGML(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count {
       let g = gate[i]
       gate[i] = g / (1 + ggmlExp(0 - g)) * up[i]
     }

@@ -161,3 +161,79 @@ extension Kernels {
     return SIMD4(reduce8(acc0), reduce8(acc1), reduce8(acc2), reduce8(acc3))
   }
 }
+
+extension Kernels {
+  /// Rows `first..<end` of Q8_0 / Q4_1 weights times Q8_0 / Q8_1 activations
+  /// (``CompiledKernels/multiplyBlockRows(weights:rowBytes:rows:columns:first:end:activations:activationScales:activationSums:count:minimums:output:)``):
+  /// four outputs at a time (four rows with one vector, or one row with four vectors), each
+  /// still its own chain in llama.cpp's order (``dotBlocks4(rows:vectors:activations:activationScales:activationSums:blocks:minimums:)``).
+  static func multiplyBlockRows(
+    weights: UnsafeRawPointer, rowBytes: Int, rows: Int, columns: Int, first: Int, end: Int,
+    activations a: UnsafePointer<Float>, activationScales ad: UnsafePointer<Float>,
+    activationSums asum: UnsafePointer<Float>, count: Int, minimums: Bool,
+    output y: UnsafeMutablePointer<Float>
+  ) {
+    let blocks = columns / 32
+    // Four unpacked rows: lanes, then scales, then minimums (Q4_1) per row.
+    let rowFloats = blocks * 34
+    let w = UnsafeMutablePointer<Float>.allocate(capacity: 4 * rowFloats)
+    defer { w.deallocate() }
+    func unpack(_ r: Int, into slot: Int) -> UnsafePointer<Float> {
+      let lanes = w + slot * rowFloats
+      let row = weights + r * rowBytes
+      if minimums {
+        unpackQ4One(
+          row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32,
+          minimums: lanes + blocks * 33)
+      } else {
+        unpackQ8Zero(row, blocks: blocks, lanes: lanes, scales: lanes + blocks * 32)
+      }
+      return UnsafePointer(lanes)
+    }
+    func one(_ lanes: UnsafePointer<Float>, _ t: Int) -> Float {
+      let scales = lanes + blocks * 32
+      if minimums {
+        return dotQ4One(
+          lanes: lanes, scales: scales, minimums: scales + blocks,
+          activations: a + t * blocks * 32, activationScales: ad + t * blocks,
+          activationSums: asum + t * blocks, blocks: blocks)
+      }
+      return dotQ8Zero(
+        lanes: lanes, scales: scales, activations: a + t * blocks * 32,
+        activationScales: ad + t * blocks, blocks: blocks)
+    }
+    var r = first
+    if count == 1 {
+      // Generation: four rows with the one vector.
+      while r + 4 <= end {
+        let tile = (
+          unpack(r, into: 0), unpack(r + 1, into: 1), unpack(r + 2, into: 2),
+          unpack(r + 3, into: 3)
+        )
+        let out = dotBlocks4(
+          rows: tile, vectors: (0, 0, 0, 0), activations: a, activationScales: ad,
+          activationSums: asum, blocks: blocks, minimums: minimums)
+        for i in 0..<4 { y[r + i] = out[i] }
+        r += 4
+      }
+    }
+    while r < end {
+      // Prompts: each row with four vectors at a time.
+      let lanes = unpack(r, into: 0)
+      var t = 0
+      while t + 4 <= count {
+        let out = dotBlocks4(
+          rows: (lanes, lanes, lanes, lanes), vectors: (t, t + 1, t + 2, t + 3),
+          activations: a, activationScales: ad, activationSums: asum, blocks: blocks,
+          minimums: minimums)
+        for j in 0..<4 { y[(t + j) * rows + r] = out[j] }
+        t += 4
+      }
+      while t < count {
+        y[t * rows + r] = one(lanes, t)
+        t += 1
+      }
+      r += 1
+    }
+  }
+}

@@ -22,22 +22,8 @@
 /// The keys in view are llama.cpp's `n_kv`: the used cells rounded up to 256 (at least 256);
 /// keys past a query's position are masked.
 extension Kernels {
-  /// The path ggml takes for a micro-batch of `tokens` queries with `keysInView` keys.
-  enum FlashAttentionPath: Hashable {
-    case oneChunk, tiled, splitKeys
-  }
-
   /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`).
   static let flashAttentionTile = 64
-
-  /// ggml's choice of path (`ops.cpp` 9441–9574).
-  static func flashAttentionPath(tokens: Int, keysInView: Int) -> FlashAttentionPath {
-    if tokens == 1 && keysInView >= 512 { return .splitKeys }
-    return tokens >= flashAttentionTile ? .tiled : .oneChunk
-  }
-
-  /// llama.cpp's `n_kv` for `used` cells: a multiple of 256, at least 256.
-  static func keysInView(used: Int) -> Int { max(256, (used + 255) / 256 * 256) }
 
   /// The state of one (query, head) over a run of keys in the one-chunk order.
   struct FlashAttentionChunk {
@@ -66,13 +52,13 @@ extension Kernels {
         if score > maximum {
           rescale = CMath.exp(maximum - score)
           maximum = score
-          for t in 0..<d { acc[t] = LlamaModel.roundedToHalf(acc[t] * rescale) }
+          for t in 0..<d { acc[t] = Kernels.roundedToHalf(acc[t] * rescale) }
         } else {
           weight = CMath.exp(score - maximum)
         }
         let value = values + j * stride
         for t in 0..<d {
-          acc[t] = LlamaModel.roundedToHalf(acc[t].addingProduct(value[t], weight))
+          acc[t] = Kernels.roundedToHalf(acc[t].addingProduct(value[t], weight))
         }
         sum = weight.addingProduct(sum, rescale)
       }
@@ -199,7 +185,7 @@ extension Kernels {
   ) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { buffer in
       guard let half = buffer.baseAddress else { return }
-      for t in 0..<d { half[t] = LlamaModel.roundedToHalf(query[t]) }
+      for t in 0..<d { half[t] = Kernels.roundedToHalf(query[t]) }
       body(half)
     }
   }
