@@ -55,7 +55,7 @@ else
 fi
 step "   restore undoes the edit" "$BIN" restore "$WORK/tiny-llama-portable.gguf"
 step "   ..." "$BIN" validate "$WORK/tiny-llama-portable.gguf"
-step "7. verify: structure, tables, runtime-vs-baked logits, drift and long-context NLL vs the original" \
+step "7. verify: structure, tables, runtime-vs-baked attention scores in every layer, drift and long-context NLL vs the original (within a 2-minute budget, planned first)" \
   "$BIN" verify "$WORK/tiny-llama-tables.gguf" --against "$MODEL"
 step "   portable: the runtime side runs on the original's weights" \
   "$BIN" verify "$WORK/tiny-llama-portable.gguf" --against "$MODEL" --long-context 2560

@@ -103,7 +103,7 @@ public struct RotaryEmbedding: Hashable, Sendable {
   }
 
   /// cos and sin (magnitude included) for `positions`, row-major `[position][pair]`.
-  func rotations(positions: Range<Int>) -> (cos: [Float], sin: [Float]) {
+  func rotations(positions: some Collection<Int>) -> (cos: [Float], sin: [Float]) {
     let pairs = pairCount
     var cosines = [Float](repeating: 0, count: positions.count * pairs)
     var sines = cosines

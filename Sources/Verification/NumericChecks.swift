@@ -129,8 +129,14 @@ struct NumericChecks {
 
   // MARK: Equivalence
 
-  /// Runtime scaling vs baked tables on the short probe: `max |Δlogit|` relative to the
-  /// runtime side's largest `|logit|`.
+  /// Runtime scaling vs baked tables, layer by layer: the attention scores of every layer
+  /// (real weights; token embeddings as hidden states) between ``equivalencePositions(context:)``
+  /// spread over the whole context, `max |Δscore|` relative to the runtime side's largest
+  /// `|score|`, worst layer.
+  ///
+  /// The equivalence is a property of the rotary embedding, so no forward pass is needed: the
+  /// cost is two Q/K products of 64 rows per layer, seconds for any model size, and positions
+  /// up to the full context are checked where a forward pass could afford only a short probe.
   func equivalence() -> Check {
     let name = "equivalence"
     guard let model else { return unavailableCheck(name) }
@@ -138,51 +144,88 @@ struct NumericChecks {
       guard let pair = try equivalencePair(model) else {
         return .skip(name, try equivalenceSkipReason(model))
       }
-      let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
-      let runtime = try logits(pair.runtime, tokens)
-      let baked = try logits(pair.baked, tokens)
-      for (side, rows) in [(pair.bakedName, baked), (pair.runtimeName, runtime)] {
-        if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+      let context = max(2, contextLength(model))
+      let positions = Self.equivalencePositions(context: context)
+      // A probe shorter than the positions (a token file) is repeated: its embeddings only
+      // serve as hidden states.
+      let probe = try tokens(positions.count, for: model)
+      guard !probe.isEmpty else { return .skip(name, "the probe has no tokens") }
+      let hidden = pair.runtime.embeddings(positions.indices.map { probe[$0 % probe.count] })
+      var worst = (relative: 0.0, gap: 0.0, scale: 0.0, layer: 0)
+      var kernelGap = 0.0
+      for layer in 0..<pair.runtime.layerCount {
+        let runtime = pair.runtime.attentionScores(
+          layer: layer, hidden: hidden, positions: positions)
+        let baked = pair.baked.attentionScores(layer: layer, hidden: hidden, positions: positions)
+        for (side, scores) in [(pair.bakedName, baked), (pair.runtimeName, runtime)]
+        where !scores.allSatisfy(\.isFinite) {
           return Check(
-            name: name, status: .fail, figure: "logits not finite",
+            name: name, status: .fail, figure: "scores not finite",
             message:
-              "the logits of \(side) are not finite (NaN/Inf) at position \(row): a corrupted"
-              + " tensor or rotary table")
+              "the attention scores of \(side) are not finite (NaN/Inf) in layer \(layer): a"
+              + " corrupted tensor or rotary table")
+        }
+        let scale = runtime.reduce(0) { max($0, Double($1.magnitude)) }
+        let gap = zip(runtime, baked).reduce(0) { max($0, Double(($1.0 - $1.1).magnitude)) }
+        let relative = gap / max(scale, .leastNormalMagnitude)
+        if relative > worst.relative || layer == 0 { worst = (relative, gap, scale, layer) }
+        if let kernel = pair.kernel {
+          let scores = kernel.attentionScores(layer: layer, hidden: hidden, positions: positions)
+          let gap = zip(runtime, scores).reduce(0) { max($0, Double(($1.0 - $1.1).magnitude)) }
+          kernelGap = max(kernelGap, gap / max(scale, .leastNormalMagnitude))
         }
       }
-      let gap = LogitStatistics.gap(baked, runtime)
-      let relative = gap.maximum / max(1, gap.scale)
       var details = [
-        "\(pair.description), \(tokens.count) probe tokens, \(options.numericMode == .exact ? "exact" : "llama.cpp") numerics",
-        "largest |logit| \(Self.figure(gap.scale)); largest |Δ| at position \(gap.row)",
+        "\(pair.description); attention scores of all \(pair.runtime.layerCount) layers between"
+          + " \(positions.count) positions over 0..<\(context) (token embeddings as hidden states)",
+        "worst layer \(worst.layer): largest |score| \(Self.figure(worst.scale)), largest |Δ|"
+          + " \(Self.figure(worst.gap))",
       ]
-      if let kernel = pair.kernel {
-        let kernelGap = LogitStatistics.gap(try logits(kernel, tokens), runtime)
+      if pair.kernel != nil {
         details.append(
-          "llama.cpp's rotary kernel vs runtime: max |Δlogit| \(Self.figure(kernelGap.maximum))"
+          "llama.cpp's rotary kernel vs runtime: relative |Δscore| \(Self.figure(kernelGap))"
             + " (reported, not held to the tolerance)")
       }
-      let figure =
-        "max |Δlogit| \(Self.figure(gap.maximum)) (relative \(Self.figure(relative)))"
+      var data = JSONObject()
+      data["layers"] = .integer(pair.runtime.layerCount)
+      data["positions"] = .integer(positions.count)
+      data["context"] = .integer(context)
+      data["worst_layer"] = .integer(worst.layer)
+      let figure = "max |Δscore| \(Self.figure(worst.relative)) of the largest"
       let tolerance = options.equivalenceTolerance
-      guard relative <= tolerance else {
+      guard worst.relative <= tolerance else {
         return Check(
-          name: name, status: .fail, figure: figure, value: relative, threshold: tolerance,
+          name: name, status: .fail, figure: figure, value: worst.relative, threshold: tolerance,
           message:
-            "\(pair.bakedName) and \(pair.runtimeName) disagree: max |Δlogit|"
-            + " \(Self.figure(gap.maximum)) at position \(gap.row) is"
-            + " \(Self.figure(relative)) of the largest logit, above the tolerance"
-            + " \(Self.figure(tolerance))",
-          details: details)
+            "\(pair.bakedName) and \(pair.runtimeName) disagree: in layer \(worst.layer) the"
+            + " attention scores differ by \(Self.figure(worst.relative)) of the largest score,"
+            + " above the tolerance \(Self.figure(tolerance))",
+          details: details, data: data)
       }
       return Check(
-        name: name, status: .pass, figure: figure, value: relative, threshold: tolerance,
+        name: name, status: .pass, figure: figure, value: worst.relative, threshold: tolerance,
         message:
-          "\(pair.bakedName) reproduces \(pair.runtimeName) within \(Self.figure(tolerance))",
-        details: details)
+          "\(pair.bakedName) reproduces \(pair.runtimeName) within \(Self.figure(tolerance))"
+          + " at positions up to \(context - 1)",
+        details: details, data: data)
     } catch {
       return Check(name: name, status: .fail, message: "cannot compare: \(Self.describe(error))")
     }
+  }
+
+  /// The positions the equivalence check compares: 48 spread evenly over `0..<context`
+  /// (distances of every scale), then the last 16 (neighbours far from the start, where an
+  /// angle error is largest).
+  static func equivalencePositions(context: Int) -> [Int] {
+    let spread = (0..<48).map { $0 * (context - 1) / 47 }
+    let last = (max(0, context - 16)..<context)
+    return Array(Set(spread).union(last)).sorted()
+  }
+
+  /// The context the patched model declares (its scaled context), else its original window.
+  func contextLength(_ model: ModelCheckpoint) -> Int {
+    let settings = structure.settings ?? model.ropeSettings
+    return settings.contextLength ?? model.ropeSettings.contextLength ?? originalWindow
   }
 
   struct EquivalencePair {
@@ -304,8 +347,9 @@ struct NumericChecks {
 
   // MARK: Drift
 
-  /// `KL(original ‖ patched)` of the next-token distributions inside the original window.
-  func drift() -> Check {
+  /// `KL(original ‖ patched)` of the next-token distributions inside the original window,
+  /// over the probe's first `length` tokens; `seconds` gets the time of its two passes.
+  func drift(length: Int, seconds: inout Double?) -> Check {
     let name = "drift"
     guard let model else { return unavailableCheck(name) }
     guard originalStructure != nil else {
@@ -317,9 +361,12 @@ struct NumericChecks {
         message: "the original cannot be run: \(referenceProblem ?? "unknown")")
     }
     do {
-      let tokens = try self.tokens(min(options.probeLength, max(1, originalWindow)), for: model)
+      let tokens = try self.tokens(max(1, length), for: model)
+      let clock = ContinuousClock()
+      let start = clock.now
       let patched = try logits(try deployed(model), tokens)
       let original = try logits(try deployed(reference), tokens)
+      seconds = (clock.now - start).seconds
       for (side, rows) in [("the patched model", patched), ("the original", original)] {
         if let row = rows.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
           return Check(
@@ -372,8 +419,12 @@ struct NumericChecks {
 
   // MARK: Long context
 
-  /// NLL per position bucket up to the long-context length, patched and original.
-  func longContext(progress: (String) -> Void) -> Check {
+  /// NLL per position bucket up to the long-context length, patched and original; the length
+  /// is the `plan`'s when there is one (what the budget affords). `progress` hears each pass
+  /// begin, and `share` the share of the passes done.
+  func longContext(
+    plan: VerificationPlan?, progress: (String) -> Void, share: (Double) -> Void = { _ in }
+  ) -> Check {
     let name = "long-context"
     guard let model else { return unavailableCheck(name) }
     let settings = structure.settings ?? model.ropeSettings
@@ -383,8 +434,11 @@ struct NumericChecks {
     let window = originalWindow
     let context = settings.contextLength ?? model.ropeSettings.contextLength ?? window
     let wanted = options.longContextLength ?? min(2 * window, context)
+    if let plan, plan.longContextShortened, plan.longContextTokens <= window {
+      return unaffordable(plan, window: window)
+    }
     do {
-      let tokens = try self.tokens(wanted, for: model)
+      let tokens = try self.tokens(plan?.longContextTokens ?? wanted, for: model)
       let length = tokens.count
       guard length >= 2 else {
         return .skip(name, "the probe has fewer than 2 tokens")
@@ -408,16 +462,30 @@ struct NumericChecks {
           tokens: length, window: window, context: context, requested: wanted,
           scored: outputs.count, lastScored: outputs.max() ?? 0)
       }
+      let passes = reference == nil ? 1.0 : 2.0
+      let layers = Double(model.configuration.layerCount)
       progress("long context: patched model, \(length) tokens")
-      let patchedNLL = try nll(try deployed(model), tokens, outputs)
+      let patchedNLL = try nll(try deployed(model), tokens, outputs) {
+        share(Double($0) / layers / passes)
+      }
       var originalNLL: [Double]?
       if let reference {
         progress("long context: original model, \(length) tokens")
-        originalNLL = try nll(try deployed(reference), tokens, outputs)
+        originalNLL = try nll(try deployed(reference), tokens, outputs) {
+          share((1 + Double($0) / layers) / passes)
+        }
       }
-      return longContextVerdict(
+      let shortened = plan?.longContextShortened == true
+      var verdict = longContextVerdict(
         tokens: length, window: window, bounds: bounds, outputs: outputs, patched: patchedNLL,
-        original: originalNLL, requested: wanted)
+        original: originalNLL, requested: shortened ? length : wanted)
+      if let plan, shortened, let budget = plan.budget {
+        verdict.details.append(
+          "the budget of \(VerificationPlan.duration(budget)) afforded \(length) of the"
+            + " \(wanted) tokens asked for (--budget or --long-context for more)")
+        verdict.data["budget_tokens"] = .integer(length)
+      }
+      return verdict
     } catch {
       return Check(name: name, status: .fail, message: "cannot run: \(Self.describe(error))")
     }
@@ -465,11 +533,50 @@ struct NumericChecks {
       message: message, details: details, data: data)
   }
 
+  /// The verdict when the budget cannot reach past the original window: SKIP (FAIL with
+  /// `--require-long-context`), with what it affords and what the length asked for would take.
+  func unaffordable(_ plan: VerificationPlan, window: Int) -> Check {
+    let wantedSeconds = plan.wantedLongContextSeconds(
+      configuration: model?.configuration ?? reference!.configuration,
+      scored: options.bucketCount * options.samplesPerBucket)
+    let minutes = ((plan.elapsed + wantedSeconds) / VerificationPlan.budgetShare / 60).rounded(.up)
+    let suggestion = "\(Int(minutes))m"
+    var data = JSONObject()
+    data["tokens"] = .integer(0)
+    data["requested_tokens"] = .integer(plan.longContextWanted)
+    data["budget_tokens"] = .integer(plan.longContextTokens)
+    data["original_window"] = .integer(window)
+    data["estimated_seconds"] = VerificationReport.number(wantedSeconds)
+    let budget = plan.budget.map { VerificationPlan.duration($0) } ?? "the budget"
+    var details = [
+      "at \(VerificationPlan.rate(plan.operationsPerSecond)) the \(plan.longContextWanted)-token"
+        + " probe would take about \(VerificationPlan.duration(wantedSeconds))"
+        + (plan.models == 2 ? " (patched and original)" : "")
+    ]
+    if options.requireLongContext {
+      details.append("--require-long-context makes a probe that stays inside the window a failure")
+    }
+    return Check(
+      name: "long-context", status: options.requireLongContext ? .fail : .skip,
+      figure: "budget affords \(plan.longContextTokens) tokens, window \(window)",
+      message:
+        "the budget of \(budget) affords \(plan.longContextTokens) tokens, which does not reach"
+        + " past the original window of \(window): nothing past it was checked; give --budget"
+        + " \(suggestion) (or --long-context N)",
+      details: details, data: data)
+  }
+
   /// NLL of `tokens[p + 1]` at every position `p` of `outputs`; logits 256 rows at a time.
-  func nll(_ model: LlamaModel, _ tokens: [Int32], _ outputs: [Int]) throws -> [Double] {
+  /// `layersDone` hears the pass's progress.
+  func nll(
+    _ model: LlamaModel, _ tokens: [Int32], _ outputs: [Int],
+    layersDone: (Int) -> Void = { _ in }
+  ) throws -> [Double] {
     var values: [Double] = []
     values.reserveCapacity(outputs.count)
-    try model.logits(tokens: tokens, startPosition: 0, outputs: outputs, chunk: 256) {
+    try model.logits(
+      tokens: tokens, startPosition: 0, outputs: outputs, chunk: 256, progress: layersDone
+    ) {
       rows, range in
       for (row, position) in zip(rows, outputs[range]) {
         values.append(LogitStatistics.negativeLogLikelihood(row, target: Int(tokens[position + 1])))

@@ -33,6 +33,9 @@ struct TensorValueScan {
       let result = file.withUnsafeBytes(in: entry.byteRange) { raw in
         Self.scan(raw, dtype: entry.dtype, little: little)
       }
+      // Scanned once: dropping the pages keeps the scan's memory to one tensor, and leaves
+      // the forward pass's own mapping of the weights the only one resident.
+      file.release(entry.byteRange)
       guard let result else {
         unscanned.append(entry.name)
         continue

@@ -66,12 +66,22 @@ public struct VerificationReport: Sendable, Encodable {
   public var checks: [Check]
   /// The probe and thresholds used, for the JSON report.
   public var settings: JSONObject
+  /// What the forward-pass checks were expected to cost, and the probe lengths the budget
+  /// afforded (`nil` without forward-pass checks).
+  public var plan: VerificationPlan?
+  /// Seconds the verification took.
+  public var seconds: Double?
 
-  public init(path: String, against: String?, checks: [Check], settings: JSONObject) {
+  public init(
+    path: String, against: String?, checks: [Check], settings: JSONObject,
+    plan: VerificationPlan? = nil, seconds: Double? = nil
+  ) {
     self.path = path
     self.against = against
     self.checks = checks
     self.settings = settings
+    self.plan = plan
+    self.seconds = seconds
   }
 
   /// Whether no check failed.
@@ -103,7 +113,7 @@ public struct VerificationReport: Sendable, Encodable {
 
   /// The report as one JSON document:
   /// `{"path", "against", "passed", "checks": [{"name", "status", "figure", "value",
-  /// "threshold", "message", "details", "data"}], "settings"}` (``JSONValueEncoder``: absent
+  /// "threshold", "message", "details", "data"}], "settings", "plan", "seconds"}` (``JSONValueEncoder``: absent
   /// and non-finite numbers are `null`).
   public var json: JSONValue {
     // Encoding plain values and JSON objects cannot fail.
@@ -111,7 +121,7 @@ public struct VerificationReport: Sendable, Encodable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case path, against, passed, checks, settings
+    case path, against, passed, checks, settings, plan, seconds
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -121,6 +131,8 @@ public struct VerificationReport: Sendable, Encodable {
     try container.encode(passed, forKey: .passed)
     try container.encode(checks, forKey: .checks)
     try container.encode(settings, forKey: .settings)
+    try container.encode(plan.map { JSONValue.object($0.json) } ?? .null, forKey: .plan)
+    try container.encode(Self.number(seconds), forKey: .seconds)
   }
 
   /// A number for JSON: `null` when absent or not finite (JSON has no NaN).

@@ -177,10 +177,15 @@ struct MappedFiles {
   /// The first byte offset within the tensor where two tensors' bytes differ.
   ///
   /// `nil` when they are identical; a file that cannot be read counts as a difference at 0.
+  /// The pages compared are dropped afterwards (read once; see ``MappedFile/release(_:)``).
   mutating func firstDifference(_ a: TensorEntry, _ b: TensorEntry) -> Int? {
     guard a.byteCount == b.byteCount, let fileA = file(a.path), let fileB = file(b.path),
       a.byteRange.upperBound <= fileA.count, b.byteRange.upperBound <= fileB.count
     else { return 0 }
+    defer {
+      fileA.release(a.byteRange)
+      fileB.release(b.byteRange)
+    }
     return fileA.withUnsafeBytes(in: a.byteRange) { x in
       fileB.withUnsafeBytes(in: b.byteRange) { y -> Int? in
         guard let p = x.baseAddress, let q = y.baseAddress else { return nil }

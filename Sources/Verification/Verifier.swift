@@ -2,12 +2,15 @@ import Formats
 import Inference
 import Models
 import Patching
+import Tensors
 
 /// A step of a verification, for progress displays: `step` of `stepCount`, and what runs.
 public struct VerificationProgress: Sendable, Equatable {
   public var step: Int
   public var stepCount: Int
   public var label: String
+  /// The share of the step done (0…1), for steps that report it; `nil` when the step begins.
+  public var share: Double?
 }
 
 /// `spindle verify` as a library call: structure, equivalence, drift and long-context checks
@@ -33,13 +36,22 @@ public struct Verifier: Sendable {
     self.options = options
   }
 
-  /// Runs every check; `progress` hears of each step before it starts.
-  public func run(progress: (VerificationProgress) -> Void = { _ in }) -> VerificationReport {
-    let stepCount = options.structureOnly ? 2 : options.against == nil ? 5 : 6
+  /// Runs every check; `progress` hears of each step before it starts (and of a long step's
+  /// share done), `planned` of the ``VerificationPlan`` before the forward-pass checks.
+  public func run(
+    progress: (VerificationProgress) -> Void = { _ in },
+    planned: (VerificationPlan) -> Void = { _ in }
+  ) -> VerificationReport {
+    let clock = ContinuousClock()
+    let started = clock.now
+    func elapsed() -> Double { (clock.now - started).seconds }
+    let stepCount = options.structureOnly ? 2 : options.against == nil ? 6 : 7
     var step = 0
-    func report(_ label: String) {
+    var label = ""
+    func report(_ text: String) {
       step += 1
-      progress(VerificationProgress(step: step, stepCount: stepCount, label: label))
+      label = text
+      progress(VerificationProgress(step: step, stepCount: stepCount, label: text))
     }
     report("reading headers and tables")
     let patched = OpenedCheckpoint(path: path)
@@ -58,21 +70,38 @@ public struct Verifier: Sendable {
     checks.append(changesCheck(patched, original: original))
     checks.append(valuesCheck(patched))
     checks.append(runtimesCheck(patched))
+    var plan: VerificationPlan?
     if !options.structureOnly {
       let numerics = NumericChecks(verifier: self, patched: patched, original: original)
-      report("equivalence: runtime scaling vs baked tables")
+      report("planning: measuring the forward pass")
+      plan = numerics.plan(elapsed: elapsed())
+      if let plan { planned(plan) }
+      report("equivalence: runtime scaling vs baked tables, layer by layer")
       checks.append(numerics.equivalence())
       report("drift: next-token distributions vs the original")
-      checks.append(numerics.drift())
+      let length = plan?.driftTokens ?? numerics.probes?.drift ?? 0
+      var seconds: Double?
+      checks.append(numerics.drift(length: length, seconds: &seconds))
+      if let seconds, seconds > 0, let probes = numerics.probes,
+        let configuration = numerics.model?.configuration
+      {
+        plan?.replanLongContext(
+          configuration: configuration, probes: probes, elapsed: elapsed(),
+          operationsPerSecond: numerics.driftOperations(length: length) / seconds)
+      }
       checks.append(
-        numerics.longContext { label in
-          report(label)
+        numerics.longContext(plan: plan) { text in
+          report(text)
+        } share: { share in
+          progress(
+            VerificationProgress(step: step, stepCount: stepCount, label: label, share: share))
         })
     }
     var settings = options.json
     settings["spindle_version"] = .string(SpindleVersion.current)
     return VerificationReport(
-      path: path, against: options.against, checks: checks, settings: settings)
+      path: path, against: options.against, checks: checks, settings: settings, plan: plan,
+      seconds: elapsed())
   }
 }
 

@@ -195,7 +195,10 @@ struct VocabularyTests {
       try SpindleProcess.run(
         "verify", Self.model, "--structure-only", "--numerics", "llama.cpp", "--json"
       ).stdout)
-    #expect(verify.object?.keys == ["path", "against", "passed", "checks", "settings"])
+    #expect(
+      verify.object?.keys == [
+        "path", "against", "passed", "checks", "settings", "plan", "seconds",
+      ])
     #expect(verify["against"] == .null)
     #expect(verify["settings"]?["numerics"] == .string("llama.cpp"))
     #expect(

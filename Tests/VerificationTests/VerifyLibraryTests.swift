@@ -51,10 +51,26 @@ struct VerifyLibraryTests {
     options.bucketCount = 2
     options.samplesPerBucket = 5
     var steps: [VerificationProgress] = []
-    let report = Verifier(path: patched, options: options).run { steps.append($0) }
+    var plans: [VerificationPlan] = []
+    let report = Verifier(path: patched, options: options).run {
+      steps.append($0)
+    } planned: {
+      plans.append($0)
+    }
     #expect(report.passed, "\(report.text)")
-    #expect(steps.map(\.step) == Array(1...6))
-    #expect(steps.allSatisfy { $0.stepCount == 6 })
+    // Each step begins once; the long passes also report their share done, rising to 1.
+    let begun = steps.filter { $0.share == nil }
+    #expect(begun.map(\.step) == Array(1...7))
+    #expect(steps.allSatisfy { $0.stepCount == 7 })
+    #expect(begun[2].label == "planning: measuring the forward pass")
+    let shares = steps.compactMap(\.share)
+    #expect(shares.count == 2 * 2 && shares == shares.sorted() && shares.last == 1)
+    // The lengths given are run as given; the plan estimates them.
+    let plan = try #require(plans.first)
+    #expect(plans.count == 1 && report.plan?.driftTokens == 12)
+    #expect(plan.driftTokens == 12 && plan.longContextTokens == 40 && plan.models == 2)
+    #expect(plan.budget == 120 && plan.operationsPerSecond > 0)
+    #expect((report.seconds ?? 0) > plan.elapsed)
     #expect(report.checks.allSatisfy { $0.status == .pass })
     let long = try #require(report.checks.first { $0.name == "long-context" })
     #expect(long.data["buckets"]?.array?.count == 2)

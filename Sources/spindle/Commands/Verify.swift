@@ -20,9 +20,10 @@ extension Spindle {
         - changes: with --against, only RoPE keys and tables changed (tensor bytes compared; \
         portable mode may scale Q/K).
         - values: no NaN/Inf in any tensor (quantized: block scales).
-        - equivalence: logits with runtime scaling vs the baked tables (keys only: the tables \
-        computed here; portable: needs --against) on the probe; max |Δlogit| / max |logit| <= \
-        --tolerance (default 1e-3).
+        - equivalence: attention scores of every layer with runtime scaling vs the baked tables \
+        (keys only: the tables computed here; portable: needs --against) between positions \
+        spread over the whole context (no forward pass: seconds at any model size); max \
+        |Δscore| / max |score| <= --tolerance (default 1e-2).
         - drift: with --against, mean KL(original ‖ patched) of next-token distributions on the \
         probe inside the original window <= --max-kl (default 0.4 nats; YaRN changes the \
         low-frequency pairs, so this is small but not zero).
@@ -38,8 +39,12 @@ extension Spindle {
         tokenizer.json; real text makes the long-context NLL meaningful).
 
         The forward pass runs GGUF files and Hugging Face folders of the llama family (GGUF with \
-        llama.cpp's rotary kernel, folders with transformers' tables). Long probes are slow on \
-        big models: use a release build, --long-context and --samples-per-bucket.
+        llama.cpp's rotary kernel, folders with transformers' tables). --budget (default 2m) \
+        bounds the whole run: a 16-token pass measures the forward pass first, the plan (each \
+        check's estimated time) goes to stderr, the drift probe is shortened only if it would \
+        take more than half the time left, and the long-context probe gets the rest (the report \
+        says what length was affordable; a probe that cannot reach past the window is skipped \
+        with the budget it would need). --probe-length and --long-context are run as given.
 
         Exit status: 0 every check passed or was skipped, 1 a check failed, 64 bad options.
         """)
@@ -62,10 +67,22 @@ extension Spindle {
         "Probe text, tokenized with the patched model's own tokenizer.", valueName: "file"))
     var textFile: String?
 
-    @Option(help: "Tokens in the short probe (equivalence, drift); capped at the original context.")
-    var probeLength = 128
+    @Option(
+      help: ArgumentHelp(
+        "How long the whole verification may take: the probes are sized to fit (90s, 2m, 1h30m,"
+          + " none).", valueName: "duration"))
+    var budget = TimeBudget(seconds: VerificationOptions().budget)
 
-    @Option(help: "Tokens in the long-context probe (default: min(2 × original, context)).")
+    @Option(
+      help: ArgumentHelp(
+        "Tokens in the drift probe (default 128, shorter if the budget needs; capped at the"
+          + " original context)."))
+    var probeLength: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Tokens in the long-context probe (default: min(2 × original, context), or what the"
+          + " budget affords)."))
     var longContext: Int?
 
     @Option(help: "Position buckets for the long-context NLL.")
@@ -74,8 +91,8 @@ extension Spindle {
     @Option(help: "Positions scored per bucket (evenly spaced; the bucket's width or more: all).")
     var samplesPerBucket = 32
 
-    @Option(help: "Equivalence: largest |Δlogit| allowed, relative to the largest |logit|.")
-    var tolerance = 1e-3
+    @Option(help: "Equivalence: largest |Δscore| allowed, relative to the largest |score|.")
+    var tolerance = VerificationOptions().equivalenceTolerance
 
     @Option(
       name: .customLong("max-kl"), help: "Drift: largest mean KL(original ‖ patched) in nats.")
@@ -128,7 +145,7 @@ extension Spindle {
             + Runtime.catalog.map(\.id).joined(separator: ", "))
       }
       for (name, value) in [
-        ("--probe-length", probeLength), ("--buckets", buckets),
+        ("--probe-length", probeLength ?? 1), ("--buckets", buckets),
         ("--samples-per-bucket", samplesPerBucket),
       ] where value <= 0 {
         throw ValidationError("\(name) must be a positive integer, not \(value)")
@@ -157,6 +174,7 @@ extension Spindle {
       if let threads { Parallelism.threadCount = threads }
       var options = VerificationOptions(against: against)
       options.probeLength = probeLength
+      options.budget = budget.seconds
       options.longContextLength = longContext
       options.bucketCount = buckets
       options.samplesPerBucket = samplesPerBucket
@@ -187,7 +205,13 @@ extension Spindle {
       }
       let display = StageProgress(command: "verify", quiet: quiet)
       let report = Verifier(path: input.path, options: options).run { step in
-        display.update(step: step.step, of: step.stepCount, step.label)
+        if let share = step.share {
+          display.advance(share)
+        } else {
+          display.update(step: step.step, of: step.stepCount, step.label)
+        }
+      } planned: { plan in
+        if !quiet { display.report(plan.lines.joined(separator: "\n")) }
       }
       display.finish()
       if json {

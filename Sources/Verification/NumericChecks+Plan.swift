@@ -1,0 +1,64 @@
+import Inference
+import Models
+import Tensors
+
+extension NumericChecks {
+  /// Tokens of the first pass that measures the forward pass's speed before the checks; it
+  /// grows fourfold (to 256) while a pass takes under a quarter of a second, so a small model
+  /// is not timed on its overhead.
+  static let calibrationTokens = 16
+
+  /// What the checks would run without a budget.
+  var probes: VerificationPlan.Probes? {
+    guard let model else { return nil }
+    let settings = structure.settings ?? model.ropeSettings
+    let window = originalWindow
+    let context = settings.contextLength ?? model.ropeSettings.contextLength ?? window
+    let scaled: Bool
+    if case .none = settings.scaling { scaled = false } else { scaled = true }
+    let kernel = (try? equivalencePair(model))??.kernel != nil
+    return VerificationPlan.Probes(
+      drift: reference == nil
+        ? 0 : min(options.probeLength ?? VerificationOptions.defaultProbeLength, max(1, window)),
+      driftFixed: options.probeLength != nil,
+      longContext: scaled ? (options.longContextLength ?? min(2 * window, context)) : 0,
+      longContextFixed: options.longContextLength != nil,
+      longContextScored: options.bucketCount * options.samplesPerBucket,
+      models: reference == nil ? 1 : 2, equivalenceModels: kernel ? 3 : 2, window: window)
+  }
+
+  /// The plan for `options.budget`, `elapsed` seconds into the verification, from timed
+  /// passes of the patched model (``calibrationTokens``); `nil` when the model cannot run.
+  func plan(elapsed: Double) -> VerificationPlan? {
+    guard let model, let probes else { return nil }
+    do {
+      let deployed = try deployed(model)
+      let clock = ContinuousClock()
+      var spent = 0.0
+      var length = Self.calibrationTokens
+      var rate = 0.0
+      while true {
+        let tokens = try tokens(length, for: model)
+        let start = clock.now
+        _ = try deployed.logits(tokens: tokens, startPosition: 0, outputs: [tokens.count - 1])
+        let seconds = max(1e-6, (clock.now - start).seconds)
+        spent += seconds
+        rate =
+          model.configuration.forwardOperations(tokens: tokens.count, logits: 1) / seconds
+        guard seconds < 0.25, length < 256, tokens.count == length else { break }
+        length *= 4
+      }
+      return VerificationPlan(
+        configuration: model.configuration, probes: probes, budget: options.budget,
+        elapsed: elapsed + spent, operationsPerSecond: rate)
+    } catch {
+      return nil
+    }
+  }
+
+  /// The operations of the drift check's passes (both models), to measure its speed.
+  func driftOperations(length: Int) -> Double {
+    guard let model else { return 0 }
+    return 2 * model.configuration.forwardOperations(tokens: length, logits: length)
+  }
+}

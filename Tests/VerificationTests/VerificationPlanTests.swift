@@ -1,0 +1,98 @@
+import Inference
+import Testing
+import Verification
+
+/// The arithmetic of ``VerificationPlan``: a budget shortens the drift probe only past half of
+/// what is left and gives the long-context probe the rest; lengths given are kept.
+@Suite("Verification plan")
+struct VerificationPlanTests {
+  /// SmolLM2-135M's shape (window 8192, YaRN ×4 context 32768).
+  static let smolLM2 = LlamaConfiguration(
+    layerCount: 30, embeddingLength: 576, feedForwardLength: 1536, headCount: 9,
+    keyValueHeadCount: 3, vocabularySize: 49152)
+
+  static func probes(
+    drift: Int = 128, driftFixed: Bool = false, long: Int = 16384, longFixed: Bool = false,
+    models: Int = 2
+  ) -> VerificationPlan.Probes {
+    VerificationPlan.Probes(
+      drift: drift, driftFixed: driftFixed, longContext: long, longContextFixed: longFixed,
+      longContextScored: 128, models: models, equivalenceModels: 2, window: 8192)
+  }
+
+  static let rate = 100e9
+
+  func cost(_ tokens: Int, logits: Int, rate: Double = Self.rate) -> Double {
+    2 * Self.smolLM2.forwardOperations(tokens: tokens, logits: logits) / rate
+  }
+
+  @Test func withoutABudgetEverythingRunsAsAsked() {
+    let plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
+      operationsPerSecond: Self.rate)
+    #expect(plan.driftTokens == 128 && plan.longContextTokens == 16384)
+    #expect(!plan.longContextShortened)
+    #expect(plan.driftSeconds == cost(128, logits: 128))
+    #expect(plan.longContextSeconds == cost(16384, logits: 128))
+  }
+
+  @Test func theLongContextProbeGetsWhatTheBudgetLeaves() {
+    let budget = 120.0
+    let plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: budget, elapsed: 3,
+      operationsPerSecond: Self.rate)
+    #expect(plan.driftTokens == 128)
+    let left =
+      budget * VerificationPlan.budgetShare - 3 - plan.equivalenceSeconds
+      - plan.driftSeconds
+    let tokens = plan.longContextTokens
+    #expect(tokens > 8192 && tokens < 16384)
+    #expect(cost(tokens, logits: 128) <= left)
+    #expect(cost(tokens + 1, logits: 128) > left)
+    #expect(plan.longContextShortened)
+    #expect(plan.lines[3].hasSuffix("tokens of the 16384 asked for: what the budget affords)"))
+  }
+
+  @Test func aSmallBudgetShortensTheDriftProbeToHalfOfWhatIsLeft() {
+    let plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(drift: 4096), budget: 20, elapsed: 0.5,
+      operationsPerSecond: 1e9)
+    let half = (20 * VerificationPlan.budgetShare - 0.5 - plan.equivalenceSeconds) / 2
+    #expect(half > 0)
+    #expect(plan.driftTokens >= VerificationPlan.shortestDriftProbe && plan.driftTokens < 4096)
+    #expect(plan.driftSeconds <= half)
+    #expect(cost(plan.driftTokens + 1, logits: plan.driftTokens + 1, rate: 1e9) > half)
+    // Nothing is left to reach past the window: no long-context time is planned.
+    #expect(plan.longContextTokens <= 8192 && plan.longContextSeconds == 0)
+    #expect(plan.lines.contains { $0.hasPrefix("  long-context  skipped: the budget affords") })
+  }
+
+  @Test func lengthsGivenAreKeptAndEstimated() {
+    let plan = VerificationPlan(
+      configuration: Self.smolLM2,
+      probes: Self.probes(drift: 512, driftFixed: true, long: 20000, longFixed: true),
+      budget: 1, elapsed: 0, operationsPerSecond: Self.rate)
+    #expect(plan.driftTokens == 512 && plan.longContextTokens == 20000)
+    #expect(plan.longContextSeconds == cost(20000, logits: 128))
+  }
+
+  @Test func replanningUsesTheNewSpeedAndTheTimeSpent() {
+    var plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: 120, elapsed: 3,
+      operationsPerSecond: Self.rate)
+    let before = plan.longContextTokens
+    plan.replanLongContext(
+      configuration: Self.smolLM2, probes: Self.probes(), elapsed: 10,
+      operationsPerSecond: 2 * Self.rate)
+    #expect(plan.longContextTokens > before)
+    #expect(plan.operationsPerSecond == 2 * Self.rate)
+  }
+
+  @Test(arguments: [
+    (59.2, "60 s"), (89.0, "89 s"), (95.0, "1 min 35 s"), (120.0, "2 min"), (3600.0, "1 h"),
+    (5000.0, "1 h 24 min"),
+  ])
+  func durations(seconds: Double, text: String) {
+    #expect(VerificationPlan.duration(seconds) == text)
+  }
+}
