@@ -25,7 +25,8 @@ extension LlamaModel {
   /// token (`singleTokenBatch`), where tinyBLAS declines.
   ///
   /// `.exact` numerics (`roundProbabilities` false) go to the tiled ``exactAttention(q:k:v:queryRows:configuration:)``
-  /// unless `tiled` is false (the reference loop below, which it equals bit for bit).
+  /// unless `tiled` is false (the reference loop, one (query, head) at a time: the kernels'
+  /// `attendOne`, which the tiles equal bit for bit).
   static func causalAttention(
     q: [Float], k: [Float], v: [Float], queryRows: [Int], configuration c: LlamaConfiguration,
     roundProbabilities: Bool, singleTokenBatch: Bool = false, tiled: Bool = true,

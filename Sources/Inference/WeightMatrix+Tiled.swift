@@ -1,10 +1,11 @@
 import Tensors
 
 /// The `.exact` matrix product, tiled: the same value for every output as
-/// ``WeightMatrix/multiply(_:count:mode:)`` — each is still one ``Kernels/dotF16Lanes(_:_:count:)``
-/// chain of 16 fused lanes over the decoded row, then ``Kernels/reduce16(_:)`` — computed several
-/// at a time so the fused multiply-adds of independent outputs overlap instead of waiting on one
-/// accumulator, on rows decoded once per block of input vectors that stays in the L2 cache.
+/// ``WeightMatrix/multiply(_:count:mode:)`` — each is still one chain of 16 fused lanes over the
+/// decoded row, reduced as `_mm512_reduce_add_ps` — computed several at a time so the fused
+/// multiply-adds of independent outputs overlap instead of waiting on one accumulator, on rows
+/// decoded once per block of input vectors that stays in the L2 cache (the selected
+/// ``KernelLevel``'s `tiledRows`, one call per share of rows).
 ///
 /// Only the loop order changes, never the arithmetic of an output, so the results are bit for
 /// bit those of `multiply` (checked by `BatchedForwardTests`). `.llamaCpp` products take the

@@ -103,7 +103,8 @@ extension Kernels {
 
   /// Four block products at once: output `k` is exactly ``dotQ4One`` (when `minimums`) or
   /// ``dotQ8Zero`` of the unpacked row at `rows.k` (lanes, then `blocks` scales, then `blocks`
-  /// minimums, as `WeightMatrix` lays them out) and activation vector `vectors.k`.
+  /// minimums, as ``multiplyBlockRows(weights:rowBytes:rows:columns:first:end:activations:activationScales:activationSums:count:minimums:output:)``
+  /// lays them out) and activation vector `vectors.k`.
   ///
   /// The same arithmetic per output, in four independent chains, so the fused multiply-adds
   /// of different outputs overlap instead of waiting on one accumulator.

@@ -20,7 +20,8 @@
 ///   result depends on the thread count.
 ///
 /// The keys in view are llama.cpp's `n_kv`: the used cells rounded up to 256 (at least 256);
-/// keys past a query's position are masked.
+/// keys past a query's position are masked. The path and `n_kv` are chosen per micro-batch by
+/// the caller (Inference's `LlamaModel.flashAttentionPath`).
 extension Kernels {
   /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`).
   static let flashAttentionTile = 64

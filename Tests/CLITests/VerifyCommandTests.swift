@@ -212,7 +212,14 @@ struct VerifyCommandTests {
     #expect(open["settings"]?["budget_seconds"] == .null)
     #expect(open["plan"]?["long_context_tokens"]?.number?.int == 40)
 
-    for bad in ["soon", "0", "-2m", "2x", "1h-5m"] {
+    for (text, seconds) in [("1h30m", 5400.0), ("90", 90), ("2.5m", 150), ("45s", 45)] {
+      let result = try SpindleProcess.run(
+        "verify", output, "--structure-only", "--budget", text, "--json")
+      #expect(
+        try JSONValue.parse(result.stdout)["settings"]?["budget_seconds"]?.number?.double
+          == seconds, "\(text)")
+    }
+    for bad in ["soon", "0", "-2m", "2x", "1h-5m", "m"] {
       let result = try SpindleProcess.run("verify", output, "--budget", bad)
       #expect(result.status == 64, "\(bad)")
       #expect(result.stderr.contains("--budget"), "\(bad): \(result.stderr)")

@@ -44,6 +44,9 @@ struct KernelLevelTests {
     #expect(KernelLevel.runnable == [.baseline])
     #endif
     #expect(KernelLevel.runnable.first == .baseline)
+    for level in KernelLevel.allCases where level.isCompiled {
+      #expect(Int32(level.kernels.level) == level.cpuLevel, "\(level.rawValue)")
+    }
     #expect(KernelLevel.runnable.last == KernelLevel.supported)
   }
 
