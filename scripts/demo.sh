@@ -2,7 +2,7 @@
 # The main job on the committed tiny llama model, as far as Spindle can do it today:
 #   convert → inspect → validate → stamp YaRN → bake tables → check them → verify with the forward
 #   pass → compare scalings by perplexity (eval-context) → what each runtime applies (rope
-#   --runtimes) → what the window costs (memory).
+#   --runtimes) → what the window costs (memory) → the kernels chosen at run time (bench).
 set -euo pipefail
 BIN=${1:-.build/release/spindle}
 MODEL=${2:-fixtures/gguf/tiny-llama.gguf}
@@ -82,3 +82,7 @@ step "   Qwen3's published recipe (max_position_embeddings 40960, YaRN ×4 from 
   "$BIN" rope fixtures/runtimes/qwen3-yarn4-40960/config.json --runtimes
 step "10. memory: llama.cpp's buffers at the stamped window (KV cache as llama.cpp sizes it to the byte)" \
   "$BIN" memory "$WORK/tiny-llama-yarn4.gguf"
+step "11. speed: this binary was built with no CPU flags; its kernels were chosen from the CPU at run time" \
+  "$BIN" bench "$WORK/tiny-llama-yarn4.gguf" -p 64 -n 16 -r 2
+step "   the kernels a CPU without AVX gets (SPINDLE_KERNELS lowers the level; the bits do not change)" \
+  env SPINDLE_KERNELS=baseline "$BIN" bench "$WORK/tiny-llama-yarn4.gguf" -p 64 -n 16 -r 2
