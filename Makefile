@@ -157,6 +157,13 @@ bench-verify: build smollm2
 	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/verify-budget.sh $(BIN) $$P/venv/bin/python \
 	  $(SMOLLM2_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf $(VERIFY_WORK)
 
+## bench-attention: exact attention's GFLOP/s at 4k, 16k and 32k tokens on SmolLM2 Q4_1 against the
+## machine's fused multiply-add peak (Benchmarks/attention.sh, Benchmarks/fma-peak.swift).
+.PHONY: bench-attention
+bench-attention: build smollm2
+	@P=$$(bash $(PEERS_SH)) && bash Benchmarks/attention.sh $(BIN) $$P/venv/bin/python \
+	  $(SMOLLM2_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+
 ## protos: regenerate the committed Swift code of Sources/*/Protos/*.proto (protoc from Debian's
 ## protobuf-compiler; protoc-gen-swift built from the resolved swift-protobuf checkout).
 ## check-protos: fail when the committed code is not what the .proto files generate.

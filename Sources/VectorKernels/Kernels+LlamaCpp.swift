@@ -58,7 +58,10 @@ extension Kernels {
     let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
     let first = Float(1).addingProduct(0x1.ffffecp-1, b)
     let j = first.addingProduct(low.addingProduct(high, u), u)
-    return CMath.scale(j, byPowerOfTwo: Int32(n))
+    // `2ⁿ·j` rounded once, as `scalef` rounds it: a product with 2ⁿ is exactly that when 2ⁿ
+    // is a normal Float; the rest (|n| ≥ 127, results near underflow) go to `scalbnf`.
+    guard n >= -126, n <= 127 else { return CMath.scale(j, byPowerOfTwo: Int32(n)) }
+    return j * Float(bitPattern: UInt32(Int32(n) + 127) << 23)
   }
 
   /// Softmax as ggml's `soft_max` on AVX-512: max, then per 16 values `ggmlExp(x − max)`

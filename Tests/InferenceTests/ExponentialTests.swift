@@ -51,4 +51,35 @@ struct ExponentialTests {
     }
     #expect(mismatches == 0)
   }
+
+  /// `ggmlExp` scales by `2ⁿ` with one product when `2ⁿ` is a normal Float, and by `scalbnf`
+  /// otherwise; both round `2ⁿ·j` once, so every input gives what the `scalbnf`-only form (ggml's
+  /// `_mm512_scalef_ps`) gives: checked on every 97th Float bit pattern of [−110, 100] (the
+  /// underflowing results near −87.3 and −103, overflow past 88.7 included) and on ±0, ±∞.
+  @Test func ggmlExpScalesAsScalef() {
+    func scalefForm(_ x: Float) -> Float {
+      let r: Float = 0x1.8p23
+      let z = r.addingProduct(x, 0x1.715476p+0)
+      let n = z - r
+      let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
+      if n.magnitude > 192 { return n <= 0 ? 0 : .infinity }
+      let u = b * b
+      let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+      let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+      let first = Float(1).addingProduct(0x1.ffffecp-1, b)
+      let j = first.addingProduct(low.addingProduct(high, u), u)
+      return scalbnf(j, Int32(n))
+    }
+    var inputs: [Float] = [0, -0, .infinity, -.infinity]
+    for range in [(Float(0), Float(100)), (Float(-0.0), Float(-110))] {
+      var bits = range.0.bitPattern
+      while Float(bitPattern: bits).magnitude <= range.1.magnitude {
+        inputs.append(Float(bitPattern: bits))
+        bits &+= 97
+      }
+    }
+    let differing = inputs.filter { Kernels.ggmlExp($0).bitPattern != scalefForm($0).bitPattern }
+    #expect(inputs.count > 20_000_000)
+    #expect(differing.isEmpty, "\(differing.prefix(5))")
+  }
 }
