@@ -50,7 +50,4 @@ extension LlamaModel {
   public func embeddings(_ tokens: [Int32]) -> [Float] {
     tokens.flatMap { embedding.row(Int($0)) }
   }
-
-  /// Layers in the model.
-  public var layerCount: Int { layers.count }
 }

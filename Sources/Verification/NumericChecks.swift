@@ -153,7 +153,7 @@ struct NumericChecks {
       let hidden = pair.runtime.embeddings(positions.indices.map { probe[$0 % probe.count] })
       var worst = (relative: 0.0, gap: 0.0, scale: 0.0, layer: 0)
       var kernelGap = 0.0
-      for layer in 0..<pair.runtime.layerCount {
+      for layer in 0..<pair.runtime.configuration.layerCount {
         let runtime = pair.runtime.attentionScores(
           layer: layer, hidden: hidden, positions: positions)
         let baked = pair.baked.attentionScores(layer: layer, hidden: hidden, positions: positions)
@@ -176,7 +176,7 @@ struct NumericChecks {
         }
       }
       var details = [
-        "\(pair.description); attention scores of all \(pair.runtime.layerCount) layers between"
+        "\(pair.description); attention scores of all \(pair.runtime.configuration.layerCount) layers between"
           + " \(positions.count) positions over 0..<\(context) (token embeddings as hidden states)",
         "worst layer \(worst.layer): largest |score| \(Self.figure(worst.scale)), largest |Δ|"
           + " \(Self.figure(worst.gap))",
@@ -187,7 +187,7 @@ struct NumericChecks {
             + " (reported, not held to the tolerance)")
       }
       var data = JSONObject()
-      data["layers"] = .integer(pair.runtime.layerCount)
+      data["layers"] = .integer(pair.runtime.configuration.layerCount)
       data["positions"] = .integer(positions.count)
       data["context"] = .integer(context)
       data["worst_layer"] = .integer(worst.layer)

@@ -25,7 +25,7 @@ struct AttentionScoresTests {
     let plain = try Self.model(attentionFactor: 1, inverse: base)
     let scaled = try Self.model(attentionFactor: 2, inverse: base)
     let hidden = plain.embeddings((0..<Int32(Self.positions.count)).map { $0 * 13 + 5 })
-    for layer in 0..<plain.layerCount {
+    for layer in 0..<plain.configuration.layerCount {
       let a = plain.attentionScores(layer: layer, hidden: hidden, positions: Self.positions)
       let b = scaled.attentionScores(layer: layer, hidden: hidden, positions: Self.positions)
       let heads = plain.configuration.headCount
