@@ -435,7 +435,7 @@ struct NumericChecks {
     let context = settings.contextLength ?? model.ropeSettings.contextLength ?? window
     let wanted = options.longContextLength ?? min(2 * window, context)
     if let plan, plan.longContextShortened, plan.longContextTokens <= window {
-      return unaffordable(plan, window: window, configuration: model.configuration)
+      return unaffordable(plan, window: window)
     }
     do {
       let tokens = try self.tokens(plan?.longContextTokens ?? wanted, for: model)
@@ -535,13 +535,9 @@ struct NumericChecks {
 
   /// The verdict when the budget cannot reach past the original window: SKIP (FAIL with
   /// `--require-long-context`), with what it affords and what the length asked for would take.
-  func unaffordable(
-    _ plan: VerificationPlan, window: Int, configuration: LlamaConfiguration
-  ) -> Check {
-    let wantedSeconds = plan.wantedLongContextSeconds(
-      configuration: configuration, scored: options.bucketCount * options.samplesPerBucket)
-    let minutes = ((plan.elapsed + wantedSeconds) / VerificationPlan.budgetShare / 60).rounded(.up)
-    let suggestion = "\(Int(minutes))m"
+  func unaffordable(_ plan: VerificationPlan, window: Int) -> Check {
+    let wantedSeconds = plan.longContextWantedSeconds
+    let suggestion = "\(plan.longContextWantedBudgetMinutes)m"
     var data = JSONObject()
     data["tokens"] = .integer(0)
     data["requested_tokens"] = .integer(plan.longContextWanted)

@@ -31,6 +31,8 @@ public struct VerificationPlan: Sendable, Equatable {
   /// The long-context length asked for (`--long-context`, else `min(2 × window, context)`).
   public var longContextWanted: Int
   public var longContextSeconds: Double
+  /// Seconds the long-context length asked for would take on every model.
+  public var longContextWantedSeconds: Double
   /// The original window: the long-context probe must go past it to check anything.
   public var window: Int
 
@@ -98,6 +100,7 @@ public struct VerificationPlan: Sendable, Equatable {
     longContextWanted = probes.longContext
     longContextTokens = probes.longContext
     longContextSeconds = 0
+    longContextWantedSeconds = 0
     let available = budget.map { $0 * Self.budgetShare - elapsed - equivalenceSeconds }
     if let available, probes.drift > 0, !probes.driftFixed {
       // Half of what is left when a long-context probe follows, all of it otherwise.
@@ -124,6 +127,8 @@ public struct VerificationPlan: Sendable, Equatable {
     _ c: LlamaConfiguration, probes: Probes, available: Double?
   ) {
     longContextTokens = probes.longContext
+    longContextWantedSeconds = seconds(
+      c, tokens: probes.longContext, logits: min(probes.longContextScored, probes.longContext - 1))
     if let available, probes.longContext > 0, !probes.longContextFixed {
       longContextTokens = Self.longest(2, probes.longContext, fitting: available) {
         seconds(c, tokens: $0, logits: min(probes.longContextScored, $0 - 1))
@@ -137,11 +142,9 @@ public struct VerificationPlan: Sendable, Equatable {
       : 0
   }
 
-  /// Seconds the long-context probe asked for would take on every model.
-  public func wantedLongContextSeconds(
-    configuration c: LlamaConfiguration, scored: Int
-  ) -> Double {
-    seconds(c, tokens: longContextWanted, logits: min(scored, longContextWanted - 1))
+  /// The budget, in whole minutes, that would afford the long-context length asked for.
+  public var longContextWantedBudgetMinutes: Int {
+    Int(((elapsed + longContextWantedSeconds) / Self.budgetShare / 60).rounded(.up))
   }
 
   /// Seconds from now to the end of the planned checks.

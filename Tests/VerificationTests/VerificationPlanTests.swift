@@ -34,6 +34,7 @@ struct VerificationPlanTests {
     #expect(!plan.longContextShortened)
     #expect(plan.driftSeconds == cost(128, logits: 128))
     #expect(plan.longContextSeconds == cost(16384, logits: 128))
+    #expect(plan.longContextWantedSeconds == plan.longContextSeconds)
   }
 
   @Test func theLongContextProbeGetsWhatTheBudgetLeaves() {
@@ -65,6 +66,12 @@ struct VerificationPlanTests {
     // Nothing is left to reach past the window: no long-context time is planned.
     #expect(plan.longContextTokens <= 8192 && plan.longContextSeconds == 0)
     #expect(plan.lines.contains { $0.hasPrefix("  long-context  skipped: the budget affords") })
+    // What asking for the whole probe would need: its cost, and a budget that fits it.
+    let wanted = cost(16384, logits: 128, rate: 1e9)
+    #expect(plan.longContextWantedSeconds == wanted)
+    let minutes = Double(plan.longContextWantedBudgetMinutes)
+    #expect(minutes * 60 * VerificationPlan.budgetShare >= 0.5 + wanted)
+    #expect((minutes - 1) * 60 * VerificationPlan.budgetShare < 0.5 + wanted)
   }
 
   @Test func lengthsGivenAreKeptAndEstimated() {
