@@ -9,14 +9,15 @@ import PackageDescription
 // dependency, but not in a dependency pinned to a version.
 var kernelTargets: [Target] = [
   .target(name: "KernelInterface", dependencies: ["Tensors"]),
-  .target(name: "VectorKernels", dependencies: ["Tensors", "KernelInterface"]),
+  .target(name: "CBlockProducts"),
+  .target(name: "VectorKernels", dependencies: ["Tensors", "KernelInterface", "CBlockProducts"]),
 ]
 var kernelModules: [Target.Dependency] = ["KernelInterface", "VectorKernels"]
 #if arch(x86_64)
 for (level, name) in [("x86-64-v3", "AVX2"), ("x86-64-v4", "AVX512")] {
   kernelTargets.append(
     .target(
-      name: "VectorKernels\(name)", dependencies: ["Tensors", "KernelInterface"],
+      name: "VectorKernels\(name)", dependencies: ["Tensors", "KernelInterface", "CBlockProducts"],
       swiftSettings: [
         .define("SPINDLE_KERNELS_\(name)"), .unsafeFlags(["-Xcc", "-march=\(level)"]),
       ]))

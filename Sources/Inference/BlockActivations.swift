@@ -13,6 +13,9 @@ struct BlockActivations: Sendable {
 
   /// `count × columns` quants, lane-ordered per block.
   var lanes: [Float]
+  /// The same quants as bytes in element order, as `block_q8_0`/`block_q8_1` hold them (what
+  /// the integer dot products read).
+  var quants: [Int8]
   /// Per block: the F16-rounded scale `d`.
   var scales: [Float]
   /// Per block (Q8_1 only): the F16-rounded `s = d·Σq` with the unrounded `d`.
@@ -30,6 +33,7 @@ struct BlockActivations: Sendable {
     let blocks = input.count / Self.blockSize
     blocksPerVector = columns / Self.blockSize
     var lanes = [Float](repeating: 0, count: input.count)
+    var quants = [Int8](repeating: 0, count: input.count)
     var scales = [Float](repeating: 0, count: blocks)
     var sums = [Float](repeating: 0, count: withSums ? blocks : 0)
     input.withUnsafeBufferPointer { x in
@@ -46,6 +50,9 @@ struct BlockActivations: Sendable {
             let q = (x[base + e] * id).rounded(.toNearestOrEven)
             total += Int(q)
             out[base + (e & 3) * 8 + (e >> 2)] = q
+            // |q| ≤ 127; a NaN or infinite input (its block's scale is then NaN or ∞ too)
+            // gives x86's integer indefinite saturated to a byte, as ggml's conversion does.
+            quants[base + e] = q.isFinite ? Int8(clamping: Int(q)) : -128
           }
           if withSums {
             sums[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: d * Float(total)))
@@ -54,6 +61,7 @@ struct BlockActivations: Sendable {
       }
     }
     self.lanes = lanes
+    self.quants = quants
     self.scales = scales
     self.sums = sums
   }

@@ -99,22 +99,27 @@ struct WeightMatrix: Sendable {
     let columns = columns
     let rowBytes = rowBytes
     return activations.lanes.withUnsafeBufferPointer { lanes in
-      activations.scales.withUnsafeBufferPointer { scales in
-        activations.sums.withUnsafeBufferPointer { sums in
-          guard let laneBase = lanes.baseAddress, let scaleBase = scales.baseAddress else {
-            return []
-          }
-          nonisolated(unsafe) let a = laneBase
-          nonisolated(unsafe) let ad = scaleBase
-          // Q8_0 activations have no sums; the pointer is then never read.
-          nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
-          let kernels = KernelLevel.selected.kernels
-          return forEachRow(count: count) { weights, range, y in
-            kernels.multiplyBlockRows(
-              weights: weights, rowBytes: rowBytes, rows: rows, columns: columns,
-              first: range.lowerBound, end: range.upperBound, activations: a,
-              activationScales: ad, activationSums: asum, count: count, minimums: minimums,
-              output: y)
+      activations.quants.withUnsafeBufferPointer { quants in
+        activations.scales.withUnsafeBufferPointer { scales in
+          activations.sums.withUnsafeBufferPointer { sums in
+            guard let laneBase = lanes.baseAddress, let quantBase = quants.baseAddress,
+              let scaleBase = scales.baseAddress
+            else {
+              return []
+            }
+            nonisolated(unsafe) let a = laneBase
+            nonisolated(unsafe) let q = quantBase
+            nonisolated(unsafe) let ad = scaleBase
+            // Q8_0 activations have no sums; the pointer is then never read.
+            nonisolated(unsafe) let asum = sums.baseAddress ?? scaleBase
+            let kernels = KernelLevel.selected.kernels
+            return forEachRow(count: count) { weights, range, y in
+              kernels.multiplyBlockRows(
+                weights: weights, rowBytes: rowBytes, rows: rows, columns: columns,
+                first: range.lowerBound, end: range.upperBound, activations: a, quants: q,
+                activationScales: ad, activationSums: asum, count: count, minimums: minimums,
+                output: y)
+            }
           }
         }
       }

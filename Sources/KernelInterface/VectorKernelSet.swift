@@ -34,11 +34,14 @@ public protocol VectorKernelSet: Sendable {
 
   /// Rows `first..<end` of Q8_0 weights times Q8_0 activations (tinyBLAS order), or of Q4_1
   /// weights times Q8_1 activations (`ggml_vec_dot_q4_1_q8_1` order) when `minimums`. The
-  /// activations are lane-ordered quants (`count × columns`) with one scale per 32 and, for
-  /// Q8_1, one sum per 32 (`activationSums`, not read otherwise).
+  /// activations are given twice, as lane-ordered quants in Floats (`activations`) and as
+  /// bytes in element order (`quants`), each `count × columns`, with one scale per 32 and, for
+  /// Q8_1, one sum per 32 (`activationSums`, not read otherwise). Levels with integer dot
+  /// products read the bytes, the baseline the Floats.
   static func multiplyBlockRows(
     weights: UnsafeRawPointer, rowBytes: Int, rows: Int, columns: Int, first: Int, end: Int,
-    activations: UnsafePointer<Float>, activationScales: UnsafePointer<Float>,
+    activations: UnsafePointer<Float>, quants: UnsafePointer<Int8>,
+    activationScales: UnsafePointer<Float>,
     activationSums: UnsafePointer<Float>, count: Int, minimums: Bool,
     output: UnsafeMutablePointer<Float>)
 

@@ -57,7 +57,7 @@ struct AttentionTile {
       start = end
     }
     for (t, tile) in tiles.enumerated() {
-      tile.softmax(scores + t * rowLength, shortest: tile.shortest)
+      tile.softmax(scores + t * rowLength)
       for c in 0..<tile.count { tile.outputs[c].initialize(repeating: 0, count: d) }
     }
     start = 0
@@ -117,10 +117,7 @@ struct AttentionTile {
         a2 = a2 + query * Self.repeated(k2 + 4 * m)
         a3 = a3 + query * Self.repeated(k3 + 4 * m)
       }
-      scores[j] = Self.combined(a0) * scale
-      scores[j + 1] = Self.combined(a1) * scale
-      scores[j + 2] = Self.combined(a2) * scale
-      scores[j + 3] = Self.combined(a3) * scale
+      Self.storeCombined(a0, a1, a2, a3, scale: scale, at: scores + j)
       j += 4
     }
     while j < range.upperBound {
@@ -264,7 +261,16 @@ struct AttentionTile {
   /// same operations in the same order (max; `expf(x − max)` summed in Double key by key;
   /// times the Float reciprocal of the sum), four pairs per vector, the exponentials by
   /// ``Kernels/exp8(_:)``, eight at a time.
-  private func softmax(_ scores: UnsafeMutablePointer<SIMD4<Float>>, shortest: Int) {
+  private func softmax(_ scores: UnsafeMutablePointer<SIMD4<Float>>) {
+    let maximum = maximum(scores)
+    var sum = SIMD4<Double>.zero
+    Self.exponentiate(scores, maximum: maximum, range: 0..<shortest, sum: &sum)
+    normalize(scores, maximum: maximum, sum: sum)
+  }
+
+  /// Per lane the largest score over the pair's keys.
+  private func maximum(_ scores: UnsafeMutablePointer<SIMD4<Float>>) -> SIMD4<Float> {
+    let shortest = shortest
     // Four running maxima side by side (a max is exact, so grouping cannot change it).
     var maxima = (
       SIMD4<Float>(repeating: -.infinity), SIMD4<Float>(repeating: -.infinity),
@@ -289,21 +295,16 @@ struct AttentionTile {
     for c in 0..<count where keyCounts[c] > shortest {
       for j in shortest..<keyCounts[c] { maximum[c] = max(maximum[c], scores[j][c]) }
     }
-    var sum = SIMD4<Double>(repeating: 0)
-    var j = 0
-    while j + 2 <= shortest {
-      let e = Kernels.exp8(SIMD8(lowHalf: scores[j] - maximum, highHalf: scores[j + 1] - maximum))
-      scores[j] = e.lowHalf
-      scores[j + 1] = e.highHalf
-      sum += SIMD4<Double>(e.lowHalf)
-      sum += SIMD4<Double>(e.highHalf)
-      j += 2
-    }
-    if j < shortest {
-      let e = Kernels.exp8(SIMD8(lowHalf: scores[j] - maximum, highHalf: .zero)).lowHalf
-      scores[j] = e
-      sum += SIMD4<Double>(e)
-    }
+    return maximum
+  }
+
+  /// The exponentials of the keys past ``shortest`` (pair by pair, continuing `sum`), then
+  /// every probability times the Float reciprocal of its pair's sum.
+  private func normalize(
+    _ scores: UnsafeMutablePointer<SIMD4<Float>>, maximum: SIMD4<Float>, sum: SIMD4<Double>
+  ) {
+    let shortest = shortest
+    var sum = sum
     for c in 0..<count where keyCounts[c] > shortest {
       for j in shortest..<keyCounts[c] {
         let e = CMath.exp(scores[j][c] - maximum[c])
@@ -318,12 +319,66 @@ struct AttentionTile {
     }
   }
 
+  /// `scores[j] = expf(scores[j] − maximum)` for keys `range`, each added to `sum` in Double,
+  /// key by key.
+  ///
+  /// Its own function so that ``Kernels/exp8(_:)`` is compiled as in a small body: inlined
+  /// into the whole softmax, the compiler split its Double vectors into 128-bit halves.
+  @inline(never)
+  private static func exponentiate(
+    _ scores: UnsafeMutablePointer<SIMD4<Float>>, maximum: SIMD4<Float>, range: Range<Int>,
+    sum: inout SIMD4<Double>
+  ) {
+    let maxima = SIMD8(lowHalf: maximum, highHalf: maximum)
+    var j = range.lowerBound
+    while j + 2 <= range.upperBound {
+      let pair = UnsafeMutableRawPointer(scores + j)
+      let e = Kernels.exp8(pair.loadUnaligned(as: SIMD8<Float>.self) - maxima)
+      pair.storeBytes(of: e, as: SIMD8<Float>.self)
+      sum += Kernels.widened(e.lowHalf)
+      sum += Kernels.widened(e.highHalf)
+      j += 2
+    }
+    if j < range.upperBound {
+      let e = Kernels.exp8(SIMD8(lowHalf: scores[j] - maximum, highHalf: .zero)).lowHalf
+      scores[j] = e
+      sum += Kernels.widened(e)
+    }
+  }
+
   /// Four values repeated over the 16 lanes.
   @inline(__always)
   private static func repeated(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
     let four = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
     let eight = SIMD8(lowHalf: four, highHalf: four)
     return SIMD16(lowHalf: eight, highHalf: eight)
+  }
+
+  /// ``combined(_:)`` of four keys' sums times `scale`, into `scores[0…3]`.
+  ///
+  /// With AVX-512 the four are combined together: even and odd lanes of two keys' sums side by
+  /// side (`s₀ + s₁`, `s₂ + s₃` of keys j and j + 1 in one vector), then of those two vectors
+  /// (`(s₀ + s₁) + (s₂ + s₃)` of four keys × four pairs, the layout of `scores`): the same
+  /// additions of the same lanes as one key at a time, in six two-source permutes instead of
+  /// sixteen narrower shuffles. Elsewhere (a SIMD32 is four or more registers) key by key.
+  @inline(__always)
+  private static func storeCombined(
+    _ a0: SIMD16<Float>, _ a1: SIMD16<Float>, _ a2: SIMD16<Float>, _ a3: SIMD16<Float>,
+    scale: Float, at scores: UnsafeMutablePointer<SIMD4<Float>>
+  ) {
+    #if SPINDLE_KERNELS_AVX512
+    let keys01 = SIMD32(lowHalf: a0, highHalf: a1)
+    let keys23 = SIMD32(lowHalf: a2, highHalf: a3)
+    let halves = SIMD32(
+      lowHalf: keys01.evenHalf + keys01.oddHalf, highHalf: keys23.evenHalf + keys23.oddHalf)
+    let four = (halves.evenHalf + halves.oddHalf) * scale
+    UnsafeMutableRawPointer(scores).storeBytes(of: four, as: SIMD16<Float>.self)
+    #else
+    scores[0] = combined(a0) * scale
+    scores[1] = combined(a1) * scale
+    scores[2] = combined(a2) * scale
+    scores[3] = combined(a3) * scale
+    #endif
   }
 
   /// Lanes `4c…4c+3` (`s₀…s₃` of pair `c`) to `(s₀ + s₁) + (s₂ + s₃)`, one lane per pair.

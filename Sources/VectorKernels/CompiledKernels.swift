@@ -1,3 +1,4 @@
+import CBlockProducts
 import KernelInterface
 import Tensors
 
@@ -48,17 +49,37 @@ public enum CompiledKernels: VectorKernelSet {
     }
   }
 
+  /// The integer block products this CPU runs (`spindle_block_products_level`): 2 with AVX-512
+  /// VNNI, 1 with AVX2.
+  static let integerProducts = Int(spindle_block_products_level())
+
+  /// Integer products with AVX2 or AVX-512, exact small-integer Floats at the baseline.
+  ///
+  /// The integer ones are `maddubs`/`madd`, or VNNI's `dpbusd`: CBlockProducts' functions, each
+  /// with its own target attribute, as ggml's x86 kernels. Both give the same integer sums, so
+  /// the same bits.
   @inline(never)
   public static func multiplyBlockRows(
     weights: UnsafeRawPointer, rowBytes: Int, rows: Int, columns: Int, first: Int, end: Int,
-    activations: UnsafePointer<Float>, activationScales: UnsafePointer<Float>,
-    activationSums: UnsafePointer<Float>, count: Int, minimums: Bool,
-    output: UnsafeMutablePointer<Float>
+    activations: UnsafePointer<Float>, quants: UnsafePointer<Int8>,
+    activationScales: UnsafePointer<Float>, activationSums: UnsafePointer<Float>, count: Int,
+    minimums: Bool, output: UnsafeMutablePointer<Float>
   ) {
+    #if SPINDLE_KERNELS_AVX512 || SPINDLE_KERNELS_AVX2
+    #if SPINDLE_KERNELS_AVX512
+    let integer = integerProducts == 2 ? spindle_block_rows_vnni : spindle_block_rows_avx2
+    #else
+    let integer = spindle_block_rows_avx2
+    #endif
+    integer(
+      weights, rowBytes, columns / 32, rows, first, end, quants, activationScales,
+      activationSums, count, minimums ? 1 : 0, output)
+    #else
     Kernels.multiplyBlockRows(
       weights: weights, rowBytes: rowBytes, rows: rows, columns: columns, first: first, end: end,
       activations: activations, activationScales: activationScales,
       activationSums: activationSums, count: count, minimums: minimums, output: output)
+    #endif
   }
 
   @inline(never)

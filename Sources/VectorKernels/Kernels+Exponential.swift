@@ -11,8 +11,9 @@ extension Kernels {
   @inline(__always)
   static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-    let top = (bits &>> 20) & 0x7ff
-    let xd = SIMD8<Double>(x)
+    // Bit 11 of `top + 0x3d5` is set where top ≥ 0x42b (|x| ≥ 88, infinities, NaN).
+    let large = unsafeBitCast((((bits &>> 20) & 0x7ff) &+ 0x3d5) & 0x800, to: SIMD4<UInt64>.self)
+    let xd = widened(x)
     let shift = SIMD8<Double>(repeating: ExpTable.shift)
     let inverseLn2N = SIMD8<Double>(repeating: ExpTable.inverseLn2N)
     let shifted = shift.addingProduct(inverseLn2N, xd)
@@ -29,11 +30,38 @@ extension Kernels {
     let r2 = r * r
     let y0 = SIMD8<Double>(repeating: 1).addingProduct(r, SIMD8(repeating: ExpTable.c2))
     let y = y0.addingProduct(z, r2) * s
-    var result = SIMD8<Float>(y)
-    if top.max() >= 0x42b {
-      for lane in 0..<8 where top[lane] >= 0x42b { result[lane] = CMath.exp(x[lane]) }
+    var result = narrowed(y)
+    if large[0] | large[1] | large[2] | large[3] != 0 {
+      for lane in 0..<8 where (bits[lane] >> 20) & 0x7ff >= 0x42b {
+        result[lane] = CMath.exp(x[lane])
+      }
     }
     return result
+  }
+
+  // The conversions lane by lane: the standard library's generic SIMD conversions and
+  // reductions were compiled as out-of-line calls inside the attention softmax.
+
+  /// `x` in Double, lane by lane.
+  @inline(__always)
+  static func widened(_ x: SIMD8<Float>) -> SIMD8<Double> {
+    SIMD8(
+      Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]), Double(x[4]), Double(x[5]),
+      Double(x[6]), Double(x[7]))
+  }
+
+  /// `x` in Double, lane by lane.
+  @inline(__always)
+  static func widened(_ x: SIMD4<Float>) -> SIMD4<Double> {
+    SIMD4(Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]))
+  }
+
+  /// `y` rounded to Float, lane by lane.
+  @inline(__always)
+  static func narrowed(_ y: SIMD8<Double>) -> SIMD8<Float> {
+    SIMD8(
+      Float(y[0]), Float(y[1]), Float(y[2]), Float(y[3]), Float(y[4]), Float(y[5]),
+      Float(y[6]), Float(y[7]))
   }
 
   /// The constants of glibc's `__exp2f_data` that `expf` uses (`N = 32`).

@@ -31,6 +31,23 @@ struct KernelBinaryTests {
     #endif
   }
 
+  /// CBlockProducts' integer products: AVX2's `maddubs`/`madd` in 256-bit registers (no
+  /// AVX-512 instruction, as it runs on AVX2-only CPUs), VNNI's `dpbusd`.
+  @Test(arguments: [
+    ("spindle_block_rows_avx2", "vpmaddubsw", "zmm|vpdpbusd"),
+    ("spindle_block_rows_vnni", "vpdpbusd", "vpmaddubsw"),
+  ])
+  func theIntegerProductsUseTheirInstructions(
+    function: String, instruction: String, absent: String
+  ) throws {
+    #if arch(x86_64)
+    let code = try KernelBinary.disassembly(ofFunction: function)
+    #expect(code.count(instruction) >= 8)
+    #expect(code.count("vfmadd") >= 8)
+    #expect(code.count(absent) == 0)
+    #endif
+  }
+
   @Test func noMatrixKernelWasInlinedIntoInference() throws {
     let code = try KernelBinary.disassembly(
       ofModule: "Inference", symbolsContaining: "WeightMatrix")
@@ -93,6 +110,21 @@ enum KernelBinary {
       return Code(text: try range(low, high))
     }
     return Code(text: try symbols.map { try range($0.0, $0.1) }.joined(separator: "\n"))
+  }
+
+  /// The disassembly of the C function `name`.
+  static func disassembly(ofFunction name: String) throws -> Code {
+    let symbol = try output(
+      "/usr/bin/nm", ["-S", "--defined-only", SpindleProcess.executable]
+    ).split(separator: "\n").lazy.compactMap { line -> (Int, Int)? in
+      let fields = line.split(separator: " ")
+      guard fields.count == 4, "tT".contains(fields[2]), fields[3] == name,
+        let address = Int(fields[0], radix: 16), let size = Int(fields[1], radix: 16)
+      else { return nil }
+      return (address, address + size)
+    }.first
+    guard let symbol else { return Code(text: "") }
+    return Code(text: try range(symbol.0, symbol.1))
   }
 
   static func range(_ low: Int, _ high: Int) throws -> String {

@@ -97,10 +97,20 @@ struct BatchedForwardTests {
     }
   }
 
+  /// At every kernel level the CPU runs: the baseline's Float tiles, AVX2's `maddubs` and
+  /// AVX-512 VNNI's `dpbusd` (CBlockProducts) give the Float reference's bits.
   @Test(
     "Integer block products give one dotQ4One / dotQ8Zero per output",
     arguments: [DType.q8_0, .q4_1], [1, 2, 5, 9])
   func blockTilesEqualOneChainPerOutput(dtype: DType, count: Int) throws {
+    for level in KernelLevel.runnable {
+      try KernelLevel.withLevel(level) {
+        try blockTilesEqualOneChainPerOutput(dtype: dtype, count: count, level: level)
+      }
+    }
+  }
+
+  func blockTilesEqualOneChainPerOutput(dtype: DType, count: Int, level: KernelLevel) throws {
     var state: UInt64 = 777
     func random() -> UInt64 {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -159,7 +169,7 @@ struct BatchedForwardTests {
         }
       }
     }
-    #expect(actual.map(\.bitPattern) == expected.map(\.bitPattern))
+    #expect(actual.map(\.bitPattern) == expected.map(\.bitPattern), "\(level.rawValue)")
     #expect(!expected.contains { $0.isNaN })
   }
 

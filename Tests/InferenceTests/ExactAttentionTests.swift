@@ -33,9 +33,9 @@ struct ExactAttentionTests {
   /// The tiled kernel gives the reference loop's bits for every (query, head) pair, including
   /// ragged tiles (pairs with different key counts), a head size not a multiple of 16, keys
   /// over several blocks shared by a group of tiles, and values that make some probabilities
-  /// underflow to zero.
-  @Test(arguments: shapes)
-  func tiledEqualsReference(shape: Shape) {
+  /// underflow to zero; at every kernel level the CPU runs.
+  @Test(arguments: shapes, KernelLevel.runnable)
+  func tiledEqualsReference(shape: Shape, level: KernelLevel) {
     var state: UInt64 = 2024
     func random() -> Float {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -51,8 +51,10 @@ struct ExactAttentionTests {
     let reference = LlamaModel.causalAttention(
       q: q, k: k, v: v, queryRows: shape.queryRows, configuration: c, roundProbabilities: false,
       tiled: false)
-    let tiled = LlamaModel.causalAttention(
-      q: q, k: k, v: v, queryRows: shape.queryRows, configuration: c, roundProbabilities: false)
+    let tiled = KernelLevel.withLevel(level) {
+      LlamaModel.causalAttention(
+        q: q, k: k, v: v, queryRows: shape.queryRows, configuration: c, roundProbabilities: false)
+    }
     #expect(tiled.count == reference.count)
     #expect(tiled.map(\.bitPattern) == reference.map(\.bitPattern))
     #expect(!reference.contains { !$0.isFinite })

@@ -1,0 +1,200 @@
+// Integer block products for Q4_1 × Q8_1 and Q8_0 × Q8_0, chosen at run time: each function
+// carries its own target attribute (as ggml's CPU variants are compiled per instruction set),
+// so the module needs no compiler flags and the binary runs on any x86-64.
+//
+// No expression here may be contracted into a fused multiply-add other than the explicit ones:
+// the order is llama.cpp's, which Spindle's Float kernels reproduce bit for bit.
+#pragma clang fp contract(off)
+
+#include "CBlockProducts.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+int spindle_block_products_level(void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+    return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("f16c"))
+    return 1;
+  return 0;
+}
+
+#define AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
+#define VNNI \
+  __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni"), always_inline)) \
+  static inline
+
+AVX2 float half_at(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+/// ggml's `hsum_float_8`: lanes 4–7 plus 0–3, then (0 + 2) + (1 + 3).
+AVX2 float reduce8(__m256 x) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+
+/// A Q4_1 block's 32 quants as unsigned bytes: low nibbles (elements 0–15), then high.
+AVX2 __m256i q4_1_bytes(const uint8_t *block) {
+  const __m128i packed = _mm_loadu_si128((const __m128i *)(block + 4));
+  const __m128i low = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
+  return _mm256_set_m128i(high, low);
+}
+
+/// Lane k: `Σ w_e·a_e` over elements 4k…4k+3, `w` unsigned (< 128 after `abs`), exact.
+AVX2 __m256 lane_sums_avx2(__m256i w, __m256i a) {
+  const __m256i pairs = _mm256_maddubs_epi16(w, a);
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+VNNI __m256 lane_sums_vnni(__m256i w, __m256i a) {
+  return _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), w, a));
+}
+
+// A weight block: its 32 quants as bytes (Q4_1: unsigned nibbles; Q8_0: signed), `d` and
+// (Q4_1) `m`.
+typedef struct {
+  __m256i bytes;
+  float d;
+  float m;
+} weight_block;
+
+AVX2 weight_block weight_block_at(const uint8_t *block, int q4_1) {
+  weight_block w;
+  w.bytes = q4_1 ? q4_1_bytes(block) : _mm256_loadu_si256((const __m256i *)(block + 2));
+  w.d = half_at(block);
+  w.m = q4_1 ? half_at(block + 2) : 0;
+  return w;
+}
+
+// One block of one output chain: `acc = fma(d_w·d_a, lane sums, acc)`, and for Q4_1
+// `summs += m_w·s_a` (an exact product of two F16 values, so the same as a fused one). Q8_0's
+// signed weights take the `sign` trick (|w| unsigned, a's sign flipped where w < 0), exact as
+// the activations lie in [−127, 127].
+#define CHAIN_STEP(SUMS, acc, summs, w, a_ptr, scale, sum)                                \
+  do {                                                                                    \
+    __m256i step_a = _mm256_loadu_si256((const __m256i *)(a_ptr));                        \
+    __m256i step_w = (w).bytes;                                                           \
+    if (!q4_1) {                                                                          \
+      step_w = _mm256_sign_epi8((w).bytes, (w).bytes);                                    \
+      step_a = _mm256_sign_epi8(step_a, (w).bytes);                                       \
+    }                                                                                     \
+    acc = _mm256_fmadd_ps(_mm256_set1_ps((w).d * (scale)), SUMS(step_w, step_a), acc);    \
+    if (q4_1) summs += (w).m * (sum);                                                     \
+  } while (0)
+
+#define FINISH(acc, summs) (q4_1 ? reduce8(acc) + (summs) : reduce8(acc))
+
+// The rows of one weight type (`q4_1` a constant once inlined into the two callers below).
+#define DEFINE_BLOCK_ROWS(NAME, TARGET, SUMS)                                               \
+  TARGET void NAME##_rows(const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows,   \
+                          size_t first, size_t end, const int8_t *quants,                  \
+                          const float *scales, const float *sums, size_t count, int q4_1,  \
+                          float *out) {                                                    \
+    const size_t block_bytes = q4_1 ? 20 : 34;                                              \
+    size_t r = first;                                                                      \
+    if (count == 1) {                                                                      \
+      /* Generation: four rows with the one vector, four independent chains. */             \
+      for (; r + 4 <= end; r += 4) {                                                       \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;           \
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;                                              \
+        const uint8_t *row = w + r * row_bytes;                                            \
+        for (size_t b = 0; b < blocks; b++) {                                              \
+          const uint8_t *blk = row + b * block_bytes;                                      \
+          const int8_t *av = quants + b * 32;                                              \
+          const float scale = scales[b], sum = q4_1 ? sums[b] : 0;                         \
+          const weight_block w0 = weight_block_at(blk, q4_1);                              \
+          const weight_block w1 = weight_block_at(blk + row_bytes, q4_1);                  \
+          const weight_block w2 = weight_block_at(blk + 2 * row_bytes, q4_1);              \
+          const weight_block w3 = weight_block_at(blk + 3 * row_bytes, q4_1);              \
+          CHAIN_STEP(SUMS, acc0, m0, w0, av, scale, sum);                                  \
+          CHAIN_STEP(SUMS, acc1, m1, w1, av, scale, sum);                                  \
+          CHAIN_STEP(SUMS, acc2, m2, w2, av, scale, sum);                                  \
+          CHAIN_STEP(SUMS, acc3, m3, w3, av, scale, sum);                                  \
+        }                                                                                  \
+        out[r] = FINISH(acc0, m0);                                                         \
+        out[r + 1] = FINISH(acc1, m1);                                                     \
+        out[r + 2] = FINISH(acc2, m2);                                                     \
+        out[r + 3] = FINISH(acc3, m3);                                                     \
+      }                                                                                    \
+    }                                                                                      \
+    for (; r < end; r++) {                                                                 \
+      /* Prompts: each row with four vectors at a time, a weight block decoded once. */     \
+      const uint8_t *row = w + r * row_bytes;                                              \
+      size_t t = 0;                                                                        \
+      for (; t + 4 <= count; t += 4) {                                                     \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;           \
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;                                              \
+        const size_t v0 = t * blocks, v1 = v0 + blocks, v2 = v1 + blocks, v3 = v2 + blocks;  \
+        for (size_t b = 0; b < blocks; b++) {                                              \
+          const weight_block wb = weight_block_at(row + b * block_bytes, q4_1);            \
+          CHAIN_STEP(SUMS, acc0, m0, wb, quants + (v0 + b) * 32, scales[v0 + b],           \
+                     q4_1 ? sums[v0 + b] : 0);                                             \
+          CHAIN_STEP(SUMS, acc1, m1, wb, quants + (v1 + b) * 32, scales[v1 + b],           \
+                     q4_1 ? sums[v1 + b] : 0);                                             \
+          CHAIN_STEP(SUMS, acc2, m2, wb, quants + (v2 + b) * 32, scales[v2 + b],           \
+                     q4_1 ? sums[v2 + b] : 0);                                             \
+          CHAIN_STEP(SUMS, acc3, m3, wb, quants + (v3 + b) * 32, scales[v3 + b],           \
+                     q4_1 ? sums[v3 + b] : 0);                                             \
+        }                                                                                  \
+        out[t * rows + r] = FINISH(acc0, m0);                                              \
+        out[(t + 1) * rows + r] = FINISH(acc1, m1);                                        \
+        out[(t + 2) * rows + r] = FINISH(acc2, m2);                                        \
+        out[(t + 3) * rows + r] = FINISH(acc3, m3);                                        \
+      }                                                                                    \
+      for (; t < count; t++) {                                                             \
+        __m256 acc = _mm256_setzero_ps();                                                  \
+        float m = 0;                                                                       \
+        const size_t v = t * blocks;                                                       \
+        for (size_t b = 0; b < blocks; b++) {                                              \
+          const weight_block wb = weight_block_at(row + b * block_bytes, q4_1);            \
+          CHAIN_STEP(SUMS, acc, m, wb, quants + (v + b) * 32, scales[v + b],               \
+                     q4_1 ? sums[v + b] : 0);                                              \
+        }                                                                                  \
+        out[t * rows + r] = FINISH(acc, m);                                                \
+      }                                                                                    \
+    }                                                                                      \
+  }                                                                                        \
+  __attribute__((target("avx2,fma,f16c" TARGET_EXTRA_##NAME))) void spindle_block_rows_##NAME( \
+      const void *weights, size_t row_bytes, size_t blocks, size_t rows, size_t first,     \
+      size_t end, const int8_t *quants, const float *scales, const float *sums,            \
+      size_t count, int q4_1, float *out) {                                                \
+    if (q4_1)                                                                              \
+      NAME##_rows(weights, row_bytes, blocks, rows, first, end, quants, scales, sums, count, \
+                  1, out);                                                                 \
+    else                                                                                   \
+      NAME##_rows(weights, row_bytes, blocks, rows, first, end, quants, scales, sums, count, \
+                  0, out);                                                                 \
+  }
+
+#define TARGET_EXTRA_avx2 ""
+#define TARGET_EXTRA_vnni ",avx512f,avx512vl,avx512bw,avx512vnni"
+DEFINE_BLOCK_ROWS(avx2, AVX2, lane_sums_avx2)
+DEFINE_BLOCK_ROWS(vnni, VNNI, lane_sums_vnni)
+
+#else
+
+int spindle_block_products_level(void) { return 0; }
+
+void spindle_block_rows_avx2(const void *weights, size_t row_bytes, size_t blocks, size_t rows,
+                             size_t first, size_t end, const int8_t *quants, const float *scales,
+                             const float *sums, size_t count, int q4_1, float *out) {
+  __builtin_trap();
+}
+void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t blocks, size_t rows,
+                             size_t first, size_t end, const int8_t *quants, const float *scales,
+                             const float *sums, size_t count, int q4_1, float *out) {
+  __builtin_trap();
+}
+
+#endif

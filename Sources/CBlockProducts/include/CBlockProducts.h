@@ -1,0 +1,28 @@
+#ifndef SPINDLE_CBLOCKPRODUCTS_H
+#define SPINDLE_CBLOCKPRODUCTS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// The integer block products this CPU runs: 2 (AVX-512 VNNI, with VL and BW), 1 (AVX2, FMA,
+/// F16C), else 0 (and always 0 on other architectures).
+int spindle_block_products_level(void);
+
+/// Rows `first..<end` of Q4_1 weights (when `q4_1`) or Q8_0 weights (`row_bytes` apart,
+/// `blocks` 32-value blocks per row) times `count` activation vectors quantized to Q8_1 or
+/// Q8_0: `quants` (`count × blocks × 32`, element order), `scales` (`count × blocks`, F16
+/// values) and, for Q8_1, `sums` (`count × blocks`). Output `t` of row `r` goes to
+/// `out[t * rows + r]`.
+///
+/// Per output the arithmetic and order of llama.cpp's `ggml_vec_dot_q4_1_q8_1` (or tinyBLAS'
+/// Q8_0 tile): per block the exact integer sums of elements `4k…4k+3` in lane `k`
+/// (`maddubs` + `madd`, or `dpbusd`), converted to Float, `acc = fma(d_w·d_a, sums, acc)`; Q4_1
+/// adds `m_w·s_a` per block into a scalar; then `hsum(acc)` (+ that scalar). Only on CPUs
+/// `spindle_block_products_level` reports: 1 or more for `_avx2`, 2 for `_vnni`.
+void spindle_block_rows_avx2(const void *weights, size_t row_bytes, size_t blocks, size_t rows,
+                             size_t first, size_t end, const int8_t *quants, const float *scales,
+                             const float *sums, size_t count, int q4_1, float *out);
+void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t blocks, size_t rows,
+                             size_t first, size_t end, const int8_t *quants, const float *scales,
+                             const float *sums, size_t count, int q4_1, float *out);
+
+#endif
