@@ -37,25 +37,25 @@ struct BlockActivations: Sendable {
     var scales = [Float](repeating: 0, count: blocks)
     var sums = [Float](repeating: 0, count: withSums ? blocks : 0)
     input.withUnsafeBufferPointer { x in
-      lanes.withUnsafeMutableBufferPointer { out in
-        for block in 0..<blocks {
-          let base = block * Self.blockSize
-          var amax: Float = 0
-          for i in base..<(base + Self.blockSize) { amax = max(amax, x[i].magnitude) }
-          let d = amax / 127
-          scales[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: d))
-          let id: Float = amax != 0 ? 127 / amax : 0
-          var total = 0
-          for e in 0..<Self.blockSize {
-            let q = (x[base + e] * id).rounded(.toNearestOrEven)
-            total += Int(q)
-            out[base + (e & 3) * 8 + (e >> 2)] = q
-            // |q| ≤ 127; a NaN or infinite input (its block's scale is then NaN or ∞ too)
-            // gives x86's integer indefinite saturated to a byte, as ggml's conversion does.
-            quants[base + e] = q.isFinite ? Int8(clamping: Int(q)) : -128
-          }
-          if withSums {
-            sums[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: d * Float(total)))
+      lanes.withUnsafeMutableBufferPointer { lanes in
+        quants.withUnsafeMutableBufferPointer { quants in
+          scales.withUnsafeMutableBufferPointer { scales in
+            sums.withUnsafeMutableBufferPointer { sums in
+              nonisolated(unsafe) let x = x
+              nonisolated(unsafe) let lanes = lanes
+              nonisolated(unsafe) let quants = quants
+              nonisolated(unsafe) let scales = scales
+              nonisolated(unsafe) let sums = sums
+              // Blocks are independent: a prompt's (thousands of them) go over the cores.
+              let chunks = blocks >= 256 ? Parallelism.threadCount * 4 : 1
+              Parallelism.perform(iterations: chunks) { chunk in
+                for block in (blocks * chunk / chunks)..<(blocks * (chunk + 1) / chunks) {
+                  Self.quantize(
+                    block, of: x, withSums: withSums, lanes: lanes, quants: quants,
+                    scales: scales, sums: sums)
+                }
+              }
+            }
           }
         }
       }
@@ -64,5 +64,33 @@ struct BlockActivations: Sendable {
     self.quants = quants
     self.scales = scales
     self.sums = sums
+  }
+
+  /// One block of ``init(_:columns:withSums:)``.
+  private static func quantize(
+    _ block: Int, of x: UnsafeBufferPointer<Float>, withSums: Bool,
+    lanes: UnsafeMutableBufferPointer<Float>, quants: UnsafeMutableBufferPointer<Int8>,
+    scales: UnsafeMutableBufferPointer<Float>, sums: UnsafeMutableBufferPointer<Float>
+  ) {
+    let base = block * blockSize
+    var amax: Float = 0
+    for i in base..<(base + blockSize) { amax = max(amax, x[i].magnitude) }
+    let d = amax / 127
+    scales[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: d))
+    let id: Float = amax != 0 ? 127 / amax : 0
+    var total = 0
+    for e in 0..<blockSize {
+      let q = (x[base + e] * id).rounded(.toNearestOrEven)
+      // |q| ≤ 127 for finite inputs. A NaN or infinity (an infinite input, or `id`
+      // overflowing for a block of subnormals) becomes x86's integer indefinite saturated
+      // to a byte, −128, as ggml's conversion does; the Float lanes hold the same integers.
+      let quant: Int8 = q.isFinite ? Int8(clamping: Int(q)) : -128
+      total += Int(quant)
+      lanes[base + (e & 3) * 8 + (e >> 2)] = Float(quant)
+      quants[base + e] = quant
+    }
+    if withSums {
+      sums[block] = HalfFloat.float(fromHalf: HalfFloat.half(from: d * Float(total)))
+    }
   }
 }

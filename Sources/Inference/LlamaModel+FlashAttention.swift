@@ -1,3 +1,5 @@
+internal import KernelInterface
+
 extension LlamaModel {
   /// llama.cpp's micro-batch (`n_ubatch`, 512 by default): its flash-attention path is chosen
   /// per micro-batch.
@@ -32,25 +34,52 @@ extension LlamaModel {
     let stride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
     let kernels = KernelLevel.selected.kernels
-    return perQueryHead(q: q, k: k, v: v, queryCount: queryRows.count, configuration: c) {
-      i, _, query, keys, values, out, _ in
-      let row = queryRows[i]
+    func route(_ row: Int) -> (FlashAttentionPath, keysInView: Int) {
       let microStart = (row - callStart) / llamaCppMicroBatch * llamaCppMicroBatch
       let tokens = min(llamaCppMicroBatch, callTokens - microStart)
       let keysInView = Self.keysInView(used: callStart + microStart + tokens)
-      switch Self.flashAttentionPath(tokens: tokens, keysInView: keysInView) {
-      case .oneChunk:
-        kernels.flashAttentionOneChunk(
-          query: query, keys: keys, values: values, stride: stride, count: row + 1,
-          dimension: d, scale: scale, into: out)
-      case .tiled:
-        kernels.flashAttentionTiled(
-          query: query, keys: keys, values: values, stride: stride, count: row + 1,
-          keysInView: keysInView, dimension: d, scale: scale, into: out)
-      case .splitKeys:
-        kernels.flashAttentionSplit(
-          query: query, keys: keys, values: values, stride: stride, count: row + 1,
-          keysInView: keysInView, threads: threads, dimension: d, scale: scale, into: out)
+      return (Self.flashAttentionPath(tokens: tokens, keysInView: keysInView), keysInView)
+    }
+    // The tiled path reads the keys 16 to a vector: each KV head's keys transposed once here.
+    let rows = k.count / stride
+    let perHead = TransposedKeys.count(rows: rows, dimension: d)
+    var transposed = [Float]()
+    if queryRows.contains(where: { route($0).0 == .tiled }) {
+      transposed = [Float](repeating: 0, count: perHead * c.keyValueHeadCount)
+      k.withUnsafeBufferPointer { keys in
+        transposed.withUnsafeMutableBufferPointer { target in
+          guard let keys = keys.baseAddress, let target = target.baseAddress else { return }
+          for head in 0..<c.keyValueHeadCount {
+            TransposedKeys.transpose(
+              keys: keys + head * d, stride: stride, rows: rows, dimension: d,
+              into: target + head * perHead)
+          }
+        }
+      }
+    }
+    let group = c.headCount / c.keyValueHeadCount
+    return transposed.withUnsafeBufferPointer { transposedBuffer in
+      nonisolated(unsafe) let transposedKeys = transposedBuffer.baseAddress
+      return perQueryHead(q: q, k: k, v: v, queryCount: queryRows.count, configuration: c) {
+        i, head, query, keys, values, out, _ in
+        let row = queryRows[i]
+        let (path, keysInView) = route(row)
+        switch path {
+        case .oneChunk:
+          kernels.flashAttentionOneChunk(
+            query: query, keys: keys, values: values, stride: stride, count: row + 1,
+            dimension: d, scale: scale, into: out)
+        case .tiled:
+          guard let transposedKeys else { return }
+          kernels.flashAttentionTiled(
+            query: query, transposedKeys: transposedKeys + head / group * perHead,
+            values: values, stride: stride, count: row + 1, keysInView: keysInView, dimension: d,
+            scale: scale, into: out)
+        case .splitKeys:
+          kernels.flashAttentionSplit(
+            query: query, keys: keys, values: values, stride: stride, count: row + 1,
+            keysInView: keysInView, threads: threads, dimension: d, scale: scale, into: out)
+        }
       }
     }
   }

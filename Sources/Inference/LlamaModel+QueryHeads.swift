@@ -34,7 +34,9 @@ extension LlamaModel {
             Parallelism.perform(iterations: chunks) { chunk in
               let space = UnsafeMutablePointer<Float>.allocate(capacity: max(scratch, 1))
               defer { space.deallocate() }
-              for item in (items * chunk / chunks)..<(items * (chunk + 1) / chunks) {
+              // Every chunks-th item: a causal row's cost grows with its position, so
+              // contiguous ranges would leave the last (dearest) chunk running alone.
+              for item in Swift.stride(from: chunk, to: items, by: chunks) {
                 let row = item / heads
                 let head = item % heads
                 let kvOffset = (head / group) * d

@@ -79,11 +79,11 @@ public protocol VectorKernelSet: Sendable {
     stride: Int, count: Int, dimension: Int, scale: Float, into out: UnsafeMutablePointer<Float>)
 
   /// One (query, head) of llama.cpp's tiled flash-attention path: `count` unmasked keys of
-  /// `keysInView`.
+  /// `keysInView`, the keys as ``TransposedKeys`` lays them out (values `stride` apart).
   static func flashAttentionTiled(
-    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    stride: Int, count: Int, keysInView: Int, dimension: Int, scale: Float,
-    into out: UnsafeMutablePointer<Float>)
+    query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension: Int,
+    scale: Float, into out: UnsafeMutablePointer<Float>)
 
   /// One query token of llama.cpp's split-key flash-attention path, the `keysInView` keys cut
   /// into `threads` chunks.

@@ -161,12 +161,12 @@ public enum CompiledKernels: VectorKernelSet {
 
   @inline(never)
   public static func flashAttentionTiled(
-    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    stride: Int, count: Int, keysInView: Int, dimension: Int, scale: Float,
-    into out: UnsafeMutablePointer<Float>
+    query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension: Int,
+    scale: Float, into out: UnsafeMutablePointer<Float>
   ) {
     Kernels.flashAttentionTiled(
-      query: query, keys: keys, values: values, stride: stride, count: count,
+      query: query, transposedKeys: transposedKeys, values: values, stride: stride, count: count,
       keysInView: keysInView, dimension: dimension, scale: scale, into: out)
   }
 

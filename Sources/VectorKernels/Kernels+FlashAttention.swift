@@ -25,6 +25,7 @@
 extension Kernels {
   /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`).
   static let flashAttentionTile = 64
+  // The tiled path scores whole tiles of 64 keys in four vectors of 16 (TransposedKeys).
 
   /// The state of one (query, head) over a run of keys in the one-chunk order.
   struct FlashAttentionChunk {
@@ -123,10 +124,14 @@ extension Kernels {
 
   /// One (query, head) of the tiled path: `count` unmasked keys of `keysInView`, the rest
   /// masked (their values are the cache's zeros). `out` holds the accumulator meanwhile.
+  ///
+  /// The keys come as ``TransposedKeys`` lays them out, so 16 keys' scores are the lanes of
+  /// one vector: per lane the same sequential `fma` chain over the head as ggml's one score,
+  /// four vectors (a tile's 64 keys) side by side instead of one chain at a time.
   static func flashAttentionTiled(
-    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    stride: Int, count: Int, keysInView: Int, dimension d: Int, scale: Float,
-    into out: UnsafeMutablePointer<Float>
+    query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension d: Int,
+    scale: Float, into out: UnsafeMutablePointer<Float>
   ) {
     let tile = flashAttentionTile
     withUnsafeTemporaryAllocation(of: Float.self, capacity: tile) { buffer in
@@ -138,15 +143,28 @@ extension Kernels {
       while tileStart < keysInView {
         let live = Swift.max(0, Swift.min(tile, count - tileStart))
         guard live > 0 else { break }
+        var block = 0
+        while block < tile {
+          let keys = transposedKeys + (tileStart + block) * d
+          var a0 = SIMD16<Float>(repeating: 0)
+          var (a1, a2, a3) = (a0, a0, a0)
+          for t in 0..<d {
+            let component = SIMD16(repeating: query[t])
+            a0 = a0.addingProduct(load16(keys + 16 * t), component)
+            a1 = a1.addingProduct(load16(keys + 16 * (d + t)), component)
+            a2 = a2.addingProduct(load16(keys + 16 * (2 * d + t)), component)
+            a3 = a3.addingProduct(load16(keys + 16 * (3 * d + t)), component)
+          }
+          let zero = SIMD16<Float>(repeating: 0)
+          store16(a0 * scale + zero, weights + block)
+          store16(a1 * scale + zero, weights + block + 16)
+          store16(a2 * scale + zero, weights + block + 32)
+          store16(a3 * scale + zero, weights + block + 48)
+          block += 64
+        }
         var tileMaximum = -Float.infinity
         for j in 0..<tile {
-          var score = -Float.infinity
-          if j < live {
-            let key = keys + (tileStart + j) * stride
-            var product: Float = 0
-            for t in 0..<d { product = product.addingProduct(key[t], query[t]) }
-            score = product * scale + 0
-          }
+          let score = j < live ? weights[j] : -Float.infinity
           weights[j] = score
           tileMaximum = tileMaximum > score ? tileMaximum : score
         }

@@ -173,6 +173,37 @@ struct BatchedForwardTests {
     #expect(!expected.contains { $0.isNaN })
   }
 
+  /// Activations that are not finite (an overflowing layer, a block of subnormals whose
+  /// `127/amax` overflows) quantize as ggml's x86 conversion leaves them, −128, in both
+  /// forms, instead of trapping in a conversion to Int; a prompt's blocks (256 or more) are
+  /// quantized over the cores with the same result as one at a time.
+  @Test func nonFiniteActivationsQuantizeWithoutTrapping() {
+    var input: [Float] = (0..<(300 * 32)).map { (i: Int) -> Float in
+      Float((i * 37) % 255) / 7 - 18
+    }
+    input[5] = .nan
+    input[40] = .infinity
+    for e in 64..<96 { input[e] = Float.leastNonzeroMagnitude * Float(e % 3) }
+    let columns = 32
+    let activations = BlockActivations(input, columns: columns, withSums: true)
+    #expect(activations.quants[5] == -128)
+    #expect(activations.quants[40] == -128)
+    #expect(activations.lanes[(5 & 3) * 8 + (5 >> 2)] == -128)
+    #expect(activations.scales[1].isInfinite)
+    // 2⁻¹⁴⁹·k times an overflowed 127/amax is ∞, and 0·∞ is NaN: the whole block is −128.
+    #expect((64..<96).allSatisfy { activations.quants[$0] == -128 })
+    #expect(activations.quants[100] != -128)
+    // Block by block (one block: no threads).
+    let single = stride(from: 0, to: input.count, by: 32).map {
+      BlockActivations(Array(input[$0..<($0 + 32)]), columns: 32, withSums: true)
+    }
+    #expect(single.flatMap(\.quants) == activations.quants)
+    #expect(single.flatMap(\.lanes).map(\.bitPattern) == activations.lanes.map(\.bitPattern))
+    #expect(
+      single.flatMap(\.scales).map(\.bitPattern) == activations.scales.map(\.bitPattern))
+    #expect(single.flatMap(\.sums).map(\.bitPattern) == activations.sums.map(\.bitPattern))
+  }
+
   @Test("One thread gives the same logits as all of them")
   func threadCounts() throws {
     let model = try Self.tinyModel(.exact)

@@ -1,4 +1,5 @@
 import Formats
+import KernelInterface
 import Tensors
 import TestSupport
 import Testing
@@ -96,9 +97,15 @@ struct FlashAttentionTests {
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
                     dimension: d, scale: scale, into: o)
                 case .tiled:
+                  let transposed = UnsafeMutablePointer<Float>.allocate(
+                    capacity: TransposedKeys.count(rows: c.keysInView, dimension: d))
+                  defer { transposed.deallocate() }
+                  TransposedKeys.transpose(
+                    keys: k, stride: stride, rows: c.keysInView, dimension: d, into: transposed)
                   kernels.flashAttentionTiled(
-                    query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
-                    keysInView: c.keysInView, dimension: d, scale: scale, into: o)
+                    query: qp.baseAddress!, transposedKeys: transposed, values: v,
+                    stride: stride, count: count, keysInView: c.keysInView, dimension: d,
+                    scale: scale, into: o)
                 case .splitKeys:
                   kernels.flashAttentionSplit(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
