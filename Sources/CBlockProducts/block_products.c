@@ -51,7 +51,8 @@ AVX2 __m256i q4_1_bytes(const uint8_t *block) {
   return _mm256_set_m128i(high, low);
 }
 
-/// Lane k: `Σ w_e·a_e` over elements 4k…4k+3, `w` unsigned (< 128 after `abs`), exact.
+/// Lane k: `Σ w_e·a_e` over elements 4k…4k+3, `w` unsigned (at most 128, Q8_0's `|−128|`),
+/// `a` in [−127, 127]: no pair sum reaches `maddubs`' saturation, so the sums are exact.
 AVX2 __m256 lane_sums_avx2(__m256i w, __m256i a) {
   const __m256i pairs = _mm256_maddubs_epi16(w, a);
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));

@@ -23,9 +23,9 @@
 /// keys past a query's position are masked. The path and `n_kv` are chosen per micro-batch by
 /// the caller (Inference's `LlamaModel.flashAttentionPath`).
 extension Kernels {
-  /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`).
+  /// Query tokens per tile and keys per KV tile of the tiled path (`GGML_FA_TILE_Q`, `_KV`);
+  /// the tiled path scores a tile's keys in four vectors of 16 (`TransposedKeys.tile`).
   static let flashAttentionTile = 64
-  // The tiled path scores whole tiles of 64 keys in four vectors of 16 (TransposedKeys).
 
   /// The state of one (query, head) over a run of keys in the one-chunk order.
   struct FlashAttentionChunk {

@@ -47,6 +47,10 @@ struct FlashAttentionTests {
       LlamaModel.flashAttentionPath(tokens: $0.tokens, keysInView: $0.keysInView)
     }
     #expect(Set(paths) == [.oneChunk, .tiled, .splitKeys])
+    // The tiled kernel reads whole tiles of the transposed keys.
+    for level in KernelLevel.runnable {
+      #expect(level.kernels.flashAttentionTile == TransposedKeys.tile)
+    }
   }
 
   /// The inputs record.cpp draws: `u = (next() >> 40)·2⁻²³ − 1`; Q = 2u, K = f16(u),
