@@ -3,6 +3,9 @@
 #include <sys/file.h>
 #include <fcntl.h>
 #include <stdio.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include "CSystemShims.h"
 
 ssize_t spindle_copy_file_range(int fd_in, int64_t *off_in, int fd_out, int64_t *off_out,
@@ -173,6 +176,14 @@ int spindle_mapping_lookup(const void *address, char **path, size_t *length) {
   }
   pthread_mutex_unlock(&registry_lock);
   return found;
+}
+
+int spindle_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+#else
+  return 0;
+#endif
 }
 
 int spindle_cpu_level(void) {

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Formats
+import Inference
 
 extension Spindle {
   /// Parses the command line and runs the command, as `ParsableCommand.main()` does, with two
   /// differences: an unknown option or command is reported before any other usage error (see
   /// ``UsageMistake``), and when the command line holds `--json` and the command fails (usage
   /// error, library error, ``CommandFailure``), one ``ErrorDocument`` goes to stdout first.
+  /// Before anything, the allocator is told to keep freed buffers (``Heap/keepFreedMemory()``).
   static func main() {
+    Heap.keepFreedMemory()
     let arguments = Array(CommandLine.arguments.dropFirst())
     let wantsJSON = arguments.prefix(while: { $0 != "--" }).contains("--json")
     func fail(_ error: any Error) -> Never {

@@ -27,6 +27,12 @@ static inline void spindle_cpu_relax(void) {
 /// feature the OS does not save across context switches counts as missing.
 int spindle_cpu_level(void);
 
+/// glibc's malloc keeps freed memory for reuse instead of handing it back to the kernel:
+/// blocks up to 32 MiB (the most glibc allows) come from the heap, not from mmap(2), and up to
+/// 1 GiB free at the top of the heap stays there. Returns 1 when glibc took both settings, 0
+/// otherwise (and always 0 with another C library).
+int spindle_keep_freed_memory(void);
+
 /// Mapped-file guard: a SIGBUS inside a registered mapping (its file was truncated or shrunk
 /// by another process) maps zero pages over the rest of that mapping, marks it changed and
 /// lets the faulting read go on; a SIGBUS anywhere else goes to the previous handler. The
