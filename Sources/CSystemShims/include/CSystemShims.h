@@ -28,8 +28,8 @@ static inline void spindle_cpu_relax(void) {
 int spindle_cpu_level(void);
 
 /// glibc's malloc keeps freed memory for reuse instead of handing it back to the kernel:
-/// blocks up to 32 MiB (the most glibc allows) come from the heap, not from mmap(2), and up to
-/// 1 GiB free at the top of the heap stays there. Returns 1 when glibc took both settings, 0
+/// blocks up to 32 MiB (where glibc's own adaptive threshold stops) come from the heap, not
+/// from mmap(2), and up to 1 GiB free at the top of the heap stays there. Returns 1 when glibc took both settings, 0
 /// otherwise (and always 0 with another C library).
 int spindle_keep_freed_memory(void);
 
