@@ -21,9 +21,28 @@ enum Kernels {
 
   /// `silu(g)·u` element-wise (SwiGLU), into `gate`.
   static func swiGLU(gate: inout [Float], up: [Float]) {
-    for i in gate.indices {
-      let g = gate[i]
-      gate[i] = g / (1 + CMath.exp(-g)) * up[i]
+    precondition(gate.count == up.count, "gate and up differ in length")
+    gate.withUnsafeMutableBufferPointer { g in
+      up.withUnsafeBufferPointer { u in
+        nonisolated(unsafe) let g = g
+        nonisolated(unsafe) let u = u
+        inParallel(count: g.count) { range in
+          for i in range {
+            let x = g[i]
+            g[i] = x / (1 + CMath.exp(-x)) * u[i]
+          }
+        }
+      }
+    }
+  }
+
+  /// `body(range)` over `0..<count` in pieces on the worker threads when there are at least
+  /// 2¹⁶ elements (a prompt's feed-forward), else on the calling thread. For element-wise
+  /// work, whose values do not depend on how it is split.
+  static func inParallel(count: Int, _ body: (Range<Int>) -> Void) {
+    let pieces = count >= 1 << 16 ? Parallelism.threadCount * 4 : 1
+    Parallelism.perform(iterations: pieces) { piece in
+      body((count * piece / pieces)..<(count * (piece + 1) / pieces))
     }
   }
 
@@ -43,7 +62,12 @@ extension Kernels {
     gate.withUnsafeMutableBufferPointer { g in
       up.withUnsafeBufferPointer { u in
         guard let gb = g.baseAddress, let ub = u.baseAddress else { return }
-        kernels.swiGLUGGML(gate: gb, up: ub, count: g.count)
+        nonisolated(unsafe) let gate = gb
+        nonisolated(unsafe) let up = ub
+        inParallel(count: g.count) { range in
+          kernels.swiGLUGGML(
+            gate: gate + range.lowerBound, up: up + range.lowerBound, count: range.count)
+        }
       }
     }
   }
