@@ -47,9 +47,8 @@ struct BlockActivations: Sendable {
               nonisolated(unsafe) let scales = scales
               nonisolated(unsafe) let sums = sums
               // Blocks are independent: a prompt's (thousands of them) go over the cores.
-              let chunks = blocks >= 256 ? Parallelism.threadCount * 4 : 1
-              Parallelism.perform(iterations: chunks) { chunk in
-                for block in (blocks * chunk / chunks)..<(blocks * (chunk + 1) / chunks) {
+              Kernels.inParallel(count: blocks, minimum: 256) { range in
+                for block in range {
                   Self.quantize(
                     block, of: x, withSums: withSums, lanes: lanes, quants: quants,
                     scales: scales, sums: sums)

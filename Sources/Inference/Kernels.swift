@@ -37,10 +37,10 @@ enum Kernels {
   }
 
   /// `body(range)` over `0..<count` in pieces on the worker threads when there are at least
-  /// 2¹⁶ elements (a prompt's feed-forward), else on the calling thread. For element-wise
-  /// work, whose values do not depend on how it is split.
-  static func inParallel(count: Int, _ body: (Range<Int>) -> Void) {
-    let pieces = count >= 1 << 16 ? Parallelism.threadCount * 4 : 1
+  /// `minimum` items (by default 2¹⁶, a prompt's feed-forward), else on the calling thread.
+  /// For independent items, whose values do not depend on how the work is split.
+  static func inParallel(count: Int, minimum: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+    let pieces = count >= minimum ? Parallelism.threadCount * 4 : 1
     Parallelism.perform(iterations: pieces) { piece in
       body((count * piece / pieces)..<(count * (piece + 1) / pieces))
     }

@@ -93,15 +93,8 @@ enum KernelBinary {
     ofModule module: String, symbolsContaining part: String? = nil
   ) throws -> Code {
     let prefix = "$s\(module.utf8.count)\(module)"
-    let symbols = try output(
-      "/usr/bin/nm", ["-S", "--defined-only", SpindleProcess.executable]
-    ).split(separator: "\n").compactMap { line -> (Int, Int)? in
-      let fields = line.split(separator: " ")
-      guard fields.count == 4, "tT".contains(fields[2]), fields[3].hasPrefix(prefix),
-        part.map({ fields[3].contains($0) }) ?? true,
-        let address = Int(fields[0], radix: 16), let size = Int(fields[1], radix: 16)
-      else { return nil }
-      return (address, address + size)
+    let symbols = try functions { name in
+      name.hasPrefix(prefix) && (part.map { name.contains($0) } ?? true)
     }
     guard !symbols.isEmpty else { return Code(text: "") }
     if part == nil {
@@ -114,17 +107,21 @@ enum KernelBinary {
 
   /// The disassembly of the C function `name`.
   static func disassembly(ofFunction name: String) throws -> Code {
-    let symbol = try output(
+    guard let symbol = try functions(where: { $0 == name }).first else { return Code(text: "") }
+    return Code(text: try range(symbol.0, symbol.1))
+  }
+
+  /// Address ranges of the binary's functions whose symbol satisfies `isWanted` (nm).
+  static func functions(where isWanted: (Substring) -> Bool) throws -> [(Int, Int)] {
+    try output(
       "/usr/bin/nm", ["-S", "--defined-only", SpindleProcess.executable]
-    ).split(separator: "\n").lazy.compactMap { line -> (Int, Int)? in
+    ).split(separator: "\n").compactMap { line -> (Int, Int)? in
       let fields = line.split(separator: " ")
-      guard fields.count == 4, "tT".contains(fields[2]), fields[3] == name,
+      guard fields.count == 4, "tT".contains(fields[2]), isWanted(fields[3]),
         let address = Int(fields[0], radix: 16), let size = Int(fields[1], radix: 16)
       else { return nil }
       return (address, address + size)
-    }.first
-    guard let symbol else { return Code(text: "") }
-    return Code(text: try range(symbol.0, symbol.1))
+    }
   }
 
   static func range(_ low: Int, _ high: Int) throws -> String {
