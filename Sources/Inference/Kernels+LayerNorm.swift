@@ -21,13 +21,14 @@ extension Kernels {
     }
   }
 
-  /// LayerNorm as ggml's `norm` (AVX-512 build) then `mul` by `weight` then `add` of `bias`,
-  /// in place, for every vector of `weight.count` values, by the selected ``KernelLevel``'s
-  /// kernels (`layerNormGGML`).
+  /// LayerNorm as ggml's `norm` (in the selected ``LlamaCppBuild``'s sums) then `mul` by
+  /// `weight` then `add` of `bias`, in place, for every vector of `weight.count` values, by the
+  /// selected ``KernelLevel``'s kernels (`layerNormGGML`).
   static func layerNormGGML(
     _ x: inout [Float], weight: [Float], bias: [Float]?, epsilon: Float
   ) {
     let kernels = KernelLevel.selected.kernels
+    let lanes = LlamaCppBuild.selected.lanes
     let b = bias ?? []
     weight.withUnsafeBufferPointer { w in
       b.withUnsafeBufferPointer { biasBuffer in
@@ -35,7 +36,8 @@ extension Kernels {
         let bb = bias == nil ? nil : biasBuffer.baseAddress
         forEachVector(&x, length: w.count) { v in
           guard let vb = v.baseAddress else { return }
-          kernels.layerNormGGML(vb, count: v.count, weight: wb, bias: bb, epsilon: epsilon)
+          kernels.layerNormGGML(
+            vb, count: v.count, weight: wb, bias: bb, epsilon: epsilon, lanes: lanes)
         }
       }
     }

@@ -54,11 +54,13 @@ enum Kernels {
 }
 
 extension Kernels {
-  /// `silu(g)·u` element-wise as ggml's `swiglu` on AVX-512 (`g / (1 + ggml_v_expf(0 − g))·u`),
-  /// into `gate`, by the selected ``KernelLevel``'s kernels.
+  /// `silu(g)·u` element-wise as ggml's `swiglu` (`g / (1 + ggml_v_expf(0 − g))·u`, the
+  /// selected ``LlamaCppBuild``'s `ggml_v_expf`), into `gate`, by the selected
+  /// ``KernelLevel``'s kernels.
   static func swiGLUGGML(gate: inout [Float], up: [Float]) {
     precondition(gate.count == up.count, "gate and up differ in length")
     let kernels = KernelLevel.selected.kernels
+    let lanes = LlamaCppBuild.selected.lanes
     gate.withUnsafeMutableBufferPointer { g in
       up.withUnsafeBufferPointer { u in
         guard let gb = g.baseAddress, let ub = u.baseAddress else { return }
@@ -66,7 +68,8 @@ extension Kernels {
         nonisolated(unsafe) let up = ub
         inParallel(count: g.count) { range in
           kernels.swiGLUGGML(
-            gate: gate + range.lowerBound, up: up + range.lowerBound, count: range.count)
+            gate: gate + range.lowerBound, up: up + range.lowerBound, count: range.count,
+            lanes: lanes)
         }
       }
     }

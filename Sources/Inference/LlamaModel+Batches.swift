@@ -35,9 +35,10 @@ extension LlamaModel {
   /// cost the same, so it is the pass's progress).
   func batchedForward(
     tokens: [Int32], outputs: [Int], cache: inout KeyValueCache, keepingLayers: Bool,
-    batchRows: Int = Self.batchRows, products: Products = .tiled,
+    batchRows: Int? = nil, products: Products = .tiled,
     layerDone: (Int) -> Void = { _ in }
   ) -> [Float] {
+    let batchRows = batchRows ?? self.batchRows
     let c = configuration
     let e = c.embeddingLength
     let n = tokens.count
@@ -93,17 +94,24 @@ extension LlamaModel {
     return hidden
   }
 
-  /// `input · Wᵀ` of `count` vectors, tiled (``WeightMatrix/product(_:count:mode:into:)``) or
-  /// row by row (``WeightMatrix/multiply(_:count:mode:)``).
+  /// Rows per batch: ``batchRows``, or llama.cpp's micro-batch in llama.cpp numerics, whose
+  /// one-row products (a one-token micro-batch) llama.cpp sums another way.
+  var batchRows: Int { numericMode == .llamaCpp ? Self.llamaCppMicroBatch : Self.batchRows }
+
+  /// `input · Wᵀ` of `count` vectors, tiled (``WeightMatrix/product(_:count:mode:alone:into:)``)
+  /// or row by row (``WeightMatrix/multiply(_:count:mode:alone:)``); `alone` as theirs.
   func product(
-    _ matrix: WeightMatrix, _ input: [Float], count: Int, _ products: Products = .tiled
+    _ matrix: WeightMatrix, _ input: [Float], count: Int, _ products: Products = .tiled,
+    alone: Bool? = nil
   ) -> [Float] {
-    if products == .rowByRow { return matrix.multiply(input, count: count, mode: numericMode) }
+    if products == .rowByRow {
+      return matrix.multiply(input, count: count, mode: numericMode, alone: alone)
+    }
     var output = [Float](repeating: 0, count: count * matrix.rows)
     input.withUnsafeBufferPointer { x in
       output.withUnsafeMutableBufferPointer { y in
         guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
-        matrix.product(xb, count: count, mode: numericMode, into: yb)
+        matrix.product(xb, count: count, mode: numericMode, alone: alone, into: yb)
       }
     }
     return output

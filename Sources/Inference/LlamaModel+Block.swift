@@ -45,7 +45,8 @@ extension LlamaModel {
     guard !queries.isEmpty else { return }
     let all = queries.count == rows
     let queryInput = all ? h : Self.gather(h, rows: queries.map { $0 - batch.lowerBound }, width: e)
-    var q = product(layer.query, queryInput, count: queries.count, products)
+    // llama.cpp projects every token of the micro-batch and picks the output rows later.
+    var q = product(layer.query, queryInput, count: queries.count, products, alone: rows == 1)
     if let bias = layer.queryBias { Kernels.addBias(&q, bias) }
     if let norm = layer.queryNorm { Kernels.rmsNorm(&q, weight: norm, epsilon: c.rmsNormEpsilon) }
     rotateRows(&q, heads: c.headCount, tableRows: queries, cosines: cosines, sines: sines)
@@ -66,7 +67,7 @@ extension LlamaModel {
       if llamaCpp { q = q.map(Self.roundedToHalf) }
       attention = Self.causalAttention(
         q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-        configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: callTokens == 1,
+        configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: rows == 1,
         scoreScale: queriesScaled ? 1 : nil)
     }
     var o = product(layer.attentionOutput, attention, count: queries.count, products)
@@ -147,8 +148,11 @@ extension LlamaModel {
   }
 
   /// Logits of `count` final hidden states: the output projection plus its bias, if any.
-  func outputLogits(_ hidden: [Float], count: Int) -> [Float] {
-    var logits = product(output, hidden, count: count, .tiled)
+  ///
+  /// `alone` (default: `count == 1`) says the one row is the only output of its llama.cpp
+  /// micro-batch (``WeightMatrix/usesVectorDot(alone:mode:)``).
+  func outputLogits(_ hidden: [Float], count: Int, alone: Bool? = nil) -> [Float] {
+    var logits = product(output, hidden, count: count, .tiled, alone: alone)
     if let bias = outputBias { Kernels.addBias(&logits, bias) }
     return logits
   }

@@ -34,6 +34,7 @@ extension LlamaModel {
     let stride = c.keyValueLength
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
     let kernels = KernelLevel.selected.kernels
+    let lanes = LlamaCppBuild.selected.lanes
     func route(_ row: Int) -> (FlashAttentionPath, keysInView: Int) {
       let microStart = (row - callStart) / llamaCppMicroBatch * llamaCppMicroBatch
       let tokens = min(llamaCppMicroBatch, callTokens - microStart)
@@ -68,17 +69,18 @@ extension LlamaModel {
         case .oneChunk:
           kernels.flashAttentionOneChunk(
             query: query, keys: keys, values: values, stride: stride, count: row + 1,
-            dimension: d, scale: scale, into: out)
+            dimension: d, scale: scale, lanes: lanes, into: out)
         case .tiled:
           guard let transposedKeys else { return }
           kernels.flashAttentionTiled(
             query: query, transposedKeys: transposedKeys + head / group * perHead,
             values: values, stride: stride, count: row + 1, keysInView: keysInView, dimension: d,
-            scale: scale, into: out)
+            scale: scale, lanes: lanes, into: out)
         case .splitKeys:
           kernels.flashAttentionSplit(
             query: query, keys: keys, values: values, stride: stride, count: row + 1,
-            keysInView: keysInView, threads: threads, dimension: d, scale: scale, into: out)
+            keysInView: keysInView, threads: threads, dimension: d, scale: scale, lanes: lanes,
+            into: out)
         }
       }
     }

@@ -40,13 +40,14 @@ extension LlamaModel {
     let scale = scoreScale ?? 1 / CMath.squareRoot(Float(d))
     let maxKeys = (queryRows.max() ?? 0) + 1
     let kernels = KernelLevel.selected.kernels
+    let lanes = LlamaCppBuild.selected.lanes
     return perQueryHead(
       q: q, k: k, v: v, queryCount: queryRows.count, configuration: c, scratch: maxKeys
     ) { i, _, query, kb, vb, out, scores in
       kernels.attendOne(
         query: query, keys: kb, values: vb, stride: kvStride, keyCount: queryRows[i] + 1,
         dimension: d, scale: scale, roundProbabilities: roundProbabilities,
-        singleTokenBatch: singleTokenBatch, scores: scores, into: out)
+        singleTokenBatch: singleTokenBatch, lanes: lanes, scores: scores, into: out)
     }
   }
 

@@ -191,10 +191,24 @@ public struct LlamaModel: Sendable {
       layerDone: progress)
     let e = configuration.embeddingLength
     let step = Swift.max(1, chunk)
+    // llama.cpp multiplies each micro-batch's output rows together; a row alone in its
+    // micro-batch takes `vec_dot`'s order rather than tinyBLAS's (F32/F16 output matrices).
+    var perMicroBatch: [Int: Int] = [:]
+    for index in Set(outputs) { perMicroBatch[index / batchRows, default: 0] += 1 }
+    let alone = outputs.map { numericMode == .llamaCpp && perMicroBatch[$0 / batchRows] == 1 }
     var start = 0
     while start < outputs.count {
       let end = Swift.min(outputs.count, start + step)
-      let values = outputLogits(Array(hidden[(start * e)..<(end * e)]), count: end - start)
+      var values = outputLogits(
+        Array(hidden[(start * e)..<(end * e)]), count: end - start,
+        alone: end - start == 1 && alone[start])
+      if end - start > 1 {
+        for row in start..<end where alone[row] {
+          let single = outputLogits(Array(hidden[(row * e)..<((row + 1) * e)]), count: 1)
+          let offset = (row - start) * vocabulary
+          values.replaceSubrange(offset..<(offset + vocabulary), with: single)
+        }
+      }
       body(
         (0..<(end - start)).map { row in
           Array(values[(row * vocabulary)..<((row + 1) * vocabulary)])

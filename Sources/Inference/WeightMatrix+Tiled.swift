@@ -14,42 +14,51 @@ import Tensors
 /// multiple of 16).
 extension WeightMatrix {
   /// `input · Wᵀ` for `count` vectors of ``columns`` values into `output` (`count × rows`
-  /// values, row-major), split over ``Parallelism/threadCount`` threads.
+  /// values, row-major), split over ``Parallelism/threadCount`` threads; `alone` as
+  /// ``multiply(_:count:mode:alone:)``'s.
   func product(
-    _ input: UnsafePointer<Float>, count: Int, mode: NumericMode,
+    _ input: UnsafePointer<Float>, count: Int, mode: NumericMode, alone: Bool? = nil,
     into output: UnsafeMutablePointer<Float>
   ) {
     guard count > 0 else { return }
-    // The kernels' 16-lane chains need whole groups of 16.
-    let tiles = columns.isMultiple(of: 16)
-    if mode == .llamaCpp, tiles, !multipliesInIntegerBlocks {
+    let vectorDot = count == 1 && usesVectorDot(alone: alone ?? true, mode: mode)
+    // The kernels' chains need whole vectors: 16 lanes, or the llama.cpp build's.
+    let lanes = mode == .llamaCpp ? LlamaCppBuild.selected.lanes : 16
+    let tiles = columns.isMultiple(of: lanes)
+    if mode == .llamaCpp, tiles || vectorDot, !multipliesInIntegerBlocks {
       // `multiply` in llama.cpp numerics: the rounded activations times the decoded rows in
-      // the same 16-lane chains, so the tiles give its values on the rounded input.
+      // the same chains, so the tiles give its values on the rounded input.
       let rounded = ActivationRounding.rounded(
         Array(UnsafeBufferPointer(start: input, count: count * columns)), columns: columns,
         forWeight: view.dtype)
       rounded.withUnsafeBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
-        tiledProduct(base, count: count, into: output)
+        if vectorDot {
+          vectorDotProduct(base, into: output)
+        } else {
+          tiledProduct(base, count: count, lanes: lanes, into: output)
+        }
       }
       return
     }
     guard mode == .exact, tiles else {
       let values = multiply(
         Array(UnsafeBufferPointer(start: input, count: count * columns)), count: count,
-        mode: mode)
+        mode: mode, alone: alone)
       values.withUnsafeBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         output.update(from: base, count: buffer.count)
       }
       return
     }
-    tiledProduct(input, count: count, into: output)
+    tiledProduct(input, count: count, lanes: 16, into: output)
   }
 
-  /// The exact tiled product of `count` vectors (the body of ``product(_:count:mode:into:)``).
+  /// The tiled product of `count` vectors in chains of `lanes` (the body of
+  /// ``product(_:count:mode:into:)``).
   private func tiledProduct(
-    _ input: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
+    _ input: UnsafePointer<Float>, count: Int, lanes: Int,
+    into output: UnsafeMutablePointer<Float>
   ) {
     let rows = rows
     let columns = columns
@@ -69,7 +78,8 @@ extension WeightMatrix {
         let first = share * perShare
         kernels.tiledRows(
           weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
-          first: first, end: Swift.min(rows, first + perShare), input: x, count: count, output: y)
+          first: first, end: Swift.min(rows, first + perShare), input: x, count: count,
+          lanes: lanes, output: y)
       }
     }
   }

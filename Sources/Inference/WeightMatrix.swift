@@ -62,12 +62,17 @@ struct WeightMatrix: Sendable {
   ///
   /// Rows are split over the cores; each row is decoded (or unpacked) once into a scratch
   /// buffer and multiplied with every input vector (the selected ``KernelLevel``'s
-  /// `multiplyRows`). Float products use 16 fused lanes. In ``NumericMode/llamaCpp`` the input first takes
-  /// the rounding of the weight's `vec_dot_type`; Q8_0 and Q4_1 rows are multiplied in integer
-  /// blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four outputs
-  /// at a time (four rows with one vector, or one row with four vectors), each still its own
-  /// chain in llama.cpp's order (`multiplyBlockRows`).
-  func multiply(_ input: [Float], count: Int, mode: NumericMode) -> [Float] {
+  /// `multiplyRows`). Float products use 16 fused lanes. In ``NumericMode/llamaCpp`` the input
+  /// first takes the rounding of the weight's `vec_dot_type` and the sums are the selected
+  /// ``LlamaCppBuild``'s: tinyBLAS's lanes, or, for one vector and F32 or F16 rows, ggml's
+  /// `vec_dot` order (``usesVectorDot(alone:mode:)``); Q8_0 and Q4_1 rows are multiplied in
+  /// integer blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four
+  /// outputs at a time (four rows with one vector, or one row with four vectors), each still
+  /// its own chain in llama.cpp's order (`multiplyBlockRows`).
+  ///
+  /// `alone` (default: `count == 1`) says llama.cpp multiplies this one vector by itself (one row
+  /// of its micro-batch), not as one row of a larger product.
+  func multiply(_ input: [Float], count: Int, mode: NumericMode, alone: Bool? = nil) -> [Float] {
     precondition(input.count == count * columns, "input is not count × columns")
     if mode == .llamaCpp, multipliesInIntegerBlocks {
       return multiplyBlocks(input, count: count, minimums: view.dtype == .q4_1)
@@ -75,6 +80,18 @@ struct WeightMatrix: Sendable {
     let vectors =
       mode == .llamaCpp
       ? ActivationRounding.rounded(input, columns: columns, forWeight: view.dtype) : input
+    if count == 1, usesVectorDot(alone: alone ?? true, mode: mode) {
+      return vectors.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return [] }
+        var output = [Float](repeating: 0, count: self.rows)
+        output.withUnsafeMutableBufferPointer { y in
+          guard let yb = y.baseAddress else { return }
+          vectorDotProduct(base, into: yb)
+        }
+        return output
+      }
+    }
+    let lanes = mode == .llamaCpp ? LlamaCppBuild.selected.lanes : 16
     let rows = rows
     let columns = columns
     let rowBytes = rowBytes
@@ -86,8 +103,37 @@ struct WeightMatrix: Sendable {
       return forEachRow(count: count) { weights, range, y in
         kernels.multiplyRows(
           weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
-          first: range.lowerBound, end: range.upperBound, input: x, count: count, output: y)
+          first: range.lowerBound, end: range.upperBound, input: x, count: count, lanes: lanes,
+          output: y)
       }
+    }
+  }
+
+  /// Whether llama.cpp sums a product of these rows with `ggml_vec_dot_f32` / `_f16`: one
+  /// vector `alone` in its product (a one-token micro-batch, or one output row of it, which
+  /// tinyBLAS declines) times F32 or F16 rows, in llama.cpp numerics.
+  func usesVectorDot(alone: Bool, mode: NumericMode) -> Bool {
+    mode == .llamaCpp && alone && (view.dtype == .f32 || view.dtype == .f16)
+  }
+
+  /// `W · x` for one vector `x` already rounded to the rows' `vec_dot_type`, in ggml's
+  /// `vec_dot` order of the selected ``LlamaCppBuild``, rows split over the cores.
+  func vectorDotProduct(_ x: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+    let columns = columns
+    let rowBytes = rowBytes
+    let dtype = view.dtype
+    let lanes = LlamaCppBuild.selected.lanes
+    let kernels = KernelLevel.selected.kernels
+    nonisolated(unsafe) let input = x
+    let values = forEachRow(count: 1) { weights, range, y in
+      kernels.vectorDotRows(
+        weights: weights, rowBytes: rowBytes, dtype: dtype, columns: columns,
+        first: range.lowerBound, end: range.upperBound, input: input, lanes: lanes,
+        halfRows: dtype == .f16, output: y)
+    }
+    values.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      output.update(from: base, count: buffer.count)
     }
   }
 

@@ -17,20 +17,30 @@ public protocol VectorKernelSet: Sendable {
   static func decode(
     _ source: UnsafeRawPointer, dtype: DType, count: Int, into target: UnsafeMutablePointer<Float>)
 
-  /// Rows `first..<end` of the exact product `input · Wᵀ` for `count` vectors of `columns`
-  /// values (`columns` a multiple of 16), into `output` (`count × rows`, row-major): per
-  /// output one chain of 16 fused lanes over the decoded row, reduced as
-  /// `_mm512_reduce_add_ps`, several outputs at a time (tiles).
+  /// Rows `first..<end` of the product `input · Wᵀ` for `count` vectors of `columns` values
+  /// (`columns` a multiple of `lanes`), into `output` (`count × rows`, row-major): per output
+  /// one chain of `lanes` fused lanes over the decoded row (16: exact numerics and tinyBLAS on
+  /// AVX-512, reduced as `_mm512_reduce_add_ps`; 8: tinyBLAS on AVX2, its `hsum`), several
+  /// outputs at a time (tiles).
   static func tiledRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int, first: Int,
-    end: Int, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>)
+    end: Int, input: UnsafePointer<Float>, count: Int, lanes: Int,
+    output: UnsafeMutablePointer<Float>)
+
+  /// Rows `first..<end` of `W · input` for one vector as ggml's `ggml_vec_dot_f32` (or, with
+  /// `halfRows`, `ggml_vec_dot_f16`) sums it in the llama.cpp build of `lanes` (8 or 16) Floats:
+  /// a one-token batch, which tinyBLAS declines.
+  static func vectorDotRows(
+    weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, columns: Int, first: Int, end: Int,
+    input: UnsafePointer<Float>, lanes: Int, halfRows: Bool, output: UnsafeMutablePointer<Float>)
 
   /// The same outputs as ``tiledRows(weights:rowBytes:dtype:rows:columns:first:end:input:count:output:)``
   /// one at a time: each row decoded, then one product per input vector (any `columns`; a
-  /// length not a multiple of 16 takes four Float accumulators).
+  /// length not a multiple of `lanes` takes four Float accumulators).
   static func multiplyRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int, first: Int,
-    end: Int, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>)
+    end: Int, input: UnsafePointer<Float>, count: Int, lanes: Int,
+    output: UnsafeMutablePointer<Float>)
 
   /// Rows `first..<end` of Q8_0 weights times Q8_0 activations (tinyBLAS order), or of Q4_1
   /// weights times Q8_1 activations (`ggml_vec_dot_q4_1_q8_1` order) when `minimums`. The
@@ -61,12 +71,12 @@ public protocol VectorKernelSet: Sendable {
   /// One (query, head) of the reference attention: scores of the first `keyCount` keys times
   /// `scale`, softmax, `V·p` into `out` (which must hold zeros); `scores` is scratch for
   /// `keyCount` values. With `roundProbabilities` (llama.cpp numerics, flash attention off)
-  /// the sums are tinyBLAS's, or ggml's `vec_dot_f16` order when `singleTokenBatch`, and the
-  /// probabilities are rounded to F16.
+  /// the sums are tinyBLAS's, or ggml's `vec_dot_f16` order when `singleTokenBatch`, in the
+  /// llama.cpp build of `lanes` (8 or 16) Floats, and the probabilities are rounded to F16.
   static func attendOne(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, keyCount: Int, dimension: Int, scale: Float, roundProbabilities: Bool,
-    singleTokenBatch: Bool, scores: UnsafeMutablePointer<Float>,
+    singleTokenBatch: Bool, lanes: Int, scores: UnsafeMutablePointer<Float>,
     into out: UnsafeMutablePointer<Float>)
 
   /// Query tokens per tile and keys per KV tile of llama.cpp's tiled flash-attention path
@@ -76,28 +86,31 @@ public protocol VectorKernelSet: Sendable {
   /// One (query, head) of llama.cpp's one-chunk flash-attention path over `count` keys.
   static func flashAttentionOneChunk(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    stride: Int, count: Int, dimension: Int, scale: Float, into out: UnsafeMutablePointer<Float>)
+    stride: Int, count: Int, dimension: Int, scale: Float, lanes: Int,
+    into out: UnsafeMutablePointer<Float>)
 
   /// One (query, head) of llama.cpp's tiled flash-attention path: `count` unmasked keys of
   /// `keysInView`, the keys as ``TransposedKeys`` lays them out (values `stride` apart).
   static func flashAttentionTiled(
     query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
     values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension: Int,
-    scale: Float, into out: UnsafeMutablePointer<Float>)
+    scale: Float, lanes: Int, into out: UnsafeMutablePointer<Float>)
 
   /// One query token of llama.cpp's split-key flash-attention path, the `keysInView` keys cut
   /// into `threads` chunks.
   static func flashAttentionSplit(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, count: Int, keysInView: Int, threads: Int, dimension: Int, scale: Float,
-    into out: UnsafeMutablePointer<Float>)
+    lanes: Int, into out: UnsafeMutablePointer<Float>)
 
-  /// `silu(g)·u` for `count` values as ggml's `swiglu` on AVX-512, into `gate`.
-  static func swiGLUGGML(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int)
+  /// `silu(g)·u` for `count` values as ggml's `swiglu` in the llama.cpp build of `lanes` (8 or
+  /// 16) Floats, into `gate`.
+  static func swiGLUGGML(
+    gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int, lanes: Int)
 
-  /// LayerNorm of one vector of `count` values in place, as ggml's `norm` (AVX-512 build) then
-  /// `mul` by `weight` then `add` of `bias` (when given).
+  /// LayerNorm of one vector of `count` values in place, as ggml's `norm` (in the llama.cpp
+  /// build of `lanes` Floats) then `mul` by `weight` then `add` of `bias` (when given).
   static func layerNormGGML(
     _ vector: UnsafeMutablePointer<Float>, count: Int, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, epsilon: Float)
+    bias: UnsafePointer<Float>?, epsilon: Float, lanes: Int)
 }

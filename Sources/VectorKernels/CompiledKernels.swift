@@ -27,24 +27,53 @@ public enum CompiledKernels: VectorKernelSet {
   @inline(never)
   public static func tiledRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int, first: Int,
-    end: Int, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>
+    end: Int, input: UnsafePointer<Float>, count: Int, lanes: Int,
+    output: UnsafeMutablePointer<Float>
   ) {
-    Kernels.tiledRows(
-      weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
-      first: first, end: end, input: input, count: count, output: output)
+    if lanes == 8 {
+      Kernels.tiledRows(
+        SIMD8<Float>.self, weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows,
+        columns: columns, first: first, end: end, input: input, count: count, output: output)
+    } else {
+      Kernels.tiledRows(
+        SIMD16<Float>.self, weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows,
+        columns: columns, first: first, end: end, input: input, count: count, output: output)
+    }
+  }
+
+  @inline(never)
+  public static func vectorDotRows(
+    weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, columns: Int, first: Int, end: Int,
+    input: UnsafePointer<Float>, lanes: Int, halfRows: Bool, output: UnsafeMutablePointer<Float>
+  ) {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
+    defer { scratch.deallocate() }
+    for r in first..<end {
+      let row = Kernels.decodedRow(
+        weights + r * rowBytes, dtype: dtype, columns: columns, scratch: scratch)
+      output[r] =
+        lanes == 8
+        ? Kernels.dotGGMLVector(SIMD8<Float>.self, row, input, count: columns, halfRows: halfRows)
+        : Kernels.dotGGMLVector(SIMD16<Float>.self, row, input, count: columns, halfRows: halfRows)
+    }
   }
 
   @inline(never)
   public static func multiplyRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int, first: Int,
-    end: Int, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>
+    end: Int, input: UnsafePointer<Float>, count: Int, lanes: Int,
+    output: UnsafeMutablePointer<Float>
   ) {
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
     defer { scratch.deallocate() }
     for r in first..<end {
       Dequantization.decode(weights + r * rowBytes, dtype: dtype, count: columns, into: scratch)
       for t in 0..<count {
-        output[t * rows + r] = Kernels.dotF16Lanes(scratch, input + t * columns, count: columns)
+        let x = input + t * columns
+        output[t * rows + r] =
+          lanes == 8
+          ? Kernels.dotF16Lanes(SIMD8<Float>.self, scratch, x, count: columns)
+          : Kernels.dotF16Lanes(SIMD16<Float>.self, scratch, x, count: columns)
       }
     }
   }
@@ -110,7 +139,27 @@ public enum CompiledKernels: VectorKernelSet {
   public static func attendOne(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, keyCount: Int, dimension d: Int, scale: Float, roundProbabilities: Bool,
-    singleTokenBatch: Bool, scores: UnsafeMutablePointer<Float>,
+    singleTokenBatch: Bool, lanes: Int, scores: UnsafeMutablePointer<Float>,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    if lanes == 8 {
+      attendOne(
+        SIMD8<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        keyCount: keyCount, dimension: d, scale: scale, roundProbabilities: roundProbabilities,
+        singleTokenBatch: singleTokenBatch, scores: scores, into: out)
+    } else {
+      attendOne(
+        SIMD16<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        keyCount: keyCount, dimension: d, scale: scale, roundProbabilities: roundProbabilities,
+        singleTokenBatch: singleTokenBatch, scores: scores, into: out)
+    }
+  }
+
+  @inline(__always)
+  static func attendOne<V: FusedLanes>(
+    _: V.Type, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>, stride: Int, keyCount: Int, dimension d: Int, scale: Float,
+    roundProbabilities: Bool, singleTokenBatch: Bool, scores: UnsafeMutablePointer<Float>,
     into out: UnsafeMutablePointer<Float>
   ) {
     for j in 0..<keyCount {
@@ -119,24 +168,24 @@ public enum CompiledKernels: VectorKernelSet {
         !roundProbabilities
         ? Kernels.dot(query, key, count: d)
         : singleTokenBatch
-          ? Kernels.dotGGMLVector(query, key, count: d)
-          : Kernels.dotF16Lanes(query, key, count: d)
+          ? Kernels.dotGGMLVector(V.self, query, key, count: d)
+          : Kernels.dotF16Lanes(V.self, query, key, count: d)
       scores[j] = product * scale
     }
     if roundProbabilities {
-      Kernels.softmaxGGML(scores, count: keyCount)
+      Kernels.softmaxGGML(V.self, scores, count: keyCount)
       for j in 0..<keyCount { scores[j] = Kernels.roundedToHalf(scores[j]) }
     } else {
       Kernels.softmax(scores, count: keyCount)
     }
     if roundProbabilities && singleTokenBatch {
       Kernels.accumulateValuesGGMLVector(
-        values: values, stride: stride, probabilities: scores, keys: keyCount, dimension: d,
+        V.self, values: values, stride: stride, probabilities: scores, keys: keyCount, dimension: d,
         into: out)
     } else if roundProbabilities {
-      // tinyBLAS over the transposed F16 V cache: lane j mod 16 per key.
+      // tinyBLAS over the transposed F16 V cache: lane j mod KN per key.
       Kernels.accumulateValuesGGML(
-        values: values, stride: stride, probabilities: scores, keys: keyCount, dimension: d,
+        V.self, values: values, stride: stride, probabilities: scores, keys: keyCount, dimension: d,
         into: out)
     } else {
       for j in 0..<keyCount {
@@ -152,47 +201,80 @@ public enum CompiledKernels: VectorKernelSet {
   @inline(never)
   public static func flashAttentionOneChunk(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    stride: Int, count: Int, dimension: Int, scale: Float, into out: UnsafeMutablePointer<Float>
+    stride: Int, count: Int, dimension: Int, scale: Float, lanes: Int,
+    into out: UnsafeMutablePointer<Float>
   ) {
-    Kernels.flashAttentionOneChunk(
-      query: query, keys: keys, values: values, stride: stride, count: count,
-      dimension: dimension, scale: scale, into: out)
+    if lanes == 8 {
+      Kernels.flashAttentionOneChunk(
+        SIMD8<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        count: count, dimension: dimension, scale: scale, into: out)
+    } else {
+      Kernels.flashAttentionOneChunk(
+        SIMD16<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        count: count, dimension: dimension, scale: scale, into: out)
+    }
   }
 
   @inline(never)
   public static func flashAttentionTiled(
     query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
     values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension: Int,
-    scale: Float, into out: UnsafeMutablePointer<Float>
+    scale: Float, lanes: Int, into out: UnsafeMutablePointer<Float>
   ) {
-    Kernels.flashAttentionTiled(
-      query: query, transposedKeys: transposedKeys, values: values, stride: stride, count: count,
-      keysInView: keysInView, dimension: dimension, scale: scale, into: out)
+    if lanes == 8 {
+      Kernels.flashAttentionTiled(
+        SIMD8<Float>.self, query: query, transposedKeys: transposedKeys, values: values,
+        stride: stride, count: count, keysInView: keysInView, dimension: dimension, scale: scale,
+        into: out)
+    } else {
+      Kernels.flashAttentionTiled(
+        SIMD16<Float>.self, query: query, transposedKeys: transposedKeys, values: values,
+        stride: stride, count: count, keysInView: keysInView, dimension: dimension, scale: scale,
+        into: out)
+    }
   }
 
   @inline(never)
   public static func flashAttentionSplit(
     query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     stride: Int, count: Int, keysInView: Int, threads: Int, dimension: Int, scale: Float,
-    into out: UnsafeMutablePointer<Float>
+    lanes: Int, into out: UnsafeMutablePointer<Float>
   ) {
-    Kernels.flashAttentionSplit(
-      query: query, keys: keys, values: values, stride: stride, count: count,
-      keysInView: keysInView, threads: threads, dimension: dimension, scale: scale, into: out)
+    if lanes == 8 {
+      Kernels.flashAttentionSplit(
+        SIMD8<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        count: count, keysInView: keysInView, threads: threads, dimension: dimension,
+        scale: scale, into: out)
+    } else {
+      Kernels.flashAttentionSplit(
+        SIMD16<Float>.self, query: query, keys: keys, values: values, stride: stride,
+        count: count, keysInView: keysInView, threads: threads, dimension: dimension,
+        scale: scale, into: out)
+    }
   }
 
   @inline(never)
   public static func swiGLUGGML(
-    gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int
+    gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int, lanes: Int
   ) {
-    Kernels.swiGLUGGML(gate: gate, up: up, count: count)
+    if lanes == 8 {
+      Kernels.swiGLUGGML(SIMD8<Float>.self, gate: gate, up: up, count: count)
+    } else {
+      Kernels.swiGLUGGML(SIMD16<Float>.self, gate: gate, up: up, count: count)
+    }
   }
 
   @inline(never)
   public static func layerNormGGML(
     _ vector: UnsafeMutablePointer<Float>, count: Int, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>?, epsilon: Float
+    bias: UnsafePointer<Float>?, epsilon: Float, lanes: Int
   ) {
-    Kernels.layerNormGGML(vector, count: count, weight: weight, bias: bias, epsilon: epsilon)
+    if lanes == 8 {
+      Kernels.layerNormGGML(
+        SIMD8<Float>.self, vector, count: count, weight: weight, bias: bias, epsilon: epsilon)
+    } else {
+      Kernels.layerNormGGML(
+        SIMD16<Float>.self, vector, count: count, weight: weight, bias: bias, epsilon: epsilon)
+    }
   }
 }

@@ -1,5 +1,6 @@
-/// llama.cpp's CPU flash attention (`ggml_compute_forward_flash_attn_ext_f16`, F16 K/V cache,
-/// AVX-512 build), bit for bit.
+/// llama.cpp's CPU flash attention (`ggml_compute_forward_flash_attn_ext_f16`, F16 K/V cache),
+/// bit for bit, in the AVX-512 or the AVX2 build's sums (`V`: the scores of the one-chunk and
+/// split paths, the softmax sums and `ggml_v_expf` of the tiled one).
 ///
 /// ggml takes one of three paths, by shape (ggml/src/ggml-cpu/ops.cpp of llama.cpp 0c1e570):
 /// - **one chunk** (`ops.cpp` 8843–9079; fewer than 64 query tokens in the micro-batch, or one
@@ -11,7 +12,7 @@
 /// - **tiled** (`ops.cpp` 9081–9368; 64 or more query tokens): all in F32, `Q` not rounded;
 ///   keys in tiles of 64: scores as a sequential `fma` chain over the head, `·scale`, masked to
 ///   `−∞`; the tile's maximum; when the maximum grows, `acc` and `S` times `expf(M − M_new)`;
-///   weights `ggml_v_expf(s − M)`, summed per 16 with `_mm512_reduce_add_ps` into a Double
+///   weights `ggml_v_expf(s − M)`, summed per vector with the build's `hsum` into a Double
 ///   added to `S`; `acc = fma(v, p, acc)` key by key; output `acc · (1/S)`;
 /// - **split over keys** (`ops.cpp` 9371–9521; one query token, 512 or more keys in view):
 ///   the view cut into `⌈n_kv / threads⌉`-key chunks, one chunk each as above without the
@@ -41,14 +42,16 @@ extension Kernels {
       accumulator.update(repeating: 0, count: dimension)
     }
 
-    /// Adds keys `range` (all unmasked) for `query` (F16 values).
-    mutating func add(
-      query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    /// Adds keys `range` (all unmasked) for `query` (F16 values), the scores summed in the
+    /// build of `V`'s width.
+    mutating func add<V: FusedLanes>(
+      _: V.Type, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+      values: UnsafePointer<Float>,
       stride: Int, range: Range<Int>, dimension d: Int, scale: Float
     ) {
       let acc = accumulator
       for j in range {
-        let score = Kernels.dotGGMLVector(keys + j * stride, query, count: d) * scale
+        let score = Kernels.dotGGMLVector(V.self, keys + j * stride, query, count: d) * scale
         var rescale: Float = 1
         var weight: Float = 1
         if score > maximum {
@@ -70,15 +73,16 @@ extension Kernels {
   /// One (query, head) of the one-chunk path: `keys` unmasked keys from the start of the
   /// cache; `query` unrounded (rounded to F16 here). Writes `dimension` values to `out`, which
   /// holds the accumulator meanwhile.
-  static func flashAttentionOneChunk(
-    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+  static func flashAttentionOneChunk<V: FusedLanes>(
+    _: V.Type, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>,
     stride: Int, count: Int, dimension d: Int, scale: Float, into out: UnsafeMutablePointer<Float>
   ) {
     withHalfQuery(query, dimension: d) { half in
       var chunk = FlashAttentionChunk(accumulator: out, dimension: d)
       chunk.add(
-        query: half, keys: keys, values: values, stride: stride, range: 0..<count, dimension: d,
-        scale: scale)
+        V.self, query: half, keys: keys, values: values, stride: stride, range: 0..<count,
+        dimension: d, scale: scale)
       let inverse: Float = chunk.sum == 0 ? 0 : 1 / chunk.sum
       for t in 0..<d { out[t] *= inverse }
     }
@@ -86,8 +90,9 @@ extension Kernels {
 
   /// One query token of the split path: the `keysInView` keys cut into `threads` chunks, the
   /// first `count` unmasked. `out` holds the merged values meanwhile.
-  static func flashAttentionSplit(
-    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+  static func flashAttentionSplit<V: FusedLanes>(
+    _: V.Type, query: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    values: UnsafePointer<Float>,
     stride: Int, count: Int, keysInView: Int, threads: Int, dimension d: Int, scale: Float,
     into out: UnsafeMutablePointer<Float>
   ) {
@@ -104,7 +109,7 @@ extension Kernels {
           guard start < end else { continue }
           var chunk = FlashAttentionChunk(accumulator: accumulator, dimension: d)
           chunk.add(
-            query: half, keys: keys, values: values, stride: stride, range: start..<end,
+            V.self, query: half, keys: keys, values: values, stride: stride, range: start..<end,
             dimension: d, scale: scale)
           guard chunk.sum != 0 else { continue }
           let newMaximum = Swift.max(maximum, chunk.maximum)
@@ -128,8 +133,8 @@ extension Kernels {
   /// The keys come as ``TransposedKeys`` lays them out, so 16 keys' scores are the lanes of
   /// one vector: per lane the same sequential `fma` chain over the head as ggml's one score,
   /// four vectors (a tile's 64 keys) side by side instead of one chain at a time.
-  static func flashAttentionTiled(
-    query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
+  static func flashAttentionTiled<V: FusedLanes>(
+    _: V.Type, query: UnsafePointer<Float>, transposedKeys: UnsafePointer<Float>,
     values: UnsafePointer<Float>, stride: Int, count: Int, keysInView: Int, dimension d: Int,
     scale: Float, into out: UnsafeMutablePointer<Float>
   ) {
@@ -176,14 +181,14 @@ extension Kernels {
         }
         maximum = newMaximum
         var tileSum: Double = 0
-        for group in Swift.stride(from: 0, to: tile, by: 16) {
-          var lanes = SIMD16<Float>(repeating: 0)
-          for lane in 0..<16 {
-            let weight = ggmlExp(weights[group + lane] - newMaximum)
+        for group in Swift.stride(from: 0, to: tile, by: V.scalarCount) {
+          var lanes = V(repeating: 0)
+          for lane in 0..<V.scalarCount {
+            let weight = V.ggmlExp(weights[group + lane] - newMaximum)
             weights[group + lane] = weight
             lanes[lane] = weight
           }
-          tileSum += Double(reduce16(lanes))
+          tileSum += Double(V.horizontalSum(lanes))
         }
         sum = Float(Double(sum) + tileSum)
         for j in 0..<live {

@@ -8,9 +8,10 @@ extension Kernels {
   /// Input vectors go in blocks of 256 KiB, so they stay in L2 while the rows pass; rows go 8
   /// at a time with one vector (generation: Q4_1 and Q8_0 rows decoded in registers), else 4
   /// at a time with 6, 3 or 1 vectors.
-  static func tiledRows(
-    weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int, first: Int,
-    end: Int, input x: UnsafePointer<Float>, count: Int, output y: UnsafeMutablePointer<Float>
+  static func tiledRows<V: FusedLanes>(
+    _ lanes: V.Type, weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int,
+    columns: Int, first: Int, end: Int, input x: UnsafePointer<Float>, count: Int,
+    output y: UnsafeMutablePointer<Float>
   ) {
     let vectorBlock = Swift.max(4, 65_536 / columns)
     let rowTile = count == 1 ? 8 : 4
@@ -30,7 +31,7 @@ extension Kernels {
               scratch: scratch + i * columns)
           }
         }
-        if tile == 8, count == 1, dtype == .q4_1 || dtype == .q8_0 {
+        if tile == 8, count == 1, dtype == .q4_1 || dtype == .q8_0, V.self == SIMD16<Float>.self {
           // Generation: decode in registers, no scratch row.
           let block = weights + r * rowBytes
           if dtype == .q4_1 {
@@ -45,30 +46,31 @@ extension Kernels {
               scratch: scratch + i * columns)
           }
           dot8x1(
-            rowPointers, x + vectorStart * columns, count: columns,
+            V.self, rowPointers, x + vectorStart * columns, count: columns,
             into: y + vectorStart * rows + r)
         } else if tile == 4 {
           var t = vectorStart
           while t + 6 <= vectorEnd {
             dot4x6(
-              rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
+              V.self, rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
               outputStride: rows)
             t += 6
           }
           while t + 3 <= vectorEnd {
             dot4x3(
-              rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
+              V.self, rowPointers, x + t * columns, count: columns, into: y + t * rows + r,
               outputStride: rows)
             t += 3
           }
           while t < vectorEnd {
-            dot4x1(rowPointers, x + t * columns, count: columns, into: y + t * rows + r)
+            dot4x1(V.self, rowPointers, x + t * columns, count: columns, into: y + t * rows + r)
             t += 1
           }
         } else {
           for i in 0..<tile {
             for t in vectorStart..<vectorEnd {
-              y[t * rows + r + i] = dotF16Lanes(rowPointers[i], x + t * columns, count: columns)
+              y[t * rows + r + i] = dotF16Lanes(
+                V.self, rowPointers[i], x + t * columns, count: columns)
             }
           }
         }
@@ -105,70 +107,70 @@ extension Kernels {
 
   /// Eight ``dotF16Lanes(_:_:count:)`` of rows `w[0..<8]` with one vector, into `out[0..<8]`.
   @inline(__always)
-  static func dot8x1(
-    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+  static func dot8x1<V: FusedLanes>(
+    _: V.Type, _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
     into out: UnsafeMutablePointer<Float>
   ) {
     let (w0, w1, w2, w3, w4, w5, w6, w7) = (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
-    var a0 = SIMD16<Float>(repeating: 0)
+    var a0 = V(repeating: 0)
     var (a1, a2, a3, a4, a5, a6, a7) = (a0, a0, a0, a0, a0, a0, a0)
     var k = 0
     while k < count {
-      let v = load16(x + k)
-      a0 = a0.addingProduct(load16(w0 + k), v)
-      a1 = a1.addingProduct(load16(w1 + k), v)
-      a2 = a2.addingProduct(load16(w2 + k), v)
-      a3 = a3.addingProduct(load16(w3 + k), v)
-      a4 = a4.addingProduct(load16(w4 + k), v)
-      a5 = a5.addingProduct(load16(w5 + k), v)
-      a6 = a6.addingProduct(load16(w6 + k), v)
-      a7 = a7.addingProduct(load16(w7 + k), v)
-      k += 16
+      let v = V.load(x + k)
+      a0 = a0.addingProduct(V.load(w0 + k), v)
+      a1 = a1.addingProduct(V.load(w1 + k), v)
+      a2 = a2.addingProduct(V.load(w2 + k), v)
+      a3 = a3.addingProduct(V.load(w3 + k), v)
+      a4 = a4.addingProduct(V.load(w4 + k), v)
+      a5 = a5.addingProduct(V.load(w5 + k), v)
+      a6 = a6.addingProduct(V.load(w6 + k), v)
+      a7 = a7.addingProduct(V.load(w7 + k), v)
+      k += V.scalarCount
     }
-    out[0] = reduce16(a0)
-    out[1] = reduce16(a1)
-    out[2] = reduce16(a2)
-    out[3] = reduce16(a3)
-    out[4] = reduce16(a4)
-    out[5] = reduce16(a5)
-    out[6] = reduce16(a6)
-    out[7] = reduce16(a7)
+    out[0] = V.horizontalSum(a0)
+    out[1] = V.horizontalSum(a1)
+    out[2] = V.horizontalSum(a2)
+    out[3] = V.horizontalSum(a3)
+    out[4] = V.horizontalSum(a4)
+    out[5] = V.horizontalSum(a5)
+    out[6] = V.horizontalSum(a6)
+    out[7] = V.horizontalSum(a7)
   }
 
   /// Four ``dotF16Lanes(_:_:count:)`` of rows `w[0..<4]` with one vector, into `out[0..<4]`.
   @inline(__always)
-  static func dot4x1(
-    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+  static func dot4x1<V: FusedLanes>(
+    _: V.Type, _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
     into out: UnsafeMutablePointer<Float>
   ) {
     let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
-    var a0 = SIMD16<Float>(repeating: 0)
+    var a0 = V(repeating: 0)
     var (a1, a2, a3) = (a0, a0, a0)
     var k = 0
     while k < count {
-      let v = load16(x + k)
-      a0 = a0.addingProduct(load16(w0 + k), v)
-      a1 = a1.addingProduct(load16(w1 + k), v)
-      a2 = a2.addingProduct(load16(w2 + k), v)
-      a3 = a3.addingProduct(load16(w3 + k), v)
-      k += 16
+      let v = V.load(x + k)
+      a0 = a0.addingProduct(V.load(w0 + k), v)
+      a1 = a1.addingProduct(V.load(w1 + k), v)
+      a2 = a2.addingProduct(V.load(w2 + k), v)
+      a3 = a3.addingProduct(V.load(w3 + k), v)
+      k += V.scalarCount
     }
-    out[0] = reduce16(a0)
-    out[1] = reduce16(a1)
-    out[2] = reduce16(a2)
-    out[3] = reduce16(a3)
+    out[0] = V.horizontalSum(a0)
+    out[1] = V.horizontalSum(a1)
+    out[2] = V.horizontalSum(a2)
+    out[3] = V.horizontalSum(a3)
   }
 
   /// Twenty-four ``dotF16Lanes(_:_:count:)``: rows `w[0..<4]` with vectors `x + j·count`,
   /// `j < 6`; vector `j`'s four go to `out + j·outputStride` (24 accumulators, 4 row loads and
   /// 6 vector loads per 24 fused multiply-adds).
   @inline(__always)
-  static func dot4x6(
-    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+  static func dot4x6<V: FusedLanes>(
+    _: V.Type, _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
     into out: UnsafeMutablePointer<Float>, outputStride: Int
   ) {
     let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
-    let zero = SIMD16<Float>(repeating: 0)
+    let zero = V(repeating: 0)
     var (a00, a01, a02, a03) = (zero, zero, zero, zero)
     var (a10, a11, a12, a13) = (zero, zero, zero, zero)
     var (a20, a21, a22, a23) = (zero, zero, zero, zero)
@@ -177,47 +179,47 @@ extension Kernels {
     var (a50, a51, a52, a53) = (zero, zero, zero, zero)
     var k = 0
     while k < count {
-      let (r0, r1, r2, r3) = (load16(w0 + k), load16(w1 + k), load16(w2 + k), load16(w3 + k))
-      var v = load16(x + k)
+      let (r0, r1, r2, r3) = (V.load(w0 + k), V.load(w1 + k), V.load(w2 + k), V.load(w3 + k))
+      var v = V.load(x + k)
       a00 = a00.addingProduct(r0, v)
       a01 = a01.addingProduct(r1, v)
       a02 = a02.addingProduct(r2, v)
       a03 = a03.addingProduct(r3, v)
-      v = load16(x + count + k)
+      v = V.load(x + count + k)
       a10 = a10.addingProduct(r0, v)
       a11 = a11.addingProduct(r1, v)
       a12 = a12.addingProduct(r2, v)
       a13 = a13.addingProduct(r3, v)
-      v = load16(x + 2 * count + k)
+      v = V.load(x + 2 * count + k)
       a20 = a20.addingProduct(r0, v)
       a21 = a21.addingProduct(r1, v)
       a22 = a22.addingProduct(r2, v)
       a23 = a23.addingProduct(r3, v)
-      v = load16(x + 3 * count + k)
+      v = V.load(x + 3 * count + k)
       a30 = a30.addingProduct(r0, v)
       a31 = a31.addingProduct(r1, v)
       a32 = a32.addingProduct(r2, v)
       a33 = a33.addingProduct(r3, v)
-      v = load16(x + 4 * count + k)
+      v = V.load(x + 4 * count + k)
       a40 = a40.addingProduct(r0, v)
       a41 = a41.addingProduct(r1, v)
       a42 = a42.addingProduct(r2, v)
       a43 = a43.addingProduct(r3, v)
-      v = load16(x + 5 * count + k)
+      v = V.load(x + 5 * count + k)
       a50 = a50.addingProduct(r0, v)
       a51 = a51.addingProduct(r1, v)
       a52 = a52.addingProduct(r2, v)
       a53 = a53.addingProduct(r3, v)
-      k += 16
+      k += V.scalarCount
     }
     func store(
-      _ j: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>, _ d: SIMD16<Float>
+      _ j: Int, _ a: V, _ b: V, _ c: V, _ d: V
     ) {
       let o = out + j * outputStride
-      o[0] = reduce16(a)
-      o[1] = reduce16(b)
-      o[2] = reduce16(c)
-      o[3] = reduce16(d)
+      o[0] = V.horizontalSum(a)
+      o[1] = V.horizontalSum(b)
+      o[2] = V.horizontalSum(c)
+      o[3] = V.horizontalSum(d)
     }
     store(0, a00, a01, a02, a03)
     store(1, a10, a11, a12, a13)
@@ -230,51 +232,51 @@ extension Kernels {
   /// Twelve ``dotF16Lanes(_:_:count:)``: rows `w[0..<4]` with vectors `x`, `x + count`,
   /// `x + 2·count`; vector `j`'s four go to `out + j·outputStride`.
   @inline(__always)
-  static func dot4x3(
-    _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
+  static func dot4x3<V: FusedLanes>(
+    _: V.Type, _ w: [UnsafePointer<Float>], _ x: UnsafePointer<Float>, count: Int,
     into out: UnsafeMutablePointer<Float>, outputStride: Int
   ) {
     let (w0, w1, w2, w3) = (w[0], w[1], w[2], w[3])
     let (x0, x1, x2) = (x, x + count, x + 2 * count)
-    let zero = SIMD16<Float>(repeating: 0)
+    let zero = V(repeating: 0)
     var (a00, a01, a02, a03) = (zero, zero, zero, zero)
     var (a10, a11, a12, a13) = (zero, zero, zero, zero)
     var (a20, a21, a22, a23) = (zero, zero, zero, zero)
     var k = 0
     while k < count {
-      let (r0, r1, r2, r3) = (load16(w0 + k), load16(w1 + k), load16(w2 + k), load16(w3 + k))
-      let v0 = load16(x0 + k)
+      let (r0, r1, r2, r3) = (V.load(w0 + k), V.load(w1 + k), V.load(w2 + k), V.load(w3 + k))
+      let v0 = V.load(x0 + k)
       a00 = a00.addingProduct(r0, v0)
       a01 = a01.addingProduct(r1, v0)
       a02 = a02.addingProduct(r2, v0)
       a03 = a03.addingProduct(r3, v0)
-      let v1 = load16(x1 + k)
+      let v1 = V.load(x1 + k)
       a10 = a10.addingProduct(r0, v1)
       a11 = a11.addingProduct(r1, v1)
       a12 = a12.addingProduct(r2, v1)
       a13 = a13.addingProduct(r3, v1)
-      let v2 = load16(x2 + k)
+      let v2 = V.load(x2 + k)
       a20 = a20.addingProduct(r0, v2)
       a21 = a21.addingProduct(r1, v2)
       a22 = a22.addingProduct(r2, v2)
       a23 = a23.addingProduct(r3, v2)
-      k += 16
+      k += V.scalarCount
     }
     let o0 = out
     let o1 = out + outputStride
     let o2 = out + 2 * outputStride
-    o0[0] = reduce16(a00)
-    o0[1] = reduce16(a01)
-    o0[2] = reduce16(a02)
-    o0[3] = reduce16(a03)
-    o1[0] = reduce16(a10)
-    o1[1] = reduce16(a11)
-    o1[2] = reduce16(a12)
-    o1[3] = reduce16(a13)
-    o2[0] = reduce16(a20)
-    o2[1] = reduce16(a21)
-    o2[2] = reduce16(a22)
-    o2[3] = reduce16(a23)
+    o0[0] = V.horizontalSum(a00)
+    o0[1] = V.horizontalSum(a01)
+    o0[2] = V.horizontalSum(a02)
+    o0[3] = V.horizontalSum(a03)
+    o1[0] = V.horizontalSum(a10)
+    o1[1] = V.horizontalSum(a11)
+    o1[2] = V.horizontalSum(a12)
+    o1[3] = V.horizontalSum(a13)
+    o2[0] = V.horizontalSum(a20)
+    o2[1] = V.horizontalSum(a21)
+    o2[2] = V.horizontalSum(a22)
+    o2[3] = V.horizontalSum(a23)
   }
 
   /// Bytes zero-extended to 32-bit lanes (`vpmovzxbd`; the stdlib's generic

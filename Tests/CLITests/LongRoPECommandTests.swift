@@ -123,12 +123,17 @@ struct LongRoPECommandTests {
     for (reference, context) in [
       ("window.llamacpp-ctx256-flash-off", 256), ("long.llamacpp-ctx512-flash-off", 512),
     ] {
-      let recorded = try RecordedLogits(architectures: "phi3-longrope/\(reference)")
-      let model = try checkpoint.model(
-        rotary: .llamaCpp, longRoPE: .context(context), numericMode: .llamaCpp)
-      let logits = try model.logits(
-        tokens: recorded.tokens, startPosition: 0, outputs: recorded.indices)
-      #expect(recorded.relativeGap(logits) == 0, "\(reference)")
+      // llama.cpp's AVX-512 build's recordings, and its AVX2 build's (avx2/).
+      for build in LlamaCppBuild.allCases {
+        let folder = build == .avx2 ? "avx2/" : ""
+        let recorded = try RecordedLogits(architectures: "phi3-longrope/\(folder)\(reference)")
+        let model = try checkpoint.model(
+          rotary: .llamaCpp, longRoPE: .context(context), numericMode: .llamaCpp)
+        let logits = try LlamaCppBuild.withBuild(build) {
+          try model.logits(tokens: recorded.tokens, startPosition: 0, outputs: recorded.indices)
+        }
+        #expect(recorded.relativeGap(logits) == 0, "\(reference), \(build.rawValue)")
+      }
     }
   }
 }

@@ -34,21 +34,33 @@ struct PortableBinaryTests {
       arguments, environment: environment, launcher: [QemuUser.path ?? "qemu-x86_64", "-cpu", cpu])
   }
 
-  /// Nehalem: SSE4.2, no AVX (baseline kernels); Haswell: AVX2, FMA, F16C, no AVX-512.
+  /// Nehalem: SSE4.2, no AVX (baseline kernels); Haswell: AVX2, FMA, F16C, no AVX-512. Neither
+  /// runs llama.cpp's AVX-512 build, so llama.cpp numerics follow its AVX2 one by default.
   @Test(arguments: [("Nehalem", "baseline"), ("Haswell", "avx2")])
   func theLevelFollowsTheCPU(cpu: String, level: String) throws {
     let bench = try Self.run(
-      on: cpu, ["bench", Self.tiny, "-p", "4", "-n", "1", "-r", "1", "-t", "1", "--json"])
+      on: cpu,
+      [
+        "bench", Self.tiny, "-p", "4", "-n", "1", "-r", "1", "-t", "1", "--json", "--numerics",
+        "llama.cpp",
+      ])
     #expect(bench.status == 0 && !bench.signaled, "\(bench.stderr)")
     let lines = bench.stdout.split(separator: "\n").map(String.init)
     #expect(lines.count == 2)
     for line in lines {
       #expect(try JSONValue.parse(line)["kernels"]?.string == level)
+      #expect(try JSONValue.parse(line)["llama_cpp_build"]?.string == "avx2")
     }
   }
 
+  /// Each llama.cpp build's sums are the same on every level: pinned here, since the
+  /// default follows the CPU.
   @Test(
-    arguments: ["Nehalem", "Haswell"], [["--numerics", "exact"], ["--numerics", "llama.cpp"]])
+    arguments: ["Nehalem", "Haswell"],
+    [
+      ["--numerics", "exact"], ["--numerics", "llama.cpp", "--llama-cpp-build", "avx512"],
+      ["--numerics", "llama.cpp", "--llama-cpp-build", "avx2"],
+    ])
   func theTokensAreThisMachines(cpu: String, numerics: [String]) throws {
     let arguments = ["run", Self.tiny, "--prompt", "hello world", "-n", "12", "--json"] + numerics
     let here = try SpindleProcess.run(arguments)

@@ -29,7 +29,14 @@ struct ConversionLogitsTests {
     let ours = try Self.logits(output, recorded)
     #expect(ours == (try Self.logits(ConversionFixtures.reference(name, type), recorded)))
     if type == .f32 {
-      #expect(recorded.relativeGap(ours) == 0, "\(name): llama.cpp's recorded logits")
+      // Against the recordings of llama.cpp's AVX-512 build and of its AVX2 one.
+      for build in LlamaCppBuild.allCases {
+        let folder = build == .avx2 ? "avx2/" : ""
+        let recorded = try RecordedLogits(
+          architectures: "\(name)/\(folder)short.llamacpp-ctx256-flash-off")
+        let ours = try LlamaCppBuild.withBuild(build) { try Self.logits(output, recorded) }
+        #expect(recorded.relativeGap(ours) == 0, "\(name): llama.cpp's \(build.rawValue) logits")
+      }
     }
   }
 }

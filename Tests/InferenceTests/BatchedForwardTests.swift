@@ -7,7 +7,8 @@ import Verification
 @testable import VectorKernels
 
 /// The batched forward pass and the tiled products change only the order of the loops, so
-/// every value must be bit for bit what the unbatched reference computes.
+/// every value must be bit for bit what the unbatched reference computes (in llama.cpp
+/// numerics, for batchings that leave the same rows alone: ``LoneRows``).
 @Suite("Batched forward pass and tiled products")
 struct BatchedForwardTests {
   static func tinyModel(_ mode: NumericMode) throws -> LlamaModel {
@@ -28,7 +29,16 @@ struct BatchedForwardTests {
       let batched = model.batchedForward(
         tokens: tokens, outputs: outputs, cache: &cache, keepingLayers: false,
         batchRows: batchRows)
-      #expect(batched.map(\.bitPattern) == reference.map(\.bitPattern), "outputs \(outputs)")
+      let lone = LoneRows(tokens: tokens.count, batchRows: batchRows, outputs: outputs)
+      if mode == .exact
+        || lone == LoneRows(tokens: tokens.count, batchRows: tokens.count, outputs: outputs)
+      {
+        #expect(batched.map(\.bitPattern) == reference.map(\.bitPattern), "outputs \(outputs)")
+      } else {
+        // llama.cpp sums lone F32 rows in vec_dot's order: the same values to rounding.
+        #expect(relativeGap(batched, reference) <= 1e-4, "outputs \(outputs)")
+        #expect(batched.map(\.bitPattern) != reference.map(\.bitPattern), "outputs \(outputs)")
+      }
       #expect(cache.count == 0)
     }
   }

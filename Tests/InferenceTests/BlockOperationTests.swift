@@ -35,8 +35,9 @@ struct BlockOperationTests {
     var y: [Float]
   }
 
-  static func normCases() throws -> [NormCase] {
-    let data = try fixture("norm.bin")
+  /// `norm.bin` of llama.cpp's AVX-512 build, or `avx2/norm.bin` of its AVX2 one.
+  static func normCases(_ build: LlamaCppBuild = .avx512) throws -> [NormCase] {
+    let data = try fixture(build == .avx512 ? "norm.bin" : "avx2/norm.bin")
     var cases: [NormCase] = []
     var offset = 0
     while offset < data.count {
@@ -105,13 +106,17 @@ struct BlockOperationTests {
     }
   }
 
-  @Test("LayerNorm .llamaCpp equals ggml's norm, mul and add bit for bit")
-  func layerNormGGML() throws {
-    let cases = try Self.normCases()
+  @Test(
+    "LayerNorm .llamaCpp equals ggml's norm, mul and add bit for bit",
+    arguments: LlamaCppBuild.allCases)
+  func layerNormGGML(build: LlamaCppBuild) throws {
+    let cases = try Self.normCases(build)
     #expect(cases.map(\.length) == [64, 40, 7, 96, 32])
     for c in cases {
       var x = c.x
-      Kernels.layerNormGGML(&x, weight: c.weight, bias: c.bias, epsilon: c.epsilon)
+      LlamaCppBuild.withBuild(build) {
+        Kernels.layerNormGGML(&x, weight: c.weight, bias: c.bias, epsilon: c.epsilon)
+      }
       #expect(x.map(\.bitPattern) == c.y.map(\.bitPattern), "n \(c.length) eps \(c.epsilon)")
       // ggml's Float mean differs from the formula, most where the mean is large (100 ± 0.01).
       let reference = Self.layerNormReference(

@@ -24,9 +24,20 @@ struct BlockRecipeTests {
         let batched = model.batchedForward(
           tokens: Self.tokens, outputs: outputs, cache: &cache, keepingLayers: false,
           batchRows: batchRows)
-        #expect(
-          batched.map(\.bitPattern) == reference.map(\.bitPattern),
-          "batches of \(batchRows), outputs \(outputs)")
+        let lone = LoneRows(tokens: Self.tokens.count, batchRows: batchRows, outputs: outputs)
+        if mode == .exact
+          || lone
+            == LoneRows(tokens: Self.tokens.count, batchRows: Self.tokens.count, outputs: outputs)
+        {
+          #expect(
+            batched.map(\.bitPattern) == reference.map(\.bitPattern),
+            "batches of \(batchRows), outputs \(outputs)")
+        } else {
+          // llama.cpp sums lone F32 rows in vec_dot's order: the same values to rounding.
+          #expect(
+            relativeGap(batched, reference) <= 1e-4,
+            "batches of \(batchRows), outputs \(outputs)")
+        }
       }
     }
   }
@@ -44,12 +55,13 @@ struct BlockRecipeTests {
       let step = try model.logits(appending: Array(Self.tokens[end..<(end + size)]), to: &cache)
       end += size
       let expected = full[end - 1]
-      if mode == .exact || size > 1 {
+      if mode == .exact {
         #expect(step.map(\.bitPattern) == expected.map(\.bitPattern), "\(size) tokens up to \(end)")
       } else {
-        // A one-token batch sums attention in ggml's vec_dot_f16 order, as llama.cpp does.
+        // A step outputs its last row alone (and a one-token step is a one-token batch), which
+        // llama.cpp sums in ggml's vec_dot order, where the whole sequence takes tinyBLAS's.
         let gap = zip(step, expected).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(gap <= 1e-3, "1 token at \(end): max |Δ| \(gap)")
+        #expect(gap <= 1e-3, "\(size) tokens up to \(end): max |Δ| \(gap)")
       }
     }
     #expect(end == Self.tokens.count && cache.count == end)

@@ -82,4 +82,36 @@ struct ExponentialTests {
     #expect(inputs.count > 20_000_000)
     #expect(differing.isEmpty, "\(differing.prefix(5))")
   }
+
+  /// ggml's AVX2 `ggml_v_expf` (`ggmlExpAVX2`): within 2 ulp of glibc `expf` wherever the result
+  /// is a normal Float (every 97th bit pattern of [−87, 88]), flushing as ggml says (`+∞` past
+  /// 88.38, 0 past −103.97), NaN kept; and not the AVX-512 form, which rounds its polynomial
+  /// differently: the two differ in the last bit on a share of the inputs, so a softmax in one
+  /// build's order is not the other's. (Bit-exactness with ggml itself: FlashAttentionTests'
+  /// AVX2 recordings.)
+  @Test func ggmlExpAVX2IsCloseToExpfAndNotTheAVX512Form() {
+    var worst: Float = 0
+    var differing = 0
+    var count = 0
+    // Every 97th bit pattern of [−87, −0] (descending patterns) and of [0, 88].
+    let negative = stride(from: (-87 as Float).bitPattern, to: 0x8000_0000, by: -97)
+    let positive = stride(from: UInt32(0), to: (88 as Float).bitPattern, by: 97)
+    for pattern in Array(negative) + Array(positive) {
+      let x = Float(bitPattern: pattern)
+      let ours = Kernels.ggmlExpAVX2(x)
+      let expected = expf(x)
+      worst = max(worst, (ours - expected).magnitude / expected.ulp)
+      if ours.bitPattern != Kernels.ggmlExp(x).bitPattern { differing += 1 }
+      count += 1
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp")
+    #expect(differing > count / 1000 && differing < count / 2, "\(differing) of \(count) differ")
+    #expect(Kernels.ggmlExpAVX2(-.infinity) == 0)
+    #expect(Kernels.ggmlExpAVX2(89) == .infinity)
+    #expect(Kernels.ggmlExpAVX2(-104) == 0)
+    #expect(Kernels.ggmlExpAVX2(.nan).isNaN)
+    // 126 < |n| ≤ 192: scaled in two steps into the subnormals, as expf gives them to within 2 ulp.
+    let small = Kernels.ggmlExpAVX2(-95)
+    #expect(small.isSubnormal && (small - expf(-95)).magnitude <= 2 * expf(-95).ulp)
+  }
 }

@@ -7,7 +7,8 @@ import Testing
 @testable import Inference
 
 /// The kernels' flash attention against ggml's own `ggml_flash_attn_ext` on seeded inputs
-/// (`fixtures/inference/flash-attn/record.sh`), bit for bit on each of its three paths, at
+/// (`fixtures/inference/flash-attn/record.sh`), bit for bit on each of its three paths, in the
+/// AVX-512 build's sums (`flash-attn.json`) and the AVX2 build's (`flash-attn-avx2.json`), at
 /// every kernel level this machine runs.
 struct FlashAttentionTests {
   struct Case: Sendable, CustomTestStringConvertible {
@@ -15,12 +16,17 @@ struct FlashAttentionTests {
     var dimension, tokens, heads, keyValueHeads, keysInView, past, threads: Int
     var seed: UInt64
     var output: [UInt32]
-    var testDescription: String { name }
+    var build: LlamaCppBuild
+    var testDescription: String { "\(name), \(build.rawValue) build" }
   }
 
-  static let cases: [Case] = {
+  static let cases: [Case] =
+    recorded("flash-attn", build: .avx512)
+    + recorded("flash-attn-avx2", build: .avx2)
+
+  static func recorded(_ file: String, build: LlamaCppBuild) -> [Case] {
     guard
-      let list = try? Repository.recordedJSON("inference/flash-attn/flash-attn.json")["cases"]?
+      let list = try? Repository.recordedJSON("inference/flash-attn/\(file).json")["cases"]?
         .array
     else { return [] }
     return list.compactMap { entry in
@@ -37,12 +43,13 @@ struct FlashAttentionTests {
         name: name, dimension: integer("head_dim"), tokens: integer("tokens"),
         heads: integer("heads"), keyValueHeads: integer("kv_heads"),
         keysInView: integer("keys_in_view"), past: integer("past"), threads: integer("threads"),
-        seed: UInt64(integer("seed")), output: output)
+        seed: UInt64(integer("seed")), output: output, build: build)
     }
-  }()
+  }
 
   @Test func everyPathIsRecorded() {
-    #expect(Self.cases.count == 8)
+    #expect(Self.cases.filter { $0.build == .avx512 }.count == 8)
+    #expect(Self.cases.filter { $0.build == .avx2 }.count == 8)
     let paths = Self.cases.map {
       LlamaModel.flashAttentionPath(tokens: $0.tokens, keysInView: $0.keysInView)
     }
@@ -99,7 +106,7 @@ struct FlashAttentionTests {
                 case .oneChunk:
                   kernels.flashAttentionOneChunk(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
-                    dimension: d, scale: scale, into: o)
+                    dimension: d, scale: scale, lanes: c.build.lanes, into: o)
                 case .tiled:
                   let transposed = UnsafeMutablePointer<Float>.allocate(
                     capacity: TransposedKeys.count(rows: c.keysInView, dimension: d))
@@ -109,12 +116,12 @@ struct FlashAttentionTests {
                   kernels.flashAttentionTiled(
                     query: qp.baseAddress!, transposedKeys: transposed, values: v,
                     stride: stride, count: count, keysInView: c.keysInView, dimension: d,
-                    scale: scale, into: o)
+                    scale: scale, lanes: c.build.lanes, into: o)
                 case .splitKeys:
                   kernels.flashAttentionSplit(
                     query: qp.baseAddress!, keys: k, values: v, stride: stride, count: count,
                     keysInView: c.keysInView, threads: c.threads, dimension: d, scale: scale,
-                    into: o)
+                    lanes: c.build.lanes, into: o)
                 }
               }
             }

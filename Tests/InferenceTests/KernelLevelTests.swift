@@ -1,3 +1,4 @@
+import Models
 import Tensors
 import TestSupport
 import Testing
@@ -11,30 +12,73 @@ import Verification
 struct KernelLevelTests {
   /// Logits of the tiny llama fixture (23 tokens, every position) at `level`.
   static func tinyLogits(
-    _ mode: NumericMode, flashAttention: Bool, level: KernelLevel
+    _ mode: NumericMode, flashAttention: Bool, level: KernelLevel,
+    build: LlamaCppBuild = .avx512
   ) throws -> [UInt32] {
     try KernelLevel.withLevel(level) {
-      let checkpoint = try LlamaCheckpoint(path: Repository.fixture("gguf/tiny-llama.gguf"))
-      var model = try checkpoint.model(rotary: .llamaCpp, numericMode: mode)
-      model.flashAttention = flashAttention
-      let vocabulary = model.configuration.vocabularySize
-      let tokens: [Int32] = (0..<23).map { Int32(($0 * 7919 + 5) % vocabulary) }
-      return try model.logits(tokens: tokens, startPosition: 0, outputs: Array(tokens.indices))
-        .joined().map(\.bitPattern)
+      try LlamaCppBuild.withBuild(build) { try tinyLogits(mode, flashAttention: flashAttention) }
     }
   }
 
+  private static func tinyLogits(_ mode: NumericMode, flashAttention: Bool) throws -> [UInt32] {
+    let checkpoint = try LlamaCheckpoint(path: Repository.fixture("gguf/tiny-llama.gguf"))
+    var model = try checkpoint.model(rotary: .llamaCpp, numericMode: mode)
+    model.flashAttention = flashAttention
+    let vocabulary = model.configuration.vocabularySize
+    let tokens: [Int32] = (0..<23).map { Int32(($0 * 7919 + 5) % vocabulary) }
+    return try model.logits(tokens: tokens, startPosition: 0, outputs: Array(tokens.indices))
+      .joined().map(\.bitPattern)
+  }
+
   @Test(
-    "Every level gives the highest level's logits bit for bit",
-    arguments: [(NumericMode.exact, false), (.llamaCpp, false), (.llamaCpp, true)])
-  func levelsAgree(mode: NumericMode, flashAttention: Bool) throws {
+    "Every level gives the highest level's logits bit for bit, in either llama.cpp build's sums",
+    arguments: [(NumericMode.exact, false), (.llamaCpp, false), (.llamaCpp, true)],
+    LlamaCppBuild.allCases)
+  func levelsAgree(_ setting: (mode: NumericMode, flashAttention: Bool), build: LlamaCppBuild)
+    throws
+  {
+    let (mode, flashAttention) = setting
     let reference = try Self.tinyLogits(
-      mode, flashAttention: flashAttention, level: KernelLevel.supported)
+      mode, flashAttention: flashAttention, level: KernelLevel.supported, build: build)
     #expect(!reference.isEmpty)
     for level in KernelLevel.runnable where level != KernelLevel.supported {
-      let logits = try Self.tinyLogits(mode, flashAttention: flashAttention, level: level)
+      let logits = try Self.tinyLogits(
+        mode, flashAttention: flashAttention, level: level, build: build)
       #expect(logits == reference, "\(level.rawValue) vs \(KernelLevel.supported.rawValue)")
     }
+  }
+
+  /// The build changes llama.cpp numerics (8- and 16-lane sums round differently) and nothing
+  /// in exact numerics: the F32 llama of `fixtures/architectures` (the tiny llama's products
+  /// are integer blocks, the same in both builds).
+  @Test(arguments: [(NumericMode.exact, false), (.llamaCpp, false), (.llamaCpp, true)])
+  func theBuildMattersOnlyToLlamaCppNumerics(mode: NumericMode, flashAttention: Bool) throws {
+    let checkpoint = try ModelCheckpoint(path: Repository.fixture("architectures/gguf/llama.gguf"))
+    var model = try checkpoint.model(rotary: .llamaCpp, longRoPE: .context(256), numericMode: mode)
+    model.flashAttention = flashAttention
+    let tokens: [Int32] = (0..<16).map { Int32(($0 * 37 + 5) % 80) }
+    func logits(_ build: LlamaCppBuild) throws -> [UInt32] {
+      try LlamaCppBuild.withBuild(build) {
+        try model.logits(tokens: tokens, startPosition: 0, outputs: Array(tokens.indices))
+          .joined().map(\.bitPattern)
+      }
+    }
+    let avx2 = try logits(.avx2)
+    let avx512 = try logits(.avx512)
+    if mode == .exact {
+      #expect(avx2 == avx512)
+    } else {
+      let differing = zip(avx2, avx512).filter { $0 != $1 }.count
+      #expect(differing > avx2.count / 2, "\(differing) of \(avx2.count) logits differ")
+    }
+  }
+
+  /// The build llama.cpp runs here: AVX-512 exactly where the CPU runs x86-64-v4.
+  @Test func theNativeBuildFollowsTheCPU() {
+    #expect(LlamaCppBuild.native == (KernelLevel.supported == .avx512 ? .avx512 : .avx2))
+    #expect(LlamaCppBuild.selected == LlamaCppBuild.native)
+    #expect(LlamaCppBuild.withBuild(.avx2) { LlamaCppBuild.selected } == .avx2)
+    #expect(LlamaCppBuild.avx2.lanes == 8 && LlamaCppBuild.avx512.lanes == 16)
   }
 
   @Test func theLevelsAreCompiledOnX86() {

@@ -27,7 +27,11 @@ struct SmolLM2AgreementTests {
     var tolerance: Float
     /// Whether every position's top-1 must be llama.cpp's (else only clear ones).
     var exactTopOne = true
-    var testDescription: String { "\(fixture), \(model.rawValue), \(mode) numerics" }
+    /// The llama.cpp build the reference comes from, and whose sums Spindle follows.
+    var build = LlamaCppBuild.avx512
+    var testDescription: String {
+      "\(fixture), \(model.rawValue), \(mode) numerics, \(build.rawValue) build"
+    }
   }
 
   /// The cases, with bounds just above the measured gaps.
@@ -36,9 +40,24 @@ struct SmolLM2AgreementTests {
   /// over the recorded entries): every `.llamaCpp` case — F32, Q4_1, YaRN ×4 at positions
   /// 8000–9023 and 32704–32767 — is bit-identical (0), so those bounds are 1e-5; Q4_1 `.exact`
   /// 0.82 (llama.cpp's Q8_1 activations vs Float ones). Top-1 agrees at every recorded position.
+  /// The same on an AVX2 CPU against that machine's llama.cpp build (`smollm2/avx2/`), which
+  /// also holds one-token batches (ggml's `vec_dot` order).
   static let bitExact: Float = 1e-5
 
-  static let cases: [Case] = [
+  static let cases: [Case] =
+    avx512Cases
+    + avx512Cases.filter { $0.mode == .llamaCpp }.map {
+      var c = $0
+      c.build = .avx2
+      return c
+    }
+    + ["smollm2-f32-1", "smollm2-q4_1-1"].map {
+      Case(
+        fixture: $0, model: $0.contains("f32") ? .float : .quantized, mode: .llamaCpp,
+        tolerance: bitExact, build: .avx2)
+    }
+
+  static let avx512Cases: [Case] = [
     Case(fixture: "smollm2-f32-64", model: .float, mode: .llamaCpp, tolerance: bitExact),
     Case(fixture: "smollm2-f32-128", model: .float, mode: .llamaCpp, tolerance: bitExact),
     Case(fixture: "smollm2-f32-256", model: .float, mode: .llamaCpp, tolerance: bitExact),
@@ -56,15 +75,17 @@ struct SmolLM2AgreementTests {
 
   @Test(arguments: cases)
   func agreesWithLlamaCpp(_ c: Case) throws {
-    let reference = try SmolLM2Reference(c.fixture)
+    let reference = try SmolLM2Reference(c.fixture, build: c.build)
     let checkpoint = try Self.checkpoint(c.model)
     let model = try checkpoint.model(rotary: .llamaCpp, numericMode: c.mode)
     let indices = reference.outputs.map(\.index)
     let clock = ContinuousClock()
     var ours: [[Float]] = []
     let elapsed = try clock.measure {
-      ours = try model.logits(
-        tokens: reference.tokens, startPosition: reference.startPosition, outputs: indices)
+      ours = try LlamaCppBuild.withBuild(c.build) {
+        try model.logits(
+          tokens: reference.tokens, startPosition: reference.startPosition, outputs: indices)
+      }
     }
     let gap = SmolLM2Gap(ours, reference, tieTolerance: c.tolerance)
     print("\(c.testDescription): \(gap) [\(reference.tokens.count) tokens in \(elapsed)]")

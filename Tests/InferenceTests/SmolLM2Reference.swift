@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Inference
 import Tensors
 import TestSupport
 import Testing
@@ -44,11 +45,18 @@ struct SmolLM2Reference {
     rawValue: "needs SmolLM2 in \(modelFolder) (run `make smollm2`) and a release build"
       + " (`make release-tests`; SPINDLE_SMOLLM2_DEBUG=1 forces a debug run)")
 
-  /// Reads `fixtures/inference/smollm2/<name>.json` and its full rows.
-  init(_ name: String) throws {
-    let folder = Repository.fixture("inference/smollm2")
+  /// The fixture folder of `build`'s recordings: `smollm2/` for the AVX-512 build,
+  /// `smollm2/avx2/` for the AVX2 one.
+  static func folder(_ build: LlamaCppBuild) -> String {
+    build == .avx512 ? "inference/smollm2" : "inference/smollm2/avx2"
+  }
+
+  /// Reads `<name>.json` of `build`'s recordings and its full rows.
+  init(_ name: String, build: LlamaCppBuild = .avx512) throws {
+    let relative = Self.folder(build)
+    let folder = Repository.fixture(relative)
     let path = "\(folder)/\(name).json"
-    let root = try Repository.recordedJSON("inference/smollm2/\(name).json")
+    let root = try Repository.recordedJSON("\(relative)/\(name).json")
     func integer(_ value: JSONValue?) throws -> Int {
       guard let number = value?.number?.int else { throw ReferenceLogits.FixtureError(path: path) }
       return number

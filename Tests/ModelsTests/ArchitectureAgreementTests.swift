@@ -45,27 +45,34 @@ struct ArchitectureAgreementTests {
   }
 
   /// llama.cpp's default attention on the CPU backend (flash attention on): the same logits,
-  /// bit for bit, at every kernel level this machine runs.
+  /// bit for bit, at every kernel level this machine runs, in the sums of llama.cpp's AVX-512
+  /// build (`logits/<name>/`) and of its AVX2 one (`logits/<name>/avx2/`,
+  /// `record-build.sh`).
   @Test(
     "converted GGUF, llama.cpp numerics, flash attention: llama.cpp's logits",
     arguments: models, KernelLevel.runnable)
   func llamaCppFlashAttentionLogits(_ name: String, level: KernelLevel) throws {
-    try KernelLevel.withLevel(level) { try llamaCppFlashAttentionLogits(name) }
+    for build in LlamaCppBuild.allCases {
+      try KernelLevel.withLevel(level) {
+        try LlamaCppBuild.withBuild(build) { try llamaCppFlashAttentionLogits(name, build: build) }
+      }
+    }
   }
 
-  private func llamaCppFlashAttentionLogits(_ name: String) throws {
+  private func llamaCppFlashAttentionLogits(_ name: String, build: LlamaCppBuild) throws {
     let checkpoint = try ModelCheckpoint(
       path: ModelFixtures.fixture("architectures/gguf/\(name).gguf"))
     var model = try checkpoint.model(
       rotary: .llamaCpp, longRoPE: .context(256), numericMode: .llamaCpp)
     model.flashAttention = true
-    let recorded = try Recorded(architectures: "\(name)/short.llamacpp-ctx256-flash-on")
+    let recorded = try Recorded(
+      architectures: "\(name)/\(build == .avx2 ? "avx2/" : "")short.llamacpp-ctx256-flash-on")
     let ours = try Self.logits(model, recorded)
     #expect(recorded.rows.count == 16 && ours.count == recorded.rows.count)
     func differing(_ rows: [[Float]]) -> Int {
       zip(rows.joined(), recorded.rows.joined()).filter { $0.bitPattern != $1.bitPattern }.count
     }
-    #expect(differing(ours) == 0, "\(name): gap \(recorded.relativeGap(ours))")
+    #expect(differing(ours) == 0, "\(name), \(build.rawValue): gap \(recorded.relativeGap(ours))")
     // The path matters: without it the same model misses llama.cpp's flash-attention logits.
     model.flashAttention = false
     #expect(differing(try Self.logits(model, recorded)) > 0)

@@ -65,6 +65,15 @@ extension Spindle {
 
     func run() throws {
       if let threads { Parallelism.threadCount = threads }
+      try numerics.scoped { try runScoped() }
+    }
+
+    /// ` build=avx2` (the llama.cpp build followed) in llama.cpp numerics, else nothing.
+    private var buildLabel: String {
+      numerics.mode == .llamaCpp ? " build=\(LlamaCppBuild.selected.rawValue)" : ""
+    }
+
+    private func runScoped() throws {
       let checkpoint = try LlamaCheckpoint(path: model)
       let forward = try checkpoint.model(
         rotary: .llamaCpp, numericMode: numerics.mode, flashAttention: numerics.flashAttention)
@@ -117,7 +126,7 @@ extension Spindle {
         } else {
           print(
             "context\(context) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount)"
-              + " kernels=\(KernelLevel.selected.rawValue):"
+              + " kernels=\(KernelLevel.selected.rawValue)\(buildLabel):"
               + " \((seconds * 100).rounded() / 100) s, peak RSS \(peak / 1_048_576) MiB")
         }
       }
@@ -148,7 +157,7 @@ extension Spindle {
           let spread = (deviation * 100).rounded() / 100
           print(
             "\(test.name) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount)"
-              + " kernels=\(KernelLevel.selected.rawValue):"
+              + " kernels=\(KernelLevel.selected.rawValue)\(buildLabel):"
               + " \(rounded) ± \(spread) tokens/s")
         }
       }

@@ -156,6 +156,10 @@ extension Spindle {
 
     func run() throws {
       if let threads { Parallelism.threadCount = threads }
+      try numerics.scoped { try runScoped() }
+    }
+
+    private func runScoped() throws {
       let checkpoint = try ModelCheckpoint(path: model)
       var evaluator = ContextEvaluator(checkpoint: checkpoint, numericMode: numerics.mode)
       evaluator.flashAttention = numerics.flashAttention

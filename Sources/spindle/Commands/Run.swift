@@ -64,6 +64,10 @@ extension Spindle {
 
     func run() throws {
       if let threads { Parallelism.threadCount = threads }
+      try numerics.scoped { try runScoped() }
+    }
+
+    private func runScoped() throws {
       let clock = ContinuousClock()
       let loadStart = clock.now
       // The model first: what is wrong with the path itself is said before the tokenizer.

@@ -172,6 +172,10 @@ extension Spindle {
 
     func run() throws {
       if let threads { Parallelism.threadCount = threads }
+      try numerics.scoped { try runScoped() }
+    }
+
+    private func runScoped() throws {
       var options = VerificationOptions(against: against)
       options.probeLength = probeLength
       options.budget = budget.seconds

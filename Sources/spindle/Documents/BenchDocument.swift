@@ -11,6 +11,9 @@ struct BenchDocument: Encodable {
   var threads: Int
   /// The kernel level the forward pass ran (`KernelLevel`).
   var kernels: String = KernelLevel.selected.rawValue
+  /// The llama.cpp build whose sums llama.cpp numerics follow (`llama_cpp_build`); absent in
+  /// exact numerics.
+  var llamaCppBuild: String? = LlamaCppBuild.selected.rawValue
   var tokens: Int
   var repetitions: Int?
   var meanSeconds: Double?
@@ -20,7 +23,8 @@ struct BenchDocument: Encodable {
   var peakRSSBytes: Int?
 
   private enum CodingKeys: String, CodingKey {
-    case test, numerics, threads, kernels, tokens, repetitions, meanSeconds, tokensPerSecond
+    case test, numerics, threads, kernels, llamaCppBuild, tokens, repetitions, meanSeconds
+    case tokensPerSecond
     case stddevTokensPerSecond, seconds, peakRSSBytes
   }
 
@@ -30,6 +34,9 @@ struct BenchDocument: Encodable {
     try container.encode(numerics, forKey: .numerics)
     try container.encode(threads, forKey: .threads)
     try container.encode(kernels, forKey: .kernels)
+    if numerics == "llama.cpp", let llamaCppBuild {
+      try container.encode(llamaCppBuild, forKey: .llamaCppBuild)
+    }
     try container.encode(tokens, forKey: .tokens)
     // Only the members this test measured.
     if let repetitions { try container.encode(repetitions, forKey: .repetitions) }
