@@ -2,13 +2,16 @@
 ///
 /// Every step of a layer is row-independent except attention, and a row's attention reads only
 /// the keys and values of rows at or before it. So a layer can run over batches of
-/// ``LlamaModel/batchRows`` rows in order: a batch's keys and values are stored, then its
+/// ``LlamaModel/rowsPerBatch`` rows in order: a batch's keys and values are stored, then its
 /// queries attend to everything stored so far, then its rows of the residual stream are
 /// replaced by the layer's output in place. The values are those of running each step over the
-/// whole sequence at once, bit for bit, while the memory is
+/// whole sequence at once, bit for bit (in llama.cpp numerics, whose batches are llama.cpp's
+/// micro-batches, except that a one-row batch or a batch's one output row is multiplied alone,
+/// as llama.cpp does), while the memory is
 /// - the residual stream `n × E` and one layer's keys and values `n × 2·KV` (the whole-sequence
 ///   pass; a ``KeyValueCache`` keeps every layer's instead), the rotation table `n × pairs × 2`;
-/// - per batch, `batchRows × (E + Q + 2·KV + 3·FF)` values of temporaries;
+/// - per batch, `rowsPerBatch × (E + Q + 2·KV + 3·FF)` values of temporaries (256 rows, 512 in
+///   llama.cpp numerics);
 /// - per attention worker, one row of `n` scores,
 ///
 /// so it grows linearly with the sequence, and no `n × n` matrix is ever formed.
@@ -38,7 +41,7 @@ extension LlamaModel {
     batchRows: Int? = nil, products: Products = .tiled,
     layerDone: (Int) -> Void = { _ in }
   ) -> [Float] {
-    let batchRows = batchRows ?? self.batchRows
+    let batchRows = batchRows ?? rowsPerBatch
     let c = configuration
     let e = c.embeddingLength
     let n = tokens.count
@@ -94,9 +97,10 @@ extension LlamaModel {
     return hidden
   }
 
-  /// Rows per batch: ``batchRows``, or llama.cpp's micro-batch in llama.cpp numerics, whose
-  /// one-row products (a one-token micro-batch) llama.cpp sums another way.
-  var batchRows: Int { numericMode == .llamaCpp ? Self.llamaCppMicroBatch : Self.batchRows }
+  /// Rows per batch of this model's passes: ``batchRows``, or llama.cpp's micro-batch in
+  /// llama.cpp numerics, so that a batch's one-row products are llama.cpp's (which sums them
+  /// in `vec_dot`'s order).
+  var rowsPerBatch: Int { numericMode == .llamaCpp ? Self.llamaCppMicroBatch : Self.batchRows }
 
   /// `input · Wᵀ` of `count` vectors, tiled (``WeightMatrix/product(_:count:mode:alone:into:)``)
   /// or row by row (``WeightMatrix/multiply(_:count:mode:alone:)``); `alone` as theirs.

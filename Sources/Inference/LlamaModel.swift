@@ -194,8 +194,8 @@ public struct LlamaModel: Sendable {
     // llama.cpp multiplies each micro-batch's output rows together; a row alone in its
     // micro-batch takes `vec_dot`'s order rather than tinyBLAS's (F32/F16 output matrices).
     var perMicroBatch: [Int: Int] = [:]
-    for index in Set(outputs) { perMicroBatch[index / batchRows, default: 0] += 1 }
-    let alone = outputs.map { numericMode == .llamaCpp && perMicroBatch[$0 / batchRows] == 1 }
+    for index in Set(outputs) { perMicroBatch[index / rowsPerBatch, default: 0] += 1 }
+    let alone = outputs.map { numericMode == .llamaCpp && perMicroBatch[$0 / rowsPerBatch] == 1 }
     var start = 0
     while start < outputs.count {
       let end = Swift.min(outputs.count, start + step)
