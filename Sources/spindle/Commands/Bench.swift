@@ -68,10 +68,13 @@ extension Spindle {
       try numerics.scoped { try runScoped() }
     }
 
-    /// ` build=avx2` (the llama.cpp build followed) in llama.cpp numerics, else nothing.
-    private var buildLabel: String {
-      numerics.mode == .llamaCpp ? " build=\(LlamaCppBuild.selected.rawValue)" : ""
+    /// The llama.cpp build whose sums the pass follows: llama.cpp numerics only.
+    private var followedBuild: LlamaCppBuild? {
+      numerics.mode == .llamaCpp ? LlamaCppBuild.selected : nil
     }
+
+    /// ` build=avx2` (``followedBuild``), else nothing.
+    private var buildLabel: String { followedBuild.map { " build=\($0.rawValue)" } ?? "" }
 
     private func runScoped() throws {
       let checkpoint = try LlamaCheckpoint(path: model)
@@ -120,7 +123,8 @@ extension Spindle {
           try JSONOutput.print(
             BenchDocument(
               test: "context\(context)", numerics: numerics.numerics.rawValue,
-              threads: Parallelism.threadCount, tokens: context, seconds: seconds,
+              threads: Parallelism.threadCount, llamaCppBuild: followedBuild, tokens: context,
+              seconds: seconds,
               peakRSSBytes: peak),
             style: .compact)
         } else {
@@ -149,7 +153,8 @@ extension Spindle {
           try JSONOutput.print(
             BenchDocument(
               test: test.name, numerics: numerics.numerics.rawValue,
-              threads: Parallelism.threadCount, tokens: test.tokens, repetitions: repetitions,
+              threads: Parallelism.threadCount, llamaCppBuild: followedBuild, tokens: test.tokens,
+              repetitions: repetitions,
               meanSeconds: mean, tokensPerSecond: rate, stddevTokensPerSecond: deviation),
             style: .compact)
         } else {

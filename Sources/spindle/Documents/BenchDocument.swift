@@ -11,9 +11,9 @@ struct BenchDocument: Encodable {
   var threads: Int
   /// The kernel level the forward pass ran (`KernelLevel`).
   var kernels: String = KernelLevel.selected.rawValue
-  /// The llama.cpp build whose sums llama.cpp numerics follow (`llama_cpp_build`); absent in
-  /// exact numerics.
-  var llamaCppBuild: String? = LlamaCppBuild.selected.rawValue
+  /// The llama.cpp build whose sums llama.cpp numerics follow (`llama_cpp_build`); nil, and
+  /// absent, in exact numerics.
+  var llamaCppBuild: LlamaCppBuild?
   var tokens: Int
   var repetitions: Int?
   var meanSeconds: Double?
@@ -34,9 +34,7 @@ struct BenchDocument: Encodable {
     try container.encode(numerics, forKey: .numerics)
     try container.encode(threads, forKey: .threads)
     try container.encode(kernels, forKey: .kernels)
-    if numerics == "llama.cpp", let llamaCppBuild {
-      try container.encode(llamaCppBuild, forKey: .llamaCppBuild)
-    }
+    if let llamaCppBuild { try container.encode(llamaCppBuild.rawValue, forKey: .llamaCppBuild) }
     try container.encode(tokens, forKey: .tokens)
     // Only the members this test measured.
     if let repetitions { try container.encode(repetitions, forKey: .repetitions) }
