@@ -114,6 +114,10 @@ AVX2 weight_block weight_block_at(const uint8_t *block, int q4_1) {
           const uint8_t *blk = row + b * block_bytes;                                      \
           const int8_t *av = quants + b * 32;                                              \
           const float scale = scales[b], sum = q4_1 ? sums[b] : 0;                         \
+          _mm_prefetch((const char *)blk + 128, _MM_HINT_T0);                              \
+          _mm_prefetch((const char *)blk + row_bytes + 128, _MM_HINT_T0);                  \
+          _mm_prefetch((const char *)blk + 2 * row_bytes + 128, _MM_HINT_T0);              \
+          _mm_prefetch((const char *)blk + 3 * row_bytes + 128, _MM_HINT_T0);              \
           const weight_block w0 = weight_block_at(blk, q4_1);                              \
           const weight_block w1 = weight_block_at(blk + row_bytes, q4_1);                  \
           const weight_block w2 = weight_block_at(blk + 2 * row_bytes, q4_1);              \
@@ -178,6 +182,122 @@ AVX2 weight_block weight_block_at(const uint8_t *block, int q4_1) {
                   0, out);                                                                 \
   }
 
+/// One 8-lane half (`h`) of four rows' chains (`tile` of them real; the others repeat row 0).
+/// The first half converts each block's F16 scales and keeps them in `scales` for the second.
+AVX2 void exact_block_half(const uint8_t *row, size_t row_bytes, size_t blocks, size_t tile,
+                           int q4_1, size_t h, const float *x, float *scales, float *lanes) {
+  const size_t block_bytes = q4_1 ? 20 : 34;
+  const __m256i nibble = _mm256_set1_epi32(0x0F);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  for (size_t b = 0; b < blocks; b++) {
+    const __m256 first = _mm256_loadu_ps(x + b * 32 + h * 8);
+    const __m256 second = _mm256_loadu_ps(x + b * 32 + 16 + h * 8);
+    for (size_t i = 0; i < 4; i++) {
+      const uint8_t *blk = row + (i < tile ? i : 0) * row_bytes + b * block_bytes;
+      float *scale = scales + (b * 4 + i) * 2;
+      __m256 d, m = _mm256_setzero_ps();
+      if (h == 0) {
+        _mm_prefetch((const char *)blk + 128, _MM_HINT_T0);
+        uint32_t packed = 0;
+        memcpy(&packed, blk, q4_1 ? 4 : 2);
+        const __m128 halves = _mm_cvtph_ps(_mm_cvtsi32_si128((int)packed));
+        _mm_storel_pi((__m64 *)scale, halves);
+        d = _mm256_broadcastss_ps(halves);
+        if (q4_1) m = _mm256_broadcastss_ps(_mm_movehdup_ps(halves));
+      } else {
+        d = _mm256_broadcast_ss(scale);
+        if (q4_1) m = _mm256_broadcast_ss(scale + 1);
+      }
+      __m256 w0, w1;
+      if (q4_1) {
+        const __m256i bytes =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(blk + 4 + h * 8)));
+        w0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(bytes, nibble)), d, m);
+        w1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(bytes, 4)), d, m);
+      } else {
+        const __m128i low = _mm_loadl_epi64((const __m128i *)(blk + 2 + h * 8));
+        const __m128i high = _mm_loadl_epi64((const __m128i *)(blk + 18 + h * 8));
+        w0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(low)), d);
+        w1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(high)), d);
+      }
+      acc[i] = _mm256_fmadd_ps(w1, second, _mm256_fmadd_ps(w0, first, acc[i]));
+    }
+  }
+  for (size_t i = 0; i < tile; i++) _mm256_storeu_ps(lanes + i * 16 + h * 8, acc[i]);
+}
+
+// Exact numerics' one-vector products of Q4_1 / Q8_0 rows (`Kernels.dotBlocks` in Swift, for
+// the AVX2 level): each weight decoded to its Float value `w` and fused into its lane, lane
+// `j` of a row taking element `j`, then `16 + j`, of every block. Q4_1's `w = q·d + m` is one
+// fused `fma(q, d, m)`: `q·d` (a 4-bit integer times an F16) is exact in Float, so rounding
+// the sum once is what the product-then-sum rounds. Q8_0's `d·q` (8 by 11 bits) is exact too.
+// The rows go four at a time and each 8-lane half on its own, so the four chains' accumulators,
+// the vector and the decoding fit AVX2's 16 registers without spilling.
+AVX2 void exact_block_lanes(const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows,
+                            int q4_1, const float *x, float *scales, float *lanes) {
+  for (size_t r = 0; r < rows; r += 4) {
+    const size_t tile = rows - r < 4 ? rows - r : 4;
+    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 0, x, scales,
+                     lanes + r * 16);
+    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 1, x, scales,
+                     lanes + r * 16);
+  }
+}
+
+__attribute__((target("avx2,fma,f16c"))) void spindle_exact_block_lanes_avx2(
+    const void *weights, size_t row_bytes, size_t blocks, size_t rows, int q4_1,
+    const float *x, float *scales, float *lanes) {
+  if (q4_1)
+    exact_block_lanes(weights, row_bytes, blocks, rows, 1, x, scales, lanes);
+  else
+    exact_block_lanes(weights, row_bytes, blocks, rows, 0, x, scales, lanes);
+}
+
+/// `nv` vectors (1 to 3, `x_stride` apart) times four rows: per (vector, row) the eight lanes
+/// `offset…offset+7` of a `step`-lane fused chain (elements `k + l`, `k = offset, offset + step,
+/// …`, in order), stored at `lanes + (j·4 + i)·step + offset`. Twelve accumulators, three
+/// vectors and a row: AVX2's 16 registers.
+AVX2 void float_lanes_tile(const float *const *w, size_t columns, const float *x, size_t x_stride,
+                           size_t offset, size_t step, size_t nv, float *lanes) {
+  __m256 acc[3][4];
+  for (size_t j = 0; j < 3; j++)
+    for (size_t i = 0; i < 4; i++) acc[j][i] = _mm256_setzero_ps();
+  const float *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+  for (size_t k = offset; k < columns; k += step) {
+    __m256 v[3];
+    for (size_t j = 0; j < nv; j++) v[j] = _mm256_loadu_ps(x + j * x_stride + k);
+    const __m256 r0 = _mm256_loadu_ps(w0 + k);
+    for (size_t j = 0; j < nv; j++) acc[j][0] = _mm256_fmadd_ps(r0, v[j], acc[j][0]);
+    const __m256 r1 = _mm256_loadu_ps(w1 + k);
+    for (size_t j = 0; j < nv; j++) acc[j][1] = _mm256_fmadd_ps(r1, v[j], acc[j][1]);
+    const __m256 r2 = _mm256_loadu_ps(w2 + k);
+    for (size_t j = 0; j < nv; j++) acc[j][2] = _mm256_fmadd_ps(r2, v[j], acc[j][2]);
+    const __m256 r3 = _mm256_loadu_ps(w3 + k);
+    for (size_t j = 0; j < nv; j++) acc[j][3] = _mm256_fmadd_ps(r3, v[j], acc[j][3]);
+  }
+  for (size_t j = 0; j < nv; j++)
+    for (size_t i = 0; i < 4; i++) _mm256_storeu_ps(lanes + (j * 4 + i) * step + offset, acc[j][i]);
+}
+
+__attribute__((target("avx2,fma,f16c"))) void spindle_float_lanes_avx2(
+    const float *const *rows, size_t columns, const float *x, size_t vectors, size_t width,
+    float *lanes) {
+  size_t t = 0;
+  for (; t + 3 <= vectors; t += 3)
+    for (size_t offset = 0; offset < width; offset += 8)
+      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 3,
+                       lanes + t * 4 * width);
+  for (; t + 2 <= vectors; t += 2)
+    for (size_t offset = 0; offset < width; offset += 8)
+      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 2,
+                       lanes + t * 4 * width);
+  for (; t < vectors; t++)
+    for (size_t offset = 0; offset < width; offset += 8)
+      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 1,
+                       lanes + t * 4 * width);
+}
+
 #define TARGET_EXTRA_avx2 ""
 #define TARGET_EXTRA_vnni ",avx512f,avx512vl,avx512bw,avx512vnni"
 DEFINE_BLOCK_ROWS(avx2, AVX2, lane_sums_avx2)
@@ -195,6 +315,17 @@ void spindle_block_rows_avx2(const void *weights, size_t row_bytes, size_t block
 void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t blocks, size_t rows,
                              size_t first, size_t end, const int8_t *quants, const float *scales,
                              const float *sums, size_t count, int q4_1, float *out) {
+  __builtin_trap();
+}
+
+void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_t blocks,
+                                    size_t rows, int q4_1, const float *x, float *scales,
+                                    float *lanes) {
+  __builtin_trap();
+}
+
+void spindle_float_lanes_avx2(const float *const *rows, size_t columns, const float *x,
+                              size_t vectors, size_t width, float *lanes) {
   __builtin_trap();
 }
 

@@ -1,3 +1,4 @@
+import CBlockProducts
 import Tensors
 
 /// The tiles of the exact matrix product (`CompiledKernels.tiledRows`): several 16-lane fused
@@ -7,7 +8,9 @@ extension Kernels {
   ///
   /// Input vectors go in blocks of 256 KiB, so they stay in L2 while the rows pass; rows go 8
   /// at a time with one vector (generation; Q4_1 and Q8_0 rows decoded in registers,
-  /// ``generationRowTile`` at a time), else 4 at a time with 6, 3 or 1 vectors.
+  /// ``generationRowTile`` at a time), else 4 at a time with 6, 3 or 1 vectors. The AVX2 level
+  /// runs the same chains in C (`block_products.c`) with 8-lane accumulators: its 16 ymm
+  /// registers hold eight 16-lane accumulators, not the 24 of a 4×6 tile, and Swift spilled.
   static func tiledRows<V: FusedLanes>(
     _ lanes: V.Type, weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int,
     columns: Int, first: Int, end: Int, input x: UnsafePointer<Float>, count: Int,
@@ -20,6 +23,52 @@ extension Kernels {
     let rowTile = inRegisters ? generationRowTile : count == 1 ? 8 : 4
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * columns)
     defer { scratch.deallocate() }
+    #if SPINDLE_KERNELS_AVX2 && arch(x86_64)
+    if inRegisters {
+      // AVX2: the same chains in C, with registers allocated by hand (`block_products.c`).
+      let rows = end - first
+      let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: rows * 16)
+      defer { laneSums.deallocate() }
+      spindle_exact_block_lanes_avx2(
+        weights + first * rowBytes, rowBytes, columns / 32, rows, dtype == .q4_1 ? 1 : 0, x,
+        scratch, laneSums)
+      for i in 0..<rows { y[first + i] = reduce16(load16(laneSums + i * 16)) }
+      return
+    }
+    // Other rows on AVX2: four decoded rows at a time times up to three vectors in C, each
+    // chain split into 8-lane halves, so 12 accumulators fit the 16 ymm registers (a 4×6 tile
+    // of 16-lane chains would take 48).
+    let width = V.scalarCount
+    let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: 4 * vectorBlock * width)
+    defer { laneSums.deallocate() }
+    let tileRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
+    defer { tileRows.deallocate() }
+    var start = 0
+    while start < count {
+      let vectors = Swift.min(count - start, vectorBlock)
+      var r = first
+      while r < end {
+        let tile = Swift.min(4, end - r)
+        for i in 0..<4 {
+          tileRows[i] =
+            i < tile
+            ? decodedRow(
+              weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
+              scratch: scratch + i * columns) : tileRows[0]
+        }
+        spindle_float_lanes_avx2(
+          tileRows, columns, x + start * columns, vectors, width, laneSums)
+        for t in 0..<vectors {
+          for i in 0..<tile {
+            y[(start + t) * rows + r + i] = V.horizontalSum(V.load(laneSums + (t * 4 + i) * width))
+          }
+        }
+        r += tile
+      }
+      start += vectors
+    }
+    return
+    #else
     var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(scratch), count: rowTile)
     var vectorStart = 0
     while vectorStart < count {
@@ -73,6 +122,7 @@ extension Kernels {
       }
       vectorStart = vectorEnd
     }
+    #endif
   }
 
   /// Row values as ``Dequantization/decode(_:dtype:count:into:)`` gives them: F32 rows read in
@@ -342,10 +392,9 @@ extension Kernels {
   }
 
   /// Rows per tile of one-vector products on Q4_1 / Q8_0 blocks decoded in registers: eight
-  /// rows of 16-lane accumulators are 16 zmm registers of AVX-512's 32, but all 16 ymm
-  /// registers of AVX2 (two per accumulator), which spill beside the decoding; there four rows
-  /// at a time (SmolLM2 Q4_1 exact tg64 on AVX2: 34.0–38.3 t/s with eight, 39.1–41.4 with
-  /// four). The tile shape never changes an output's chain.
+  /// rows of 16-lane accumulators are 16 zmm registers of AVX-512's 32, but would take all the
+  /// registers of the baseline (AVX2 has its own C kernel). The tile shape never changes an
+  /// output's chain.
   #if SPINDLE_KERNELS_AVX512
   static let generationRowTile = 8
   #else

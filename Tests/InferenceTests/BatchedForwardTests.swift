@@ -109,6 +109,61 @@ struct BatchedForwardTests {
 
   /// At every kernel level the CPU runs: the baseline's Float tiles, AVX2's `maddubs` and
   /// AVX-512 VNNI's `dpbusd` (CBlockProducts) give the Float reference's bits.
+  /// Exact generation decodes Q4_1 weights as one `fma(q, d, m)` on AVX2 (`block_products.c`)
+  /// where the reference rounds `q·d`, then `+ m`: the same bits because `q·d` is exact. Block
+  /// scales from every finite F16 exponent (subnormal `d`, 65504, `m` cancelling `q·d`) and rows
+  /// that end mid-tile, at every kernel level.
+  @Test(
+    "One-vector block products decode every finite F16 scale as the reference does",
+    arguments: [DType.q8_0, .q4_1])
+  func oneVectorBlocksTakeAnyScale(dtype: DType) throws {
+    var state: UInt64 = 4242
+    func random() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 11
+    }
+    let block = dtype == .q8_0 ? 34 : 20
+    for (rows, columns) in [(13, 64), (4, 32), (7, 160)] {
+      let byteCount = rows * columns / 32 * block
+      var bytes = (0..<byteCount).map { _ in UInt8(truncatingIfNeeded: random()) }
+      for start in stride(from: 0, to: byteCount, by: block) {
+        // Any finite F16 (exponent field below 31), either sign.
+        for offset in dtype == .q4_1 ? [0, 2] : [0] {
+          let bits =
+            UInt16(truncatingIfNeeded: random()) % 0x7C00 | (random() & 1 == 0 ? 0 : 0x8000)
+          bytes[start + offset] = UInt8(bits & 0xFF)
+          bytes[start + offset + 1] = UInt8(bits >> 8)
+        }
+        if dtype == .q4_1, random() % 4 == 0 {
+          // m = −15·d: the top quant's value cancels to zero.
+          let d = Float(Float16(bitPattern: UInt16(bytes[start]) | UInt16(bytes[start + 1]) << 8))
+          let m = Float16(-15 * d)
+          if m.isFinite {
+            bytes[start + 2] = UInt8(m.bitPattern & 0xFF)
+            bytes[start + 3] = UInt8(m.bitPattern >> 8)
+          }
+        }
+      }
+      let view = try TensorView(name: "w", dtype: dtype, shape: [rows, columns], bytes: bytes)
+      let matrix = try WeightMatrix(view, rows: rows, columns: columns)
+      let input = (0..<columns).map { _ in Float(Int(random() % 2001) - 1000) / 1e6 }
+      let expected = matrix.multiply(input, count: 1, mode: .exact)
+      for level in KernelLevel.runnable {
+        var actual = [Float](repeating: .nan, count: rows)
+        KernelLevel.withLevel(level) {
+          input.withUnsafeBufferPointer { x in
+            actual.withUnsafeMutableBufferPointer { y in
+              matrix.product(x.baseAddress!, count: 1, mode: .exact, into: y.baseAddress!)
+            }
+          }
+        }
+        #expect(
+          actual.map(\.bitPattern) == expected.map(\.bitPattern),
+          "\(dtype) \(rows)×\(columns) at \(level)")
+      }
+    }
+  }
+
   @Test(
     "Integer block products give one dotQ4One / dotQ8Zero per output",
     arguments: [DType.q8_0, .q4_1], [1, 2, 5, 9])

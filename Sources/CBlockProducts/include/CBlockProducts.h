@@ -25,4 +25,23 @@ void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t block
                              size_t first, size_t end, const int8_t *quants, const float *scales,
                              const float *sums, size_t count, int q4_1, float *out);
 
+/// Exact numerics' products of `rows` consecutive Q4_1 (when `q4_1`) or Q8_0 rows (`row_bytes`
+/// apart, `blocks` blocks each) with one Float vector `x`, as 16 lane sums per row: lane `j`
+/// of row `r` (`lanes[16r + j]`) is the fused chain over elements `j` then `16 + j` of each
+/// block, every weight decoded to its Float value first (Q4_1 `q·d + m`, Q8_0 `d·q`), as
+/// `Kernels.dotBlocks` in Swift; the caller reduces each row's lanes. `scales`: room for
+/// `8 × blocks` Floats. AVX2, FMA and F16C only.
+void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_t blocks,
+                                    size_t rows, int q4_1, const float *x, float *scales,
+                                    float *lanes);
+
+/// Four Float rows (`rows[0..<4]`, `columns` values each; repeat one to fill a tile) times
+/// `vectors` Float vectors (`x`, `columns` apart), as the lanes of `width`-lane fused chains
+/// (8 or 16; `columns` a multiple of it): lane `l` of (vector `t`, row `i`) at
+/// `lanes[(4t + i)·width + l]` is `Σ` over elements `k + l`, `k = 0, width, …`, one
+/// `fma` each in order, as `Kernels.dotF16Lanes` before its horizontal sum, which the caller
+/// takes. AVX2, FMA and F16C only.
+void spindle_float_lanes_avx2(const float *const *rows, size_t columns, const float *x,
+                              size_t vectors, size_t width, float *lanes);
+
 #endif
