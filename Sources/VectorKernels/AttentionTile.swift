@@ -139,9 +139,9 @@ struct AttentionTile {
     let shortest = shortest
     let shared = range.lowerBound..<max(range.lowerBound, min(range.upperBound, shortest))
     if d.isMultiple(of: 16) {
-      // Sums in registers: 4 pairs × 64 values per pass over the keys, then 4 × 16.
+      // Sums in registers: 4 pairs × ``valueStrip`` values per pass over the keys, then 4 × 16.
       var t = 0
-      while t + 64 <= d {
+      while Self.valueStrip == 64, t + 64 <= d {
         accumulate64(values: values + t, stride: stride, probabilities: p, keys: shared, at: t)
         t += 64
       }
@@ -169,6 +169,15 @@ struct AttentionTile {
       }
     }
   }
+
+  /// Values of each pair's output summed per pass over a block's keys: 64 (16 zmm registers
+  /// for four pairs), but 16 on AVX2, where 4 × 64 Floats would take 32 ymm registers of its 16
+  /// and spill. The same operations per value either way.
+  #if SPINDLE_KERNELS_AVX2
+  static let valueStrip = 16
+  #else
+  static let valueStrip = 64
+  #endif
 
   /// Values `at..<at + 64` of every pair's sum continued over `keys`, held in 16 registers.
   @inline(__always)
