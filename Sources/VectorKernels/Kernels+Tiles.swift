@@ -9,8 +9,9 @@ extension Kernels {
   /// Input vectors go in blocks of 256 KiB, so they stay in L2 while the rows pass; rows go 8
   /// at a time with one vector (generation; Q4_1 and Q8_0 rows decoded in registers,
   /// ``generationRowTile`` at a time), else 4 at a time with 6, 3 or 1 vectors. The AVX2 level
-  /// runs the same chains in C (`block_products.c`) with 8-lane accumulators: its 16 ymm
-  /// registers hold eight 16-lane accumulators, not the 24 of a 4×6 tile, and Swift spilled.
+  /// runs the same chains of prompts and of Q4_1/Q8_0 generation in C (`block_products.c`),
+  /// with 8-lane accumulators: its 16 ymm registers hold eight 16-lane accumulators, not the 24
+  /// of a 4×6 tile, and Swift spilled.
   static func tiledRows<V: FusedLanes>(
     _ lanes: V.Type, weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int,
     columns: Int, first: Int, end: Int, input x: UnsafePointer<Float>, count: Int,
@@ -35,40 +36,14 @@ extension Kernels {
       for i in 0..<rows { y[first + i] = reduce16(load16(laneSums + i * 16)) }
       return
     }
-    // Other rows on AVX2: four decoded rows at a time times up to three vectors in C, each
-    // chain split into 8-lane halves, so 12 accumulators fit the 16 ymm registers (a 4×6 tile
-    // of 16-lane chains would take 48).
-    let width = V.scalarCount
-    let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: 4 * vectorBlock * width)
-    defer { laneSums.deallocate() }
-    let tileRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
-    defer { tileRows.deallocate() }
-    var start = 0
-    while start < count {
-      let vectors = Swift.min(count - start, vectorBlock)
-      var r = first
-      while r < end {
-        let tile = Swift.min(4, end - r)
-        for i in 0..<4 {
-          tileRows[i] =
-            i < tile
-            ? decodedRow(
-              weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
-              scratch: scratch + i * columns) : tileRows[0]
-        }
-        spindle_float_lanes_avx2(
-          tileRows, columns, x + start * columns, vectors, width, laneSums)
-        for t in 0..<vectors {
-          for i in 0..<tile {
-            y[(start + t) * rows + r + i] = V.horizontalSum(V.load(laneSums + (t * 4 + i) * width))
-          }
-        }
-        r += tile
-      }
-      start += vectors
+    if count > 1 {
+      floatLanesAVX2(
+        V.self, weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
+        first: first, end: end, input: x, count: count, vectorBlock: vectorBlock,
+        scratch: scratch, output: y)
+      return
     }
-    return
-    #else
+    #endif
     var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(scratch), count: rowTile)
     var vectorStart = 0
     while vectorStart < count {
@@ -122,8 +97,51 @@ extension Kernels {
       }
       vectorStart = vectorEnd
     }
-    #endif
   }
+
+  #if SPINDLE_KERNELS_AVX2 && arch(x86_64)
+  /// Prompt rows on AVX2: four decoded rows at a time times up to three vectors in C, each
+  /// chain split into its 8-lane halves, so 12 accumulators fit the 16 ymm registers (a 4×6
+  /// tile of 16-lane chains takes 48, and Swift spilled). One vector (generation) keeps the
+  /// Swift tiles: eight rows at once stream the weights faster than four in C (F32 tg32
+  /// 27–30 t/s against 26–29, alternating).
+  @inline(__always)
+  static func floatLanesAVX2<V: FusedLanes>(
+    _: V.Type, weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int,
+    first: Int, end: Int, input x: UnsafePointer<Float>, count: Int, vectorBlock: Int,
+    scratch: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>
+  ) {
+    let width = V.scalarCount
+    let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: 4 * vectorBlock * width)
+    defer { laneSums.deallocate() }
+    let tileRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
+    defer { tileRows.deallocate() }
+    var start = 0
+    while start < count {
+      let vectors = Swift.min(count - start, vectorBlock)
+      var r = first
+      while r < end {
+        let tile = Swift.min(4, end - r)
+        for i in 0..<4 {
+          tileRows[i] =
+            i < tile
+            ? decodedRow(
+              weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
+              scratch: scratch + i * columns) : tileRows[0]
+        }
+        spindle_float_lanes_avx2(
+          tileRows, columns, x + start * columns, vectors, width, laneSums)
+        for t in 0..<vectors {
+          for i in 0..<tile {
+            y[(start + t) * rows + r + i] = V.horizontalSum(V.load(laneSums + (t * 4 + i) * width))
+          }
+        }
+        r += tile
+      }
+      start += vectors
+    }
+  }
+  #endif
 
   /// Row values as ``Dequantization/decode(_:dtype:count:into:)`` gives them: F32 rows read in
   /// place, Q8_0 and Q4_1 decoded 16 lanes at a time with the same products and sums, the other
