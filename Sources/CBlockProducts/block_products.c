@@ -280,22 +280,33 @@ AVX2 void float_lanes_tile(const float *const *w, size_t columns, const float *x
     for (size_t i = 0; i < 4; i++) _mm256_storeu_ps(lanes + (j * 4 + i) * step + offset, acc[j][i]);
 }
 
-__attribute__((target("avx2,fma,f16c"))) void spindle_float_lanes_avx2(
-    const float *const *rows, size_t columns, const float *x, size_t vectors, size_t width,
-    float *lanes) {
+/// The horizontal sum of one `width`-lane chain: tinyBLAS' `hsum` of 8 lanes (ggml's
+/// `hsum_float_8`), or `_mm512_reduce_add_ps`'s order for 16 (the halves added, then the same).
+AVX2 float chain_sum(const float *lanes, size_t width) {
+  const __m256 low = _mm256_loadu_ps(lanes);
+  return reduce8(width == 16 ? _mm256_add_ps(_mm256_loadu_ps(lanes + 8), low) : low);
+}
+
+/// `nv` vectors from `t` on: both halves of each chain, then its sum into `out`.
+AVX2 void float_tile_sums(const float *const *rows, size_t columns, const float *x, size_t t,
+                          size_t nv, size_t width, size_t tile, float *out, size_t out_stride) {
+  float lanes[3 * 4 * 16];
+  for (size_t offset = 0; offset < width; offset += 8)
+    float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, nv, lanes);
+  for (size_t j = 0; j < nv; j++)
+    for (size_t i = 0; i < tile; i++)
+      out[(t + j) * out_stride + i] = chain_sum(lanes + (j * 4 + i) * width, width);
+}
+
+__attribute__((target("avx2,fma,f16c"))) void spindle_float_tile_avx2(
+    const float *const *rows, size_t tile, size_t columns, const float *x, size_t vectors,
+    size_t width, float *out, size_t out_stride) {
   size_t t = 0;
   for (; t + 3 <= vectors; t += 3)
-    for (size_t offset = 0; offset < width; offset += 8)
-      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 3,
-                       lanes + t * 4 * width);
+    float_tile_sums(rows, columns, x, t, 3, width, tile, out, out_stride);
   for (; t + 2 <= vectors; t += 2)
-    for (size_t offset = 0; offset < width; offset += 8)
-      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 2,
-                       lanes + t * 4 * width);
-  for (; t < vectors; t++)
-    for (size_t offset = 0; offset < width; offset += 8)
-      float_lanes_tile(rows, columns, x + t * columns, columns, offset, width, 1,
-                       lanes + t * 4 * width);
+    float_tile_sums(rows, columns, x, t, 2, width, tile, out, out_stride);
+  for (; t < vectors; t++) float_tile_sums(rows, columns, x, t, 1, width, tile, out, out_stride);
 }
 
 #define TARGET_EXTRA_avx2 ""
@@ -324,8 +335,9 @@ void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_
   __builtin_trap();
 }
 
-void spindle_float_lanes_avx2(const float *const *rows, size_t columns, const float *x,
-                              size_t vectors, size_t width, float *lanes) {
+void spindle_float_tile_avx2(const float *const *rows, size_t tile, size_t columns,
+                             const float *x, size_t vectors, size_t width, float *out,
+                             size_t out_stride) {
   __builtin_trap();
 }
 

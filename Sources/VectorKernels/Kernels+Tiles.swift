@@ -111,9 +111,6 @@ extension Kernels {
     first: Int, end: Int, input x: UnsafePointer<Float>, count: Int, vectorBlock: Int,
     scratch: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>
   ) {
-    let width = V.scalarCount
-    let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: 4 * vectorBlock * width)
-    defer { laneSums.deallocate() }
     let tileRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 4)
     defer { tileRows.deallocate() }
     var start = 0
@@ -129,13 +126,9 @@ extension Kernels {
               weights + (r + i) * rowBytes, dtype: dtype, columns: columns,
               scratch: scratch + i * columns) : tileRows[0]
         }
-        spindle_float_lanes_avx2(
-          tileRows, columns, x + start * columns, vectors, width, laneSums)
-        for t in 0..<vectors {
-          for i in 0..<tile {
-            y[(start + t) * rows + r + i] = V.horizontalSum(V.load(laneSums + (t * 4 + i) * width))
-          }
-        }
+        spindle_float_tile_avx2(
+          tileRows, tile, columns, x + start * columns, vectors, V.scalarCount,
+          y + start * rows + r, rows)
         r += tile
       }
       start += vectors

@@ -35,13 +35,14 @@ void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_
                                     size_t rows, int q4_1, const float *x, float *scales,
                                     float *lanes);
 
-/// Four Float rows (`rows[0..<4]`, `columns` values each; repeat one to fill a tile) times
-/// `vectors` Float vectors (`x`, `columns` apart), as the lanes of `width`-lane fused chains
-/// (8 or 16; `columns` a multiple of it): lane `l` of (vector `t`, row `i`) at
-/// `lanes[(4t + i)·width + l]` is `Σ` over elements `k + l`, `k = 0, width, …`, one
-/// `fma` each in order, as `Kernels.dotF16Lanes` before its horizontal sum, which the caller
-/// takes. AVX2, FMA and F16C only.
-void spindle_float_lanes_avx2(const float *const *rows, size_t columns, const float *x,
-                              size_t vectors, size_t width, float *lanes);
+/// Four Float rows (`rows[0..<4]`, `columns` values each; the first `tile` real, the others
+/// repeating one) times `vectors` Float vectors (`x`, `columns` apart) in `width`-lane fused
+/// chains (8 or 16; `columns` a multiple of it), as `Kernels.dotF16Lanes`: lane `l` takes one
+/// `fma` per element `k + l`, `k = 0, width, …`, in order, then the lanes are summed as
+/// tinyBLAS' `hsum` (8) or `_mm512_reduce_add_ps` (16). Row `i`'s output for vector `t` goes to
+/// `out[t·out_stride + i]`. AVX2, FMA and F16C only.
+void spindle_float_tile_avx2(const float *const *rows, size_t tile, size_t columns,
+                             const float *x, size_t vectors, size_t width, float *out,
+                             size_t out_stride);
 
 #endif
