@@ -182,6 +182,13 @@ AVX2 weight_block weight_block_at(const uint8_t *block, int q4_1) {
                   0, out);                                                                 \
   }
 
+/// The horizontal sum of one `width`-lane chain: tinyBLAS' `hsum` of 8 lanes (ggml's
+/// `hsum_float_8`), or `_mm512_reduce_add_ps`'s order for 16 (the halves added, then the same).
+AVX2 float chain_sum(const float *lanes, size_t width) {
+  const __m256 low = _mm256_loadu_ps(lanes);
+  return reduce8(width == 16 ? _mm256_add_ps(_mm256_loadu_ps(lanes + 8), low) : low);
+}
+
 /// One 8-lane half (`h`) of four rows' chains (`tile` of them real; the others repeat row 0).
 /// The first half converts each block's F16 scales and keeps them in `scales` for the second.
 AVX2 void exact_block_half(const uint8_t *row, size_t row_bytes, size_t blocks, size_t tile,
@@ -234,24 +241,24 @@ AVX2 void exact_block_half(const uint8_t *row, size_t row_bytes, size_t blocks, 
 // the sum once is what the product-then-sum rounds. Q8_0's `d·q` (8 by 11 bits) is exact too.
 // The rows go four at a time and each 8-lane half on its own, so the four chains' accumulators,
 // the vector and the decoding fit AVX2's 16 registers without spilling.
-AVX2 void exact_block_lanes(const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows,
-                            int q4_1, const float *x, float *scales, float *lanes) {
+AVX2 void exact_block_rows(const uint8_t *w, size_t row_bytes, size_t blocks, size_t rows,
+                           int q4_1, const float *x, float *scales, float *out) {
+  float lanes[4 * 16];
   for (size_t r = 0; r < rows; r += 4) {
     const size_t tile = rows - r < 4 ? rows - r : 4;
-    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 0, x, scales,
-                     lanes + r * 16);
-    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 1, x, scales,
-                     lanes + r * 16);
+    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 0, x, scales, lanes);
+    exact_block_half(w + r * row_bytes, row_bytes, blocks, tile, q4_1, 1, x, scales, lanes);
+    for (size_t i = 0; i < tile; i++) out[r + i] = chain_sum(lanes + i * 16, 16);
   }
 }
 
-__attribute__((target("avx2,fma,f16c"))) void spindle_exact_block_lanes_avx2(
+__attribute__((target("avx2,fma,f16c"))) void spindle_exact_block_rows_avx2(
     const void *weights, size_t row_bytes, size_t blocks, size_t rows, int q4_1,
-    const float *x, float *scales, float *lanes) {
+    const float *x, float *scales, float *out) {
   if (q4_1)
-    exact_block_lanes(weights, row_bytes, blocks, rows, 1, x, scales, lanes);
+    exact_block_rows(weights, row_bytes, blocks, rows, 1, x, scales, out);
   else
-    exact_block_lanes(weights, row_bytes, blocks, rows, 0, x, scales, lanes);
+    exact_block_rows(weights, row_bytes, blocks, rows, 0, x, scales, out);
 }
 
 /// `nv` vectors (1 to 3, `x_stride` apart) times four rows: per (vector, row) the eight lanes
@@ -278,13 +285,6 @@ AVX2 void float_lanes_tile(const float *const *w, size_t columns, const float *x
   }
   for (size_t j = 0; j < nv; j++)
     for (size_t i = 0; i < 4; i++) _mm256_storeu_ps(lanes + (j * 4 + i) * step + offset, acc[j][i]);
-}
-
-/// The horizontal sum of one `width`-lane chain: tinyBLAS' `hsum` of 8 lanes (ggml's
-/// `hsum_float_8`), or `_mm512_reduce_add_ps`'s order for 16 (the halves added, then the same).
-AVX2 float chain_sum(const float *lanes, size_t width) {
-  const __m256 low = _mm256_loadu_ps(lanes);
-  return reduce8(width == 16 ? _mm256_add_ps(_mm256_loadu_ps(lanes + 8), low) : low);
 }
 
 /// `nv` vectors from `t` on: both halves of each chain, then its sum into `out`.
@@ -329,9 +329,9 @@ void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t block
   __builtin_trap();
 }
 
-void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_t blocks,
-                                    size_t rows, int q4_1, const float *x, float *scales,
-                                    float *lanes) {
+void spindle_exact_block_rows_avx2(const void *weights, size_t row_bytes, size_t blocks,
+                                   size_t rows, int q4_1, const float *x, float *scales,
+                                   float *out) {
   __builtin_trap();
 }
 

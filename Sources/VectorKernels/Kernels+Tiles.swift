@@ -27,17 +27,13 @@ extension Kernels {
     #if SPINDLE_KERNELS_AVX2 && arch(x86_64)
     if inRegisters {
       // AVX2: the same chains in C, with registers allocated by hand (`block_products.c`).
-      let rows = end - first
-      let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: rows * 16)
-      defer { laneSums.deallocate() }
-      spindle_exact_block_lanes_avx2(
-        weights + first * rowBytes, rowBytes, columns / 32, rows, dtype == .q4_1 ? 1 : 0, x,
-        scratch, laneSums)
-      for i in 0..<rows { y[first + i] = reduce16(load16(laneSums + i * 16)) }
+      spindle_exact_block_rows_avx2(
+        weights + first * rowBytes, rowBytes, columns / 32, end - first,
+        dtype == .q4_1 ? 1 : 0, x, scratch, y + first)
       return
     }
     if count > 1 {
-      floatLanesAVX2(
+      promptTilesAVX2(
         V.self, weights: weights, rowBytes: rowBytes, dtype: dtype, rows: rows, columns: columns,
         first: first, end: end, input: x, count: count, vectorBlock: vectorBlock,
         scratch: scratch, output: y)
@@ -106,7 +102,7 @@ extension Kernels {
   /// Swift tiles: eight rows at once stream the weights faster than four in C (F32 tg32
   /// 27–30 t/s against 26–29, alternating).
   @inline(__always)
-  static func floatLanesAVX2<V: FusedLanes>(
+  static func promptTilesAVX2<V: FusedLanes>(
     _: V.Type, weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, rows: Int, columns: Int,
     first: Int, end: Int, input x: UnsafePointer<Float>, count: Int, vectorBlock: Int,
     scratch: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>

@@ -26,14 +26,14 @@ void spindle_block_rows_vnni(const void *weights, size_t row_bytes, size_t block
                              const float *sums, size_t count, int q4_1, float *out);
 
 /// Exact numerics' products of `rows` consecutive Q4_1 (when `q4_1`) or Q8_0 rows (`row_bytes`
-/// apart, `blocks` blocks each) with one Float vector `x`, as 16 lane sums per row: lane `j`
-/// of row `r` (`lanes[16r + j]`) is the fused chain over elements `j` then `16 + j` of each
-/// block, every weight decoded to its Float value first (Q4_1 `q·d + m`, Q8_0 `d·q`), as
-/// `Kernels.dotBlocks` in Swift; the caller reduces each row's lanes. `scales`: room for
+/// apart, `blocks` blocks each) with one Float vector `x`, into `out[0..<rows]`, as
+/// `Kernels.dotBlocks` in Swift: lane `j` of a row's 16-lane chain takes elements `j`, then
+/// `16 + j`, of each block, every weight decoded to its Float value first (Q4_1 `q·d + m`,
+/// Q8_0 `d·q`), one `fma` each, then `_mm512_reduce_add_ps`'s order. `scales`: room for
 /// `8 × blocks` Floats. AVX2, FMA and F16C only.
-void spindle_exact_block_lanes_avx2(const void *weights, size_t row_bytes, size_t blocks,
-                                    size_t rows, int q4_1, const float *x, float *scales,
-                                    float *lanes);
+void spindle_exact_block_rows_avx2(const void *weights, size_t row_bytes, size_t blocks,
+                                   size_t rows, int q4_1, const float *x, float *scales,
+                                   float *out);
 
 /// Four Float rows (`rows[0..<4]`, `columns` values each; the first `tile` real, the others
 /// repeating one) times `vectors` Float vectors (`x`, `columns` apart) in `width`-lane fused
