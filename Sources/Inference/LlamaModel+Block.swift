@@ -56,18 +56,18 @@ extension LlamaModel {
       let scale = 1 / CMath.squareRoot(Float(c.headDimension))
       for i in q.indices { q[i] *= scale }
     }
-    let attention: [Float]
-    if llamaCpp && flashAttention {
-      attention = Self.flashAttention(
-        q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-        callStart: store.past, callTokens: callTokens, configuration: c,
-        scoreScale: queriesScaled ? 1 : nil,
-        threads: flashAttentionThreads ?? Parallelism.threadCount)
-    } else {
-      if llamaCpp { q = q.map(Self.roundedToHalf) }
-      attention = Self.causalAttention(
-        q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-        configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: rows == 1,
+    let attention: [Float] = AttentionTime.measure {
+      if llamaCpp && flashAttention {
+        return Self.flashAttention(
+          q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
+          callStart: store.past, callTokens: callTokens, configuration: c,
+          scoreScale: queriesScaled ? 1 : nil,
+          threads: flashAttentionThreads ?? Parallelism.threadCount)
+      }
+      return Self.causalAttention(
+        q: llamaCpp ? q.map(Self.roundedToHalf) : q, k: store.keys, v: store.values,
+        queryRows: queries.map { store.past + $0 }, configuration: c,
+        roundProbabilities: llamaCpp, singleTokenBatch: rows == 1,
         scoreScale: queriesScaled ? 1 : nil)
     }
     var o = product(layer.attentionOutput, attention, count: queries.count, products)

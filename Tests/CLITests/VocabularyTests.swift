@@ -211,10 +211,17 @@ struct VocabularyTests {
     #expect(bench.status == 0, "\(bench.stderr)")
     let lines = bench.stdout.split(separator: "\n").map(String.init)
     try #require(lines.count == 2)
+    let context = try JSONValue.parse(lines[0])
     #expect(
-      try JSONValue.parse(lines[0]).object?.keys == [
-        "test", "numerics", "threads", "kernels", "tokens", "seconds", "peak_rss_bytes",
+      context.object?.keys == [
+        "test", "numerics", "threads", "kernels", "tokens", "seconds", "attention_seconds",
+        "peak_rss_bytes",
       ])
+    // Attention's own wall time is part of the pass's, and not nothing.
+    let seconds = try #require(context["seconds"]?.number.flatMap { Double($0.text) })
+    let attention = try #require(
+      context["attention_seconds"]?.number.flatMap { Double($0.text) })
+    #expect(attention > 0 && attention < seconds, "\(attention) of \(seconds) s")
     #expect(
       try JSONValue.parse(lines[1]).object?.keys == [
         "test", "numerics", "threads", "kernels", "tokens", "repetitions", "mean_seconds",

@@ -114,8 +114,10 @@ extension Spindle {
       if let context {
         let tokens = (0..<context).map { _ in nextToken() }
         let start = clock.now
+        let attentionStart = AttentionTime.seconds
         _ = try forward.logits(tokens: tokens, startPosition: 0, outputs: [context - 1])
         let seconds = (clock.now - start).seconds
+        let attentionSeconds = AttentionTime.seconds - attentionStart
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peak = Int(usage.ru_maxrss) * 1024
@@ -124,14 +126,15 @@ extension Spindle {
             BenchDocument(
               test: "context\(context)", numerics: numerics.numerics.rawValue,
               threads: Parallelism.threadCount, llamaCppBuild: followedBuild, tokens: context,
-              seconds: seconds,
+              seconds: seconds, attentionSeconds: attentionSeconds,
               peakRSSBytes: peak),
             style: .compact)
         } else {
           print(
             "context\(context) \(numerics.numerics.rawValue) t=\(Parallelism.threadCount)"
               + " kernels=\(KernelLevel.selected.rawValue)\(buildLabel):"
-              + " \((seconds * 100).rounded() / 100) s, peak RSS \(peak / 1_048_576) MiB")
+              + " \((seconds * 100).rounded() / 100) s (attention"
+              + " \((attentionSeconds * 100).rounded() / 100) s), peak RSS \(peak / 1_048_576) MiB")
         }
       }
       for test in tests {

@@ -20,12 +20,14 @@ struct BenchDocument: Encodable {
   var tokensPerSecond: Double?
   var stddevTokensPerSecond: Double?
   var seconds: Double?
+  /// Of `seconds`, the wall time spent in attention (``AttentionTime``).
+  var attentionSeconds: Double?
   var peakRSSBytes: Int?
 
   private enum CodingKeys: String, CodingKey {
     case test, numerics, threads, kernels, llamaCppBuild, tokens, repetitions, meanSeconds
     case tokensPerSecond
-    case stddevTokensPerSecond, seconds, peakRSSBytes
+    case stddevTokensPerSecond, seconds, attentionSeconds, peakRSSBytes
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -44,6 +46,7 @@ struct BenchDocument: Encodable {
       try container.encode(stddevTokensPerSecond, forKey: .stddevTokensPerSecond)
     }
     if let seconds { try container.encode(seconds, forKey: .seconds) }
+    if let attentionSeconds { try container.encode(attentionSeconds, forKey: .attentionSeconds) }
     if let peakRSSBytes { try container.encode(peakRSSBytes, forKey: .peakRSSBytes) }
   }
 }
