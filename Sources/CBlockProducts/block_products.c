@@ -213,6 +213,8 @@ AVX2 void exact_block_half(const uint8_t *row, size_t row_bytes, size_t blocks, 
         d = _mm256_broadcastss_ps(halves);
         if (q4_1) m = _mm256_broadcastss_ps(_mm_movehdup_ps(halves));
       } else {
+        // The next four rows' block while this pass rereads cached ones.
+        _mm_prefetch((const char *)blk + 4 * row_bytes, _MM_HINT_T0);
         d = _mm256_broadcast_ss(scale);
         if (q4_1) m = _mm256_broadcast_ss(scale + 1);
       }
