@@ -1,4 +1,5 @@
 import Synchronization
+import Tensors
 
 /// Wall time the forward passes of this process have spent in attention (scores, softmax and
 /// `V·p`, every numerics), for `spindle bench`'s whole-sequence pass: there attention is
@@ -16,11 +17,8 @@ public enum AttentionTime {
   static func measure<T>(_ body: () -> T) -> T {
     let start = ContinuousClock.now
     let result = body()
-    let elapsed = ContinuousClock.now - start
-    let (whole, attoseconds) = elapsed.components
-    nanoseconds.add(
-      UInt64(max(0, whole)) * 1_000_000_000 + UInt64(max(0, attoseconds / 1_000_000_000)),
-      ordering: .relaxed)
+    let elapsed = (ContinuousClock.now - start).seconds
+    nanoseconds.add(UInt64(max(0, elapsed * 1e9)), ordering: .relaxed)
     return result
   }
 }

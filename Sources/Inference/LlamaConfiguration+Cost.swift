@@ -20,9 +20,14 @@ extension LlamaConfiguration {
     let tokens = Double(n)
     let products = 2 * tokens * Double(layerCount) * perToken
     let projection = 2 * Double(logits) * Double(vocabularySize) * e
-    let attention =
-      Double(layerCount) * Double(headCount) * 4 * Double(headDimension) * tokens * (tokens + 1)
-      / 2
-    return products + projection + attention
+    return products + projection + attentionOperations(tokens: n)
+  }
+
+  /// The attention term of ``forwardOperations(tokens:logits:)``:
+  /// `layers·heads·4·d·n(n+1)/2`.
+  public func attentionOperations(tokens n: Int) -> Double {
+    let tokens = Double(n)
+    return Double(layerCount) * Double(headCount) * 4 * Double(headDimension) * tokens
+      * (tokens + 1) / 2
   }
 }

@@ -56,19 +56,11 @@ extension LlamaModel {
       let scale = 1 / CMath.squareRoot(Float(c.headDimension))
       for i in q.indices { q[i] *= scale }
     }
-    let attention: [Float] = AttentionTime.measure {
-      if llamaCpp && flashAttention {
-        return Self.flashAttention(
-          q: q, k: store.keys, v: store.values, queryRows: queries.map { store.past + $0 },
-          callStart: store.past, callTokens: callTokens, configuration: c,
-          scoreScale: queriesScaled ? 1 : nil,
-          threads: flashAttentionThreads ?? Parallelism.threadCount)
-      }
-      return Self.causalAttention(
-        q: llamaCpp ? q.map(Self.roundedToHalf) : q, k: store.keys, v: store.values,
-        queryRows: queries.map { store.past + $0 }, configuration: c,
-        roundProbabilities: llamaCpp, singleTokenBatch: rows == 1,
-        scoreScale: queriesScaled ? 1 : nil)
+    let attention = AttentionTime.measure {
+      attend(
+        q: q, keys: store.keys, values: store.values, queryRows: queries.map { store.past + $0 },
+        callStart: store.past, callTokens: callTokens, singleTokenBatch: rows == 1,
+        queriesScaled: queriesScaled)
     }
     var o = product(layer.attentionOutput, attention, count: queries.count, products)
     if let bias = layer.attentionOutputBias { Kernels.addBias(&o, bias) }
@@ -97,6 +89,28 @@ extension LlamaModel {
         for j in 0..<e { buffer[row * e + j] = residual[i * e + j] }
       }
     }
+  }
+
+  /// The attention of the rotated queries `q` at `queryRows` (absolute rows of `keys` and
+  /// `values`) in this model's numerics and path: llama.cpp's flash-attention kernel, its
+  /// order without it, or the exact tiles. `singleTokenBatch`: the batch holds one row;
+  /// `queriesScaled`: `q` already carries `1/√d`.
+  func attend(
+    q: [Float], keys: [Float], values: [Float], queryRows: [Int], callStart: Int,
+    callTokens: Int, singleTokenBatch: Bool, queriesScaled: Bool
+  ) -> [Float] {
+    let c = configuration
+    let llamaCpp = numericMode == .llamaCpp
+    if llamaCpp && flashAttention {
+      return Self.flashAttention(
+        q: q, k: keys, v: values, queryRows: queryRows, callStart: callStart,
+        callTokens: callTokens, configuration: c, scoreScale: queriesScaled ? 1 : nil,
+        threads: flashAttentionThreads ?? Parallelism.threadCount)
+    }
+    return Self.causalAttention(
+      q: llamaCpp ? q.map(Self.roundedToHalf) : q, k: keys, v: values, queryRows: queryRows,
+      configuration: c, roundProbabilities: llamaCpp, singleTokenBatch: singleTokenBatch,
+      scoreScale: queriesScaled ? 1 : nil)
   }
 
   /// The recipe's norm times `weight`, plus `bias` when the tensors carry one, over every row

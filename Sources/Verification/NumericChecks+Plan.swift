@@ -30,7 +30,8 @@ extension NumericChecks {
   }
 
   /// The plan for `options.budget`, `elapsed` seconds into the verification, from timed
-  /// passes of the patched model (``calibrationTokens``); `nil` when the model cannot run.
+  /// passes of the patched model (``calibrationTokens``) and, when a long-context probe may
+  /// run, its attention timed at that length; `nil` when the model cannot run.
   func plan(elapsed: Double) -> VerificationPlan? {
     guard let model, let probes else { return nil }
     do {
@@ -50,9 +51,17 @@ extension NumericChecks {
         guard seconds < 0.25, length < 256, tokens.count == length else { break }
         length *= 4
       }
+      // Attention's long rows, timed where the long-context probe would reach them.
+      var attentionRate: Double?
+      if probes.longContext > probes.window || probes.longContextFixed, probes.longContext > 0 {
+        let start = clock.now
+        attentionRate = deployed.attentionOperationsPerSecond(tokens: probes.longContext)
+        spent += (clock.now - start).seconds
+      }
       return VerificationPlan(
         configuration: model.configuration, probes: probes, budget: options.budget,
-        elapsed: elapsed + spent, operationsPerSecond: rate)
+        elapsed: elapsed + spent, operationsPerSecond: rate,
+        attentionOperationsPerSecond: attentionRate)
     } catch {
       return nil
     }

@@ -8,7 +8,10 @@ import RoPE
 /// Costs are floating-point operations from the model's shape
 /// (``LlamaConfiguration/forwardOperations(tokens:logits:)``, the attention term quadratic in
 /// the length) divided by the speed measured on the model itself (a 16-token pass before the
-/// checks, the drift pass before the long-context one). Within a budget the drift probe keeps
+/// checks, the drift pass before the long-context one), the attention term at attention's own
+/// rate at the long-context length when that was measured
+/// (``LlamaModel/attentionOperationsPerSecond(tokens:)``): short passes barely time it, and at
+/// long lengths it is most of the pass and runs slower than the products. Within a budget the drift probe keeps
 /// its length unless it would take more than half of what is left; the long-context probe then
 /// gets what remains, up to the length asked for. An explicit `--probe-length` or
 /// `--long-context` is run as given; the plan only estimates it.
@@ -20,6 +23,9 @@ public struct VerificationPlan: Sendable, Equatable {
   public var elapsed: Double
   /// Floating-point operations per second of the patched model's forward pass, measured.
   public var operationsPerSecond: Double
+  /// Floating-point operations per second of attention's long rows, measured at the
+  /// long-context length; `nil`: at ``operationsPerSecond``.
+  public var attentionOperationsPerSecond: Double?
   /// Forward passes per probe: 2 with an original to compare with, else 1.
   public var models: Int
   public var equivalenceSeconds: Double
@@ -77,14 +83,16 @@ public struct VerificationPlan: Sendable, Equatable {
   }
 
   /// Plans `probes` on a model of `configuration` whose forward pass runs at
-  /// `operationsPerSecond`, `elapsed` seconds into a verification that may take `budget`.
+  /// `operationsPerSecond` (its long attention rows at `attentionOperationsPerSecond`),
+  /// `elapsed` seconds into a verification that may take `budget`.
   public init(
     configuration c: LlamaConfiguration, probes: Probes, budget: Double?, elapsed: Double,
-    operationsPerSecond: Double
+    operationsPerSecond: Double, attentionOperationsPerSecond: Double? = nil
   ) {
     self.budget = budget
     self.elapsed = elapsed
     self.operationsPerSecond = operationsPerSecond
+    self.attentionOperationsPerSecond = attentionOperationsPerSecond
     models = probes.models
     window = probes.window
     // The equivalence check: Q and K of every layer for 64 rows, then heads · 64² scores.
@@ -114,7 +122,8 @@ public struct VerificationPlan: Sendable, Equatable {
   }
 
   /// Plans the long-context probe again after the drift check, from the speed measured there
-  /// (which replaces ``operationsPerSecond``) and the `elapsed` seconds spent so far.
+  /// (which replaces ``operationsPerSecond``; attention's rate stays) and the `elapsed`
+  /// seconds spent so far.
   public mutating func replanLongContext(
     configuration c: LlamaConfiguration, probes: Probes, elapsed: Double,
     operationsPerSecond: Double
@@ -159,7 +168,10 @@ public struct VerificationPlan: Sendable, Equatable {
     let budgetText = budget.map { "budget \(Self.duration($0))" } ?? "no budget"
     lines.append(
       "plan (\(budgetText); \(Self.duration(elapsed)) spent; the forward pass runs at"
-        + " \(Self.rate(operationsPerSecond))):")
+        + " \(Self.rate(operationsPerSecond))"
+        + (attentionOperationsPerSecond.map {
+          ", attention at \(longContextWanted) tokens at \(Self.rate($0))"
+        } ?? "") + "):")
     lines.append(
       "  equivalence   ~\(Self.duration(equivalenceSeconds)) (every layer, no forward pass)")
     if driftTokens > 0 {
@@ -183,13 +195,17 @@ public struct VerificationPlan: Sendable, Equatable {
   }
 
   /// Seconds for the forward-pass probes of `tokens` tokens with `logits` positions scored,
-  /// on every model.
+  /// on every model: `models·(products/operationsPerSecond + attention/attentionRate)`.
   func seconds(
     _ configuration: LlamaConfiguration, tokens: Int, logits: Int
   ) -> Double {
     guard tokens > 0 else { return 0 }
-    return Double(models)
-      * configuration.forwardOperations(tokens: tokens, logits: logits) / operationsPerSecond
+    let all = configuration.forwardOperations(tokens: tokens, logits: logits)
+    guard let attentionRate = attentionOperationsPerSecond else {
+      return Double(models) * all / operationsPerSecond
+    }
+    let attention = configuration.attentionOperations(tokens: tokens)
+    return Double(models) * ((all - attention) / operationsPerSecond + attention / attentionRate)
   }
 
   /// The longest length in `shortest...longest` whose cost fits `seconds` (`shortest` when none
@@ -213,6 +229,8 @@ public struct VerificationPlan: Sendable, Equatable {
     object["budget_seconds"] = budget.map { .double($0) } ?? .null
     object["elapsed_seconds"] = .double(elapsed)
     object["operations_per_second"] = .double(operationsPerSecond)
+    object["attention_operations_per_second"] =
+      attentionOperationsPerSecond.map { .double($0) } ?? .null
     object["equivalence_seconds"] = .double(equivalenceSeconds)
     object["drift_tokens"] = .integer(driftTokens)
     object["drift_seconds"] = .double(driftSeconds)

@@ -189,6 +189,8 @@ struct VerifyCommandTests {
     #expect((plan["long_context_tokens"]?.number?.int ?? 4096) < 2048)
     #expect((plan["drift_tokens"]?.number?.int ?? 0) >= 8)
     #expect((plan["operations_per_second"]?.number?.double ?? 0) > 0)
+    // Attention timed at the 4096 tokens asked for.
+    #expect((plan["attention_operations_per_second"]?.number?.double ?? 0) > 0)
     let long = try #require(Self.check(report, "long-context"))
     #expect(long["status"]?.string == "skip")
     #expect(

@@ -95,6 +95,33 @@ struct VerificationPlanTests {
     #expect(plan.operationsPerSecond == 2 * Self.rate)
   }
 
+  /// With attention's rate measured at the long-context length, the attention term is timed at
+  /// it and the products at the forward pass's rate; replanning after drift keeps it.
+  @Test func attentionRunsAtItsOwnRate() {
+    let attentionRate = Self.rate / 2
+    func cost(_ tokens: Int, logits: Int, rate: Double = Self.rate) -> Double {
+      let c = Self.smolLM2
+      let attention = c.attentionOperations(tokens: tokens)
+      let products = c.forwardOperations(tokens: tokens, logits: logits) - attention
+      return 2 * (products / rate + attention / attentionRate)
+    }
+    var plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
+      operationsPerSecond: Self.rate, attentionOperationsPerSecond: attentionRate)
+    #expect(plan.longContextSeconds == cost(16384, logits: 128))
+    #expect(plan.longContextSeconds > self.cost(16384, logits: 128) * 1.7)
+    #expect(plan.driftSeconds == cost(128, logits: 128))
+    #expect(
+      plan.lines[0]
+        == "plan (no budget; 3 s spent; the forward pass runs at 100 GFLOP/s, attention at"
+        + " 16384 tokens at 50 GFLOP/s):")
+    plan.replanLongContext(
+      configuration: Self.smolLM2, probes: Self.probes(), elapsed: 10,
+      operationsPerSecond: 2 * Self.rate)
+    #expect(plan.attentionOperationsPerSecond == attentionRate)
+    #expect(plan.longContextSeconds == cost(16384, logits: 128, rate: 2 * Self.rate))
+  }
+
   @Test(arguments: [
     (59.2, "60 s"), (89.0, "89 s"), (95.0, "1 min 35 s"), (120.0, "2 min"), (3600.0, "1 h"),
     (5000.0, "1 h 24 min"),
