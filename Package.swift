@@ -145,3 +145,12 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The test suites that drive the library and the binary compile without optimization in a
+// release build too: optimizing them took most of a clean release build's last minutes on 2
+// cores (CLITests alone, last on the build's critical path, 145 s optimized), and the suite's
+// time is the library's and the binary's, which stay optimized. InferenceTests keeps -O: its
+// reference loops (FlashAttentionTests, TinyArchitecture) are numeric code.
+for target in package.targets where target.type == .test && target.name != "InferenceTests" {
+  target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-Onone"])]
+}
