@@ -11,9 +11,9 @@ import RoPE
 /// checks, the drift pass before the long-context one), the attention term at attention's own
 /// rate at the long-context length when that was measured
 /// (``LlamaModel/attentionOperationsPerSecond(tokens:)``): short passes barely time it, and at
-/// long lengths it is most of the pass and runs slower than the products. Within a budget the drift probe keeps
-/// its length unless it would take more than half of what is left; the long-context probe then
-/// gets what remains, up to the length asked for. An explicit `--probe-length` or
+/// long lengths it is most of the pass and runs slower than the products. Within a budget the
+/// drift probe keeps its length unless it would take more than half of what is left; the
+/// long-context probe then gets what remains, up to the length asked for. An explicit `--probe-length` or
 /// `--long-context` is run as given; the plan only estimates it.
 public struct VerificationPlan: Sendable, Equatable {
   /// Seconds the whole verification may take; `nil` for no limit.
