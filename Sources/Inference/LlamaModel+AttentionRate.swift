@@ -28,7 +28,6 @@ extension LlamaModel {
     }
     let keys = uniform(n * c.keyValueLength)
     let values = uniform(n * c.keyValueLength)
-    let perKey = Double(c.headCount * 4 * c.headDimension)
     let clock = ContinuousClock()
     var queryCount = min(n, 16)
     while true {
@@ -40,7 +39,10 @@ extension LlamaModel {
         singleTokenBatch: n == 1, queriesScaled: false)
       let seconds = (clock.now - start).seconds
       if seconds >= 0.1 || queryCount == n {
-        let operations = perKey * queryRows.reduce(0) { $0 + Double($1 + 1) }
+        // One layer's attention for rows n − queryCount..<n: a pass of n less one of the rest.
+        let operations =
+          (c.attentionOperations(tokens: n) - c.attentionOperations(tokens: n - queryCount))
+          / Double(c.layerCount)
         return operations / max(seconds, 1e-9)
       }
       queryCount = min(n, 4 * queryCount)

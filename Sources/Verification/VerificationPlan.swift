@@ -13,8 +13,8 @@ import RoPE
 /// (``LlamaModel/attentionOperationsPerSecond(tokens:)``): short passes barely time it, and at
 /// long lengths it is most of the pass and runs slower than the products. Within a budget the
 /// drift probe keeps its length unless it would take more than half of what is left; the
-/// long-context probe then gets what remains, up to the length asked for. An explicit `--probe-length` or
-/// `--long-context` is run as given; the plan only estimates it.
+/// long-context probe then gets what remains, up to the length asked for. An explicit
+/// `--probe-length` or `--long-context` is run as given; the plan only estimates it.
 public struct VerificationPlan: Sendable, Equatable {
   /// Seconds the whole verification may take; `nil` for no limit.
   public var budget: Double?
