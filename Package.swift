@@ -98,10 +98,13 @@ let package = Package(
         "Tensors", "Formats", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
+    // CLITests runs the `spindle` binary (SpindleProcess), which `swift build --build-tests` and
+    // `swift test` build with every product; it imports no module of it, so it names no
+    // dependency on it and compiles beside the library instead of after the binary's link.
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "Formats", "Tensors", "Models", "Inference", "Patching", "RoPE", "TestSupport", "spindle",
+        "Formats", "Tensors", "Models", "Inference", "Patching", "RoPE", "TestSupport",
       ]),
     .testTarget(
       name: "PatchingTests",
