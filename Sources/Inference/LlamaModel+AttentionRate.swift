@@ -52,7 +52,7 @@ extension LlamaModel {
   /// The sequence length ``attentionOperationsPerSecond(tokens:)`` times for `tokens`: all of
   /// them while the keys (and the values) take at most 2²⁵ Floats (128 MiB) each, else the
   /// longest that fits, never under 1024.
-  static func attentionProbeLength(tokens: Int, keyValueLength: Int) -> Int {
+  public static func attentionProbeLength(tokens: Int, keyValueLength: Int) -> Int {
     min(tokens, max(1024, (1 << 25) / max(1, keyValueLength)))
   }
 }

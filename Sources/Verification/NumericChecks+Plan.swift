@@ -31,7 +31,8 @@ extension NumericChecks {
 
   /// The plan for `options.budget`, `elapsed` seconds into the verification, from timed
   /// passes of the patched model (``calibrationTokens``) and, when a long-context probe may
-  /// run, its attention timed at that length; `nil` when the model cannot run.
+  /// run, its attention timed at that length (and at what the budget affords, when less);
+  /// `nil` when the model cannot run.
   func plan(elapsed: Double) -> VerificationPlan? {
     guard let model, let probes else { return nil }
     do {
@@ -52,16 +53,35 @@ extension NumericChecks {
         length *= 4
       }
       // Attention's long rows, timed where the long-context probe would reach them.
-      var attentionRate: Double?
-      if probes.longContext > probes.window || probes.longContextFixed, probes.longContext > 0 {
-        let start = clock.now
-        attentionRate = deployed.attentionOperationsPerSecond(tokens: probes.longContext)
-        spent += (clock.now - start).seconds
+      var attentionRates: [Int: Double] = [:]
+      func draft(_ rates: [Int: Double]) -> VerificationPlan {
+        VerificationPlan(
+          configuration: model.configuration, probes: probes, budget: options.budget,
+          elapsed: elapsed + spent, operationsPerSecond: rate, attentionRates: rates)
       }
-      return VerificationPlan(
-        configuration: model.configuration, probes: probes, budget: options.budget,
-        elapsed: elapsed + spent, operationsPerSecond: rate,
-        attentionOperationsPerSecond: attentionRate)
+      func timeAttention(_ tokens: Int) -> Double {
+        let start = clock.now
+        let rate = deployed.attentionOperationsPerSecond(tokens: tokens)
+        spent += (clock.now - start).seconds
+        let timed = LlamaModel.attentionProbeLength(
+          tokens: tokens, keyValueLength: model.configuration.keyValueLength)
+        attentionRates[timed] = rate
+        return rate
+      }
+      if probes.longContext > probes.window || probes.longContextFixed, probes.longContext > 0 {
+        _ = timeAttention(probes.longContext)
+        // Per operation attention runs faster at shorter rows, so a budget that affords less
+        // than the length asked for was planned at too slow a rate. Timed again at what it
+        // affords, and then at the longer length that rate would afford, each length is planned
+        // at the rate timed at the shortest length at least as long.
+        let affordable = draft(attentionRates).longContextTokens
+        if !probes.longContextFixed, affordable < probes.longContext, affordable > 1 {
+          let faster = timeAttention(affordable)
+          let longer = draft([probes.longContext: faster]).longContextTokens
+          if longer > affordable { _ = timeAttention(longer) }
+        }
+      }
+      return draft(attentionRates)
     } catch {
       return nil
     }

@@ -9,9 +9,9 @@ import RoPE
 /// (``LlamaConfiguration/forwardOperations(tokens:logits:)``, the attention term quadratic in
 /// the length) divided by the speed measured on the model itself (a 16-token pass before the
 /// checks, the drift pass before the long-context one), the attention term at attention's own
-/// rate at the long-context length when that was measured
-/// (``LlamaModel/attentionOperationsPerSecond(tokens:)``): short passes barely time it, and at
-/// long lengths it is most of the pass and runs slower than the products. Within a budget the
+/// rate where that was measured (``LlamaModel/attentionOperationsPerSecond(tokens:)``, at the
+/// long-context length and at what a budget affords): short passes barely time it, and at long
+/// lengths it is most of the pass and runs slower than the products. Within a budget the
 /// drift probe keeps its length unless it would take more than half of what is left; the
 /// long-context probe then gets what remains, up to the length asked for. An explicit
 /// `--probe-length` or `--long-context` is run as given; the plan only estimates it.
@@ -23,9 +23,9 @@ public struct VerificationPlan: Sendable, Equatable {
   public var elapsed: Double
   /// Floating-point operations per second of the patched model's forward pass, measured.
   public var operationsPerSecond: Double
-  /// Floating-point operations per second of attention's long rows, measured at the
-  /// long-context length; `nil`: at ``operationsPerSecond``.
-  public var attentionOperationsPerSecond: Double?
+  /// Floating-point operations per second of attention's long rows, by the sequence length they
+  /// were timed at; empty: attention at ``operationsPerSecond``.
+  public var attentionRates: [Int: Double]
   /// Forward passes per probe: 2 with an original to compare with, else 1.
   public var models: Int
   public var equivalenceSeconds: Double
@@ -83,16 +83,16 @@ public struct VerificationPlan: Sendable, Equatable {
   }
 
   /// Plans `probes` on a model of `configuration` whose forward pass runs at
-  /// `operationsPerSecond` (its long attention rows at `attentionOperationsPerSecond`),
+  /// `operationsPerSecond` (its long attention rows at `attentionRates`, by length timed),
   /// `elapsed` seconds into a verification that may take `budget`.
   public init(
     configuration c: LlamaConfiguration, probes: Probes, budget: Double?, elapsed: Double,
-    operationsPerSecond: Double, attentionOperationsPerSecond: Double? = nil
+    operationsPerSecond: Double, attentionRates: [Int: Double] = [:]
   ) {
     self.budget = budget
     self.elapsed = elapsed
     self.operationsPerSecond = operationsPerSecond
-    self.attentionOperationsPerSecond = attentionOperationsPerSecond
+    self.attentionRates = attentionRates
     models = probes.models
     window = probes.window
     // The equivalence check: Q and K of every layer for 64 rows, then heads · 64² scores.
@@ -159,6 +159,24 @@ public struct VerificationPlan: Sendable, Equatable {
   /// Seconds from now to the end of the planned checks.
   public var remainingSeconds: Double { equivalenceSeconds + driftSeconds + longContextSeconds }
 
+  /// The length whose timed rate attention's rows of a `tokens`-token pass go at: the shortest
+  /// timed at `tokens` or more (its rows are as long or longer, which run no faster per
+  /// operation, so the estimate errs slow), else the longest timed; `nil` when none was.
+  public func attentionTimedTokens(for tokens: Int) -> Int? {
+    attentionRates.keys.filter { $0 >= tokens }.min() ?? attentionRates.keys.max()
+  }
+
+  /// The length attention was timed at for the long-context probe planned (or, when the
+  /// budget skips it, asked for); `nil` when attention was not timed.
+  public var attentionTimedTokens: Int? {
+    attentionTimedTokens(for: longContextTokens > window ? longContextTokens : longContextWanted)
+  }
+
+  /// Attention's rate for the long-context probe planned, timed at ``attentionTimedTokens``.
+  public var attentionOperationsPerSecond: Double? {
+    attentionTimedTokens.flatMap { attentionRates[$0] }
+  }
+
   /// Whether the budget cut the long-context probe short of the length asked for.
   public var longContextShortened: Bool { longContextTokens < longContextWanted }
 
@@ -169,8 +187,8 @@ public struct VerificationPlan: Sendable, Equatable {
     lines.append(
       "plan (\(budgetText); \(Self.duration(elapsed)) spent; the forward pass runs at"
         + " \(Self.rate(operationsPerSecond))"
-        + (attentionOperationsPerSecond.map {
-          ", attention at \(longContextWanted) tokens at \(Self.rate($0))"
+        + (attentionTimedTokens.map {
+          ", attention at \($0) tokens at \(Self.rate(attentionRates[$0] ?? 0))"
         } ?? "") + "):")
     lines.append(
       "  equivalence   ~\(Self.duration(equivalenceSeconds)) (every layer, no forward pass)")
@@ -201,7 +219,8 @@ public struct VerificationPlan: Sendable, Equatable {
   ) -> Double {
     guard tokens > 0 else { return 0 }
     let all = configuration.forwardOperations(tokens: tokens, logits: logits)
-    guard let attentionRate = attentionOperationsPerSecond else {
+    guard let attentionRate = attentionTimedTokens(for: tokens).flatMap({ attentionRates[$0] })
+    else {
       return Double(models) * all / operationsPerSecond
     }
     let attention = configuration.attentionOperations(tokens: tokens)
@@ -231,6 +250,14 @@ public struct VerificationPlan: Sendable, Equatable {
     object["operations_per_second"] = .double(operationsPerSecond)
     object["attention_operations_per_second"] =
       attentionOperationsPerSecond.map { .double($0) } ?? .null
+    object["attention_timed_tokens"] = attentionTimedTokens.map { .integer($0) } ?? .null
+    object["attention_rates"] = .array(
+      attentionRates.sorted { $0.key < $1.key }.map { tokens, rate in
+        var timing = JSONObject()
+        timing["tokens"] = .integer(tokens)
+        timing["operations_per_second"] = .double(rate)
+        return .object(timing)
+      })
     object["equivalence_seconds"] = .double(equivalenceSeconds)
     object["drift_tokens"] = .integer(driftTokens)
     object["drift_seconds"] = .double(driftSeconds)

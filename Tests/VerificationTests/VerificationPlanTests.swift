@@ -1,6 +1,8 @@
+import Formats
 import Inference
 import Testing
-import Verification
+
+@testable import Verification
 
 /// The arithmetic of ``VerificationPlan``: a budget shortens the drift probe only past half of
 /// what is left and gives the long-context probe the rest; lengths given are kept.
@@ -107,7 +109,7 @@ struct VerificationPlanTests {
     }
     var plan = VerificationPlan(
       configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
-      operationsPerSecond: Self.rate, attentionOperationsPerSecond: attentionRate)
+      operationsPerSecond: Self.rate, attentionRates: [16384: attentionRate])
     #expect(plan.longContextSeconds == cost(16384, logits: 128))
     #expect(plan.longContextSeconds > self.cost(16384, logits: 128) * 1.7)
     #expect(plan.driftSeconds == cost(128, logits: 128))
@@ -120,6 +122,60 @@ struct VerificationPlanTests {
       operationsPerSecond: 2 * Self.rate)
     #expect(plan.attentionOperationsPerSecond == attentionRate)
     #expect(plan.longContextSeconds == cost(16384, logits: 128, rate: 2 * Self.rate))
+  }
+
+  /// Timed at several lengths, each length goes at the rate timed at the shortest length at
+  /// least as long (rows as long or longer run no faster), past every timed length at the
+  /// longest's; the plan line and the JSON name the length whose rate the planned probe used.
+  @Test func eachLengthGoesAtTheRateTimedAtTheShortestLengthCoveringIt() {
+    // 7000 timed slower than 16384 (the host's spread): it still covers 6001…7000.
+    let rates = [16384: Self.rate / 2, 6000: Self.rate, 7000: Self.rate / 4]
+    let plan = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
+      operationsPerSecond: Self.rate, attentionRates: rates)
+    #expect(plan.attentionTimedTokens(for: 5000) == 6000)
+    #expect(plan.attentionTimedTokens(for: 6000) == 6000)
+    #expect(plan.attentionTimedTokens(for: 6001) == 7000)
+    #expect(plan.attentionTimedTokens(for: 7001) == 16384)
+    #expect(plan.attentionTimedTokens(for: 30000) == 16384)
+    let faster = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
+      operationsPerSecond: Self.rate, attentionRates: [16384: Self.rate / 2, 6000: Self.rate])
+    #expect(faster.attentionTimedTokens(for: 6000) == 6000)
+    #expect(faster.attentionTimedTokens(for: 6001) == 16384)
+    #expect(
+      VerificationPlan(
+        configuration: Self.smolLM2, probes: Self.probes(), budget: nil, elapsed: 3,
+        operationsPerSecond: Self.rate
+      ).attentionTimedTokens(for: 100) == nil)
+
+    // Costs: attention at 6000 tokens at the full rate, at 6001 at half of it.
+    func cost(_ tokens: Int, attentionRate: Double) -> Double {
+      let c = Self.smolLM2
+      let attention = c.attentionOperations(tokens: tokens)
+      let products = c.forwardOperations(tokens: tokens, logits: 128) - attention
+      return 2 * (products / Self.rate + attention / attentionRate)
+    }
+    #expect(
+      faster.seconds(Self.smolLM2, tokens: 6000, logits: 128)
+        == cost(6000, attentionRate: Self.rate))
+    #expect(
+      faster.seconds(Self.smolLM2, tokens: 6001, logits: 128)
+        == cost(6001, attentionRate: Self.rate / 2))
+
+    // A budget that affords 9500 tokens at the rate timed at 10000.
+    let budget =
+      (3 + faster.equivalenceSeconds + faster.driftSeconds + cost(9500, attentionRate: Self.rate)
+        + 1e-6) / VerificationPlan.budgetShare
+    let planned = VerificationPlan(
+      configuration: Self.smolLM2, probes: Self.probes(), budget: budget, elapsed: 3,
+      operationsPerSecond: Self.rate, attentionRates: [16384: Self.rate / 2, 10000: Self.rate])
+    #expect(planned.longContextTokens == 9500)
+    #expect(planned.attentionTimedTokens == 10000)
+    #expect(planned.attentionOperationsPerSecond == Self.rate)
+    #expect(planned.lines[0].hasSuffix(", attention at 10000 tokens at 100 GFLOP/s):"))
+    #expect(planned.json["attention_timed_tokens"] == .integer(10000))
+    #expect(planned.json["attention_operations_per_second"] == .double(Self.rate))
   }
 
   @Test(arguments: [
