@@ -166,11 +166,9 @@ public struct VerificationPlan: Sendable, Equatable {
     attentionRates.keys.filter { $0 >= tokens }.min() ?? attentionRates.keys.max()
   }
 
-  /// The length attention was timed at for the long-context probe planned (or, when the
-  /// budget skips it, asked for); `nil` when attention was not timed.
-  public var attentionTimedTokens: Int? {
-    attentionTimedTokens(for: longContextTokens > window ? longContextTokens : longContextWanted)
-  }
+  /// The length whose timed rate the long-context length planned went at (the length a budget
+  /// affords, also when that skips the check); `nil` when attention was not timed.
+  public var attentionTimedTokens: Int? { attentionTimedTokens(for: longContextTokens) }
 
   /// Attention's rate for the long-context probe planned, timed at ``attentionTimedTokens``.
   public var attentionOperationsPerSecond: Double? {
