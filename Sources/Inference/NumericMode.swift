@@ -10,7 +10,10 @@
 ///   probabilities are rounded to F16 for `V·p`;
 /// - Q8_0 and F16 products are summed in the order of llama.cpp's x86 tinyBLAS kernels
 ///   (integer block sums with 8 fused lanes for Q8_0; 16 fused lanes, the AVX-512 width, for
-///   F16), so on the tiny test model the logits come out bit-identical to an AVX-512 build.
+///   F16), so on the tiny test model the logits come out bit-identical to an AVX-512 build;
+/// - BF16 products take tinyBLAS's Float chains for a batch and `ggml_vec_dot_bf16`'s order for
+///   one token. The AVX2 build's are checked against llama.cpp; the AVX-512 build's follow its
+///   AVX512F source, not the `vdpbf16ps` path llama.cpp takes on a CPU with AVX512_BF16.
 public enum NumericMode: Sendable, Hashable {
   /// Every activation in Float.
   case exact

@@ -64,7 +64,7 @@ struct WeightMatrix: Sendable {
   /// buffer and multiplied with every input vector (the selected ``KernelLevel``'s
   /// `multiplyRows`). Float products use 16 fused lanes. In ``NumericMode/llamaCpp`` the input
   /// first takes the rounding of the weight's `vec_dot_type` and the sums are the selected
-  /// ``LlamaCppBuild``'s: tinyBLAS's lanes, or, for one vector and F32 or F16 rows, ggml's
+  /// ``LlamaCppBuild``'s: tinyBLAS's lanes, or, for one vector and F32, F16 or BF16 rows, ggml's
   /// `vec_dot` order (``usesVectorDot(alone:mode:)``); Q8_0 and Q4_1 rows are multiplied in
   /// integer blocks with Q8_0 / Q8_1 activations as llama.cpp does (``BlockActivations``), four
   /// outputs at a time (four rows with one vector, or one row with four vectors), each still
@@ -109,11 +109,11 @@ struct WeightMatrix: Sendable {
     }
   }
 
-  /// Whether llama.cpp sums a product of these rows with `ggml_vec_dot_f32` / `_f16`: one
-  /// vector `alone` in its product (a one-token micro-batch, or one output row of it, which
-  /// tinyBLAS declines) times F32 or F16 rows, in llama.cpp numerics.
+  /// Whether llama.cpp sums a product of these rows with `ggml_vec_dot_f32` / `_f16` / `_bf16`:
+  /// one vector `alone` in its product (a one-token micro-batch, or one output row of it, which
+  /// tinyBLAS declines) times F32, F16 or BF16 rows, in llama.cpp numerics.
   func usesVectorDot(alone: Bool, mode: NumericMode) -> Bool {
-    mode == .llamaCpp && alone && (view.dtype == .f32 || view.dtype == .f16)
+    mode == .llamaCpp && alone && [.f32, .f16, .bf16].contains(view.dtype)
   }
 
   /// `W · x` for one vector `x` already rounded to the rows' `vec_dot_type`, in ggml's
@@ -128,8 +128,7 @@ struct WeightMatrix: Sendable {
     let values = forEachRow(count: 1) { weights, range, y in
       kernels.vectorDotRows(
         weights: weights, rowBytes: rowBytes, dtype: dtype, columns: columns,
-        first: range.lowerBound, end: range.upperBound, input: input, lanes: lanes,
-        halfRows: dtype == .f16, output: y)
+        first: range.lowerBound, end: range.upperBound, input: input, lanes: lanes, output: y)
     }
     values.withUnsafeBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }

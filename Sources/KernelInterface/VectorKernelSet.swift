@@ -27,12 +27,12 @@ public protocol VectorKernelSet: Sendable {
     end: Int, input: UnsafePointer<Float>, count: Int, lanes: Int,
     output: UnsafeMutablePointer<Float>)
 
-  /// Rows `first..<end` of `W · input` for one vector as ggml's `ggml_vec_dot_f32` (or, with
-  /// `halfRows`, `ggml_vec_dot_f16`) sums it in the llama.cpp build of `lanes` (8 or 16) Floats:
-  /// a one-token batch, which tinyBLAS declines.
+  /// Rows `first..<end` of `W · input` for one vector as ggml's `vec_dot` of the rows' type
+  /// (`ggml_vec_dot_f32`, `_f16` or `_bf16`) sums it in the llama.cpp build of `lanes` (8 or 16)
+  /// Floats: a one-token batch, which tinyBLAS declines.
   static func vectorDotRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, columns: Int, first: Int, end: Int,
-    input: UnsafePointer<Float>, lanes: Int, halfRows: Bool, output: UnsafeMutablePointer<Float>)
+    input: UnsafePointer<Float>, lanes: Int, output: UnsafeMutablePointer<Float>)
 
   /// The same outputs as ``tiledRows(weights:rowBytes:dtype:rows:columns:first:end:input:count:output:)``
   /// one at a time: each row decoded, then one product per input vector (any `columns`; a

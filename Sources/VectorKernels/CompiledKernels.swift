@@ -44,17 +44,21 @@ public enum CompiledKernels: VectorKernelSet {
   @inline(never)
   public static func vectorDotRows(
     weights: UnsafeRawPointer, rowBytes: Int, dtype: DType, columns: Int, first: Int, end: Int,
-    input: UnsafePointer<Float>, lanes: Int, halfRows: Bool, output: UnsafeMutablePointer<Float>
+    input: UnsafePointer<Float>, lanes: Int, output: UnsafeMutablePointer<Float>
   ) {
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columns)
     defer { scratch.deallocate() }
+    let halfRows = dtype == .f16
     for r in first..<end {
       let row = Kernels.decodedRow(
         weights + r * rowBytes, dtype: dtype, columns: columns, scratch: scratch)
       output[r] =
-        lanes == 8
-        ? Kernels.dotGGMLVector(SIMD8<Float>.self, row, input, count: columns, halfRows: halfRows)
-        : Kernels.dotGGMLVector(SIMD16<Float>.self, row, input, count: columns, halfRows: halfRows)
+        dtype == .bf16
+        ? Kernels.dotGGMLVectorBF16(lanes: lanes, row, input, count: columns)
+        : lanes == 8
+          ? Kernels.dotGGMLVector(SIMD8<Float>.self, row, input, count: columns, halfRows: halfRows)
+          : Kernels.dotGGMLVector(
+            SIMD16<Float>.self, row, input, count: columns, halfRows: halfRows)
     }
   }
 

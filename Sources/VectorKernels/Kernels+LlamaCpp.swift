@@ -242,6 +242,52 @@ extension Kernels {
     return Float(sum)
   }
 
+  /// `Σ a_i b_i` of BF16 values (held as Floats) as ggml's `ggml_vec_dot_bf16` sums it in the
+  /// build of `lanes` (8 or 16) Floats: a one-token batch, which tinyBLAS declines.
+  ///
+  /// AVX2 build: per 32 values four fused 8-lane accumulators (value `32s + 8j + lane` to
+  /// accumulator `j`), then `(s₀ + s₂) + (s₁ + s₃)` and tinyBLAS's `hsum` pairing, not
+  /// `GGML_F32x8_REDUCE`'s (its disassembly: `vmovhlps`, `vmovshdup`). AVX-512 build without
+  /// AVX512_BF16: per 32 values two 16-lane accumulators, each reduced as
+  /// `_mm512_reduce_add_ps` and the two added in Double. Leftover products (Float) join in
+  /// Double (`ggml_float sumf`).
+  static func dotGGMLVectorBF16(
+    lanes: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
+  ) -> Float {
+    let whole = count - count % 32
+    var i = 0
+    var sum: Double
+    if lanes == 8 {
+      var s0 = SIMD8<Float>(repeating: 0)
+      var s1 = s0
+      var s2 = s0
+      var s3 = s0
+      while i < whole {
+        s0 = s0.addingProduct(SIMD8.load(a + i), SIMD8.load(b + i))
+        s1 = s1.addingProduct(SIMD8.load(a + i + 8), SIMD8.load(b + i + 8))
+        s2 = s2.addingProduct(SIMD8.load(a + i + 16), SIMD8.load(b + i + 16))
+        s3 = s3.addingProduct(SIMD8.load(a + i + 24), SIMD8.load(b + i + 24))
+        i += 32
+      }
+      sum = Double(reduce8((s0 + s2) + (s1 + s3)))
+    } else {
+      var c1 = SIMD16<Float>(repeating: 0)
+      var c2 = c1
+      while i < whole {
+        c1 = c1.addingProduct(SIMD16.load(a + i), SIMD16.load(b + i))
+        c2 = c2.addingProduct(SIMD16.load(a + i + 16), SIMD16.load(b + i + 16))
+        i += 32
+      }
+      sum = Double(reduce16(c1))
+      sum += Double(reduce16(c2))
+    }
+    while i < count {
+      sum += Double(a[i] * b[i])
+      i += 1
+    }
+    return Float(sum)
+  }
+
   /// `out_t = Σ_j p_j·v_{j,t}` in ``dotGGMLVector(_:_:_:count:halfRows:)`` order (a one-token
   /// batch).
   ///

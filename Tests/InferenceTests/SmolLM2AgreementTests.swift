@@ -15,6 +15,7 @@ import Verification
 struct SmolLM2AgreementTests {
   enum Model: String, Sendable {
     case float = "f32"
+    case bfloat = "bf16"
     case quantized = "q4_1"
     case yarn = "q4_1 + yarn ×4"
   }
@@ -41,7 +42,8 @@ struct SmolLM2AgreementTests {
   /// 8000–9023 and 32704–32767 — is bit-identical (0), so those bounds are 1e-5; Q4_1 `.exact`
   /// 0.82 (llama.cpp's Q8_1 activations vs Float ones). Top-1 agrees at every recorded position.
   /// The same on an AVX2 CPU against that machine's llama.cpp build (`smollm2/avx2/`), which
-  /// also holds one-token batches (ggml's `vec_dot` order).
+  /// also holds one-token batches (ggml's `vec_dot` order) and the BF16 copy (tinyBLAS for a
+  /// batch, `ggml_vec_dot_bf16` for one token), all bit-identical.
   static let bitExact: Float = 1e-5
 
   static let cases: [Case] =
@@ -51,10 +53,11 @@ struct SmolLM2AgreementTests {
       c.build = .avx2
       return c
     }
-    + ["smollm2-f32-1", "smollm2-q4_1-1"].map {
-      Case(
-        fixture: $0, model: $0.contains("f32") ? .float : .quantized, mode: .llamaCpp,
-        tolerance: bitExact, build: .avx2)
+    + [
+      ("smollm2-f32-1", .float), ("smollm2-q4_1-1", .quantized), ("smollm2-bf16-64", .bfloat),
+      ("smollm2-bf16-256", .bfloat), ("smollm2-bf16-1", .bfloat),
+    ].map { (fixture: String, model: Model) in
+      Case(fixture: fixture, model: model, mode: .llamaCpp, tolerance: bitExact, build: .avx2)
     }
 
   static let avx512Cases: [Case] = [
@@ -97,6 +100,7 @@ struct SmolLM2AgreementTests {
   static func checkpoint(_ model: Model) throws -> LlamaCheckpoint {
     switch model {
     case .float: return try LlamaCheckpoint(gguf: SmolLM2Reference.floatModel)
+    case .bfloat: return try LlamaCheckpoint(gguf: SmolLM2Reference.bfloatModel)
     case .quantized: return try LlamaCheckpoint(gguf: SmolLM2Reference.quantizedModel)
     case .yarn:
       let folder = NSTemporaryDirectory() + "spindle-smollm2-\(UUID().uuidString)"

@@ -25,11 +25,11 @@ struct SmolLM2Reference {
   static let modelFolder = SmolLM2Models.folder
   static let quantizedModel = SmolLM2Models.quantized
   static let floatModel = SmolLM2Models.float
+  static let bfloatModel = SmolLM2Models.bfloat
 
-  /// Whether both models are cached.
+  /// Whether the models are cached.
   static var modelsPresent: Bool {
-    FileManager.default.fileExists(atPath: quantizedModel)
-      && FileManager.default.fileExists(atPath: floatModel)
+    [quantizedModel, floatModel, bfloatModel].allSatisfy(FileManager.default.fileExists(atPath:))
   }
 
   /// Whether this is an optimized build (the SmolLM2 suites take minutes without).

@@ -14,4 +14,6 @@ public enum SmolLM2Models {
 
   public static let quantized = folder + "/SmolLM2-135M-Instruct.Q4_1.gguf"
   public static let float = folder + "/smollm2-f32.gguf"
+  /// The BF16 copy (tensor bytes those of `llama-quantize … BF16` of the F32 one).
+  public static let bfloat = folder + "/smollm2-bf16.gguf"
 }
