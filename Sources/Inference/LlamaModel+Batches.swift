@@ -12,7 +12,8 @@
 ///   pass; a ``KeyValueCache`` keeps every layer's instead), the rotation table `n × pairs × 2`;
 /// - per batch, `rowsPerBatch × (E + Q + 2·KV + 3·FF)` values of temporaries (256 rows, 512 in
 ///   llama.cpp numerics);
-/// - per attention worker, one row of `n` scores,
+/// - per attention worker, one row of `n` scores; in exact numerics, per attention call, a
+///   head-major copy of the layer's keys and values (`n × 2·KV`, `exactAttention`),
 ///
 /// so it grows linearly with the sequence, and no `n × n` matrix is ever formed.
 extension LlamaModel {

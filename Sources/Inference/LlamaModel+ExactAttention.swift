@@ -10,6 +10,11 @@
 /// (query `c`'s partial `r` in lane `4c + r`), four keys run side by side, a key's values are
 /// loaded once for all four pairs, eight tiles read the keys and values block by block together
 /// (the kernels' `attendExact`), and the groups go to the threads longest first.
+///
+/// The keys and values are read head-major: each call copies the layer's rows (position-major,
+/// every KV head side by side) into one contiguous run per KV head, so a group streams only its
+/// own head's `n × d` values. The copy is `n × 2·KV` values per call, against
+/// `rows × heads × n × 4d` operations of attention.
 extension LlamaModel {
   /// `softmax(q·Kᵀ/√d + causal mask)·V` in `.exact` numerics; `headDimension` must be a
   /// multiple of 4.
@@ -25,9 +30,12 @@ extension LlamaModel {
     let pairsPerGroup = kernels.attentionPairsPerGroup
     let groupsPerKVHead = (pairsPerKVHead + pairsPerGroup - 1) / pairsPerGroup
     var output = [Float](repeating: 0, count: queryRows.count * c.queryLength)
+    let positions = k.count / c.keyValueLength
+    let keys = headMajor(k, positions: positions, configuration: c)
+    let values = headMajor(v, positions: positions, configuration: c)
     q.withUnsafeBufferPointer { qBuffer in
-      k.withUnsafeBufferPointer { kBuffer in
-        v.withUnsafeBufferPointer { vBuffer in
+      keys.withUnsafeBufferPointer { kBuffer in
+        values.withUnsafeBufferPointer { vBuffer in
           queryRows.withUnsafeBufferPointer { rowBuffer in
             output.withUnsafeMutableBufferPointer { outBuffer in
               guard let qb = qBuffer.baseAddress, let kb = kBuffer.baseAddress,
@@ -57,8 +65,8 @@ extension LlamaModel {
                 }
                 kernels.attendExact(
                   queries: queries, outputs: outputs, keyCounts: keyCounts, pairs: count,
-                  keys: ks + kvHead * d, values: vs + kvHead * d, stride: c.keyValueLength,
-                  dimension: d)
+                  keys: ks + kvHead * positions * d, values: vs + kvHead * positions * d,
+                  stride: d, dimension: d)
               }
             }
           }
@@ -66,5 +74,27 @@ extension LlamaModel {
       }
     }
     return output
+  }
+
+  /// `rows` (`positions` rows of `KV` values, KV head `h` at `h·d`) as one run of
+  /// `positions × d` values per KV head.
+  static func headMajor(_ rows: [Float], positions: Int, configuration c: LlamaConfiguration)
+    -> [Float]
+  {
+    let d = c.headDimension
+    let width = c.keyValueLength
+    guard c.keyValueHeadCount > 1 else { return rows }
+    return [Float](unsafeUninitializedCapacity: positions * width) { buffer, initialized in
+      rows.withUnsafeBufferPointer { source in
+        guard let from = source.baseAddress, let to = buffer.baseAddress else { return }
+        for head in 0..<c.keyValueHeadCount {
+          let run = to + head * positions * d
+          for j in 0..<positions {
+            (run + j * d).initialize(from: from + j * width + head * d, count: d)
+          }
+        }
+      }
+      initialized = positions * width
+    }
   }
 }
